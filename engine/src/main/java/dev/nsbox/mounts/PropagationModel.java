@@ -33,7 +33,7 @@ public final class PropagationModel {
     public static final class Refused extends RuntimeException {
         private final String errno;
 
-        Refused(String errno, String reason) {
+        public Refused(String errno, String reason) {
             super(reason);
             this.errno = errno;
         }
@@ -72,6 +72,7 @@ public final class PropagationModel {
         private final String name;
         private final boolean anonymous;
         private Mount root;
+        private int rootParentId;
         private String cwd = "/";
 
         private Namespace(String name, boolean anonymous) {
@@ -258,19 +259,26 @@ public final class PropagationModel {
         if (bottom == null) {
             throw new IllegalArgumentException("the mount table of " + name + " has no root mount on /");
         }
-        Deque<MountInfo> todo = new ArrayDeque<>();
         ns.root = byId.get(bottom.id());
         ns.root.mountpoint = bottom.root();
+        ns.rootParentId = bottom.parentId();
+        Set<Integer> reachable = new HashSet<>();
+        Deque<MountInfo> todo = new ArrayDeque<>();
         todo.add(bottom);
         while (!todo.isEmpty()) {
             MountInfo p = todo.poll();
+            reachable.add(p.id());
             Mount pm = byId.get(p.id());
-            mounts.add(pm);
             for (MountInfo c : table.children(p.id())) {
                 Mount cm = byId.get(c.id());
                 cm.parent = pm;
                 cm.mountpoint = dentryFor(pm, p.mountPoint(), c.mountPoint());
                 todo.add(c);
+            }
+        }
+        for (MountInfo mi : table.mounts()) {
+            if (reachable.contains(mi.id())) {
+                mounts.add(byId.get(mi.id()));
             }
         }
         namespaces.add(ns);
@@ -286,7 +294,12 @@ public final class PropagationModel {
     /** The namespace's mounts as mountinfo would show them, in the kernel's order (parents first). */
     public MountTable table(Namespace ns) {
         List<MountInfo> out = new ArrayList<>();
-        for (Mount m : tree(ns.root)) {
+        Set<Mount> inTree = Collections.newSetFromMap(new IdentityHashMap<>());
+        inTree.addAll(tree(ns.root));
+        for (Mount m : mounts) {
+            if (!inTree.contains(m)) {
+                continue;
+            }
             List<String> opt = new ArrayList<>();
             if (m.group != 0) {
                 opt.add("shared:" + m.group);
@@ -297,7 +310,7 @@ public final class PropagationModel {
             if (m.unbindable) {
                 opt.add("unbindable");
             }
-            int parentId = m.parent == null ? m.id : m.parent.id;
+            int parentId = m.parent != null ? m.parent.id : ns.rootParentId != 0 ? ns.rootParentId : m.id;
             out.add(new MountInfo(m.id, parentId, m.major, m.minor, m.root, path(m), m.options, opt, m.fsType,
                     m.source, m.superOptions));
         }
