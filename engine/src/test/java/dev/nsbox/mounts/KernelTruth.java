@@ -147,6 +147,12 @@ final class KernelTruth {
      * tmpfs on {@code $B}), then {@code ops} in the sandbox namespace, each op allowed to fail.
      */
     static Outcome run(List<String> setup, List<Op> ops, boolean userNamespace) throws IOException, InterruptedException {
+        return run(setup, ops, userNamespace, List.of());
+    }
+
+    /** The same, with {@code hostActivity} run in the host namespace after the sandbox's operations. */
+    static Outcome run(List<String> setup, List<Op> ops, boolean userNamespace, List<String> hostActivity)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("nsbox-truth");
         try {
             Path b = dir.resolve("b");
@@ -168,6 +174,9 @@ final class KernelTruth {
             outer.append("unshare --mount --propagation unchanged ")
                     .append(userNamespace ? "--user --map-root-user " : "")
                     .append("sh ").append(dir.resolve("inner.sh")).append("\n");
+            for (String s : hostActivity) {
+                outer.append(sub(s, base)).append("\n");
+            }
             outer.append("cat /proc/self/mountinfo > ").append(dir.resolve("after")).append("\n");
             Files.writeString(dir.resolve("outer.sh"), outer.toString());
             Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh",
