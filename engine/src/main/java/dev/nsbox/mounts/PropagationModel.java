@@ -72,7 +72,7 @@ public final class PropagationModel {
         private final String name;
         private final boolean anonymous;
         private Mount root;
-        private int rootParentId;
+        private int rootParentId = -1;
         private String cwd = "/";
 
         private Namespace(String name, boolean anonymous) {
@@ -310,7 +310,7 @@ public final class PropagationModel {
             if (m.unbindable) {
                 opt.add("unbindable");
             }
-            int parentId = m.parent != null ? m.parent.id : ns.rootParentId != 0 ? ns.rootParentId : m.id;
+            int parentId = m.parent != null ? m.parent.id : ns.rootParentId >= 0 ? ns.rootParentId : m.id;
             out.add(new MountInfo(m.id, parentId, m.major, m.minor, m.root, path(m), m.options, opt, m.fsType,
                     m.source, m.superOptions));
         }
