@@ -98,7 +98,70 @@ final class KernelTruth {
         };
     }
 
+    /**
+     * open_tree(2) + mount_setattr(2) with a propagation type on the detached tree (recursively
+     * with {@code recursive}) + move_mount(2).
+     */
+    static Op cloneSetAndMove(String source, String target, boolean recursive, Type type) {
+        long flag = switch (type) {
+            case SHARED -> 1L << 20;
+            case SLAVE -> 1L << 19;
+            case PRIVATE -> 1L << 18;
+            case UNBINDABLE -> 1L << 17;
+        };
+        return new Op() {
+            public String shell(String b) {
+                return PYTHON + " -c '" + OPEN_TREE_SETATTR_MOVE + "' " + sub(source, b) + " " + sub(target, b) + " "
+                        + (recursive ? 1 : 0) + " " + flag;
+            }
+
+            public void apply(PropagationModel m, Namespace ns, String b) {
+                Namespace tree = m.openTree(ns, sub(source, b), recursive, "tree");
+                m.setPropagation(m.treeRoot(tree), type, recursive);
+                m.moveMount(tree, ns, sub(target, b));
+            }
+        };
+    }
+
+    static Op chdir(String path) {
+        return new Op() {
+            public String shell(String b) {
+                return "cd " + sub(path, b);
+            }
+
+            public void apply(PropagationModel m, Namespace ns, String b) {
+                m.chdir(ns, sub(path, b));
+            }
+        };
+    }
+
+    /** pivot_root(".", ".") from the current directory, the runc idiom. */
+    static Op pivotRootDot() {
+        return new Op() {
+            public String shell(String b) {
+                return "pivot_root . .";
+            }
+
+            public void apply(PropagationModel m, Namespace ns, String b) {
+                m.pivotRoot(ns, ".", ".");
+            }
+        };
+    }
+
     static final String PYTHON = "/usr/bin/python3";
+
+    private static final String OPEN_TREE_SETATTR_MOVE = String.join("\n",
+            "import ctypes, os, sys",
+            "libc = ctypes.CDLL(None, use_errno=True)",
+            "libc.syscall.restype = ctypes.c_long",
+            "src, tgt, rec, prop = sys.argv[1], sys.argv[2], sys.argv[3] == \"1\", int(sys.argv[4])",
+            "fd = libc.syscall(428, -100, src.encode(), 1 | 0x80000 | (0x8000 if rec else 0))",
+            "if fd < 0: sys.exit(\"open_tree: \" + os.strerror(ctypes.get_errno()))",
+            "attr = (ctypes.c_uint64 * 4)(0, 0, prop, 0)",
+            "r = libc.syscall(442, fd, b\"\", 0x1000 | (0x8000 if rec else 0), ctypes.byref(attr), 32)",
+            "if r < 0: sys.exit(\"mount_setattr: \" + os.strerror(ctypes.get_errno()))",
+            "r = libc.syscall(429, fd, b\"\", -100, tgt.encode(), 4)",
+            "if r < 0: sys.exit(\"move_mount: \" + os.strerror(ctypes.get_errno()))");
 
     private static final String OPEN_TREE_MOVE = String.join("\n",
             "import ctypes, os, sys",

@@ -197,6 +197,51 @@ class PropagationKernelTest {
         assertEquals(o.canonicalBefore(), o.kernelHost(), "nothing reaches the host");
     }
 
+    @Test
+    void aDetachedTreeMadePrivateStillBecomesSharedOnASharedDestination() throws Exception {
+        // sharedsubtree.rst 5b: "dest shared" makes the source shared whatever it was; the
+        // executor's mount_setattr on the detached tree does not stop the propagation.
+        KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/dst $B/src/sub", "mount -t tmpfs sub $B/src/sub"),
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", true, Type.PRIVATE)));
+        assertTrue(hostHas(o, "$B/dst/sub on $B/dst tmpfs sub / shared:"), String.join("\n", o.kernelHost()));
+    }
+
+    @Test
+    void aDetachedTreeMadeSlaveOnAPrivateDestinationReceivesFromTheHostAndSendsNothing() throws Exception {
+        KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/p", "mkdir $B/src/x", "mount -t tmpfs p $B/p",
+                        "mount --make-private $B/p", "mkdir $B/p/dst"),
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", false, Type.SLAVE),
+                        fresh("tmpfs", "y", "$B/p/dst/x")));
+        assertTrue(o.kernelSandbox().stream().anyMatch(l -> l.startsWith("$B/p/dst on $B/p tmpfs base /src master:21")
+                || l.matches("\\$B/p/dst on \\$B/p tmpfs base /src master:\\d+")), String.join("\n", o.kernelSandbox()));
+    }
+
+    @Test
+    void aDetachedTreeMadeSlaveOnASharedDestinationIsSharedAgainAndReachesTheHost() throws Exception {
+        check(List.of("mkdir $B/src $B/dst", "mkdir $B/src/x"),
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", false, Type.SLAVE)));
+    }
+
+    @Test
+    void pivotRootInAPrivateTreeAndTheOldRootsDetach() throws Exception {
+        check(List.of("mkdir $B/nr"), List.of(
+                make("/", Type.PRIVATE, true),
+                bind("/", "$B/nr", true),
+                KernelTruth.chdir("$B/nr"),
+                KernelTruth.pivotRootDot(),
+                umount(".", true),
+                KernelTruth.chdir("/")));
+    }
+
+    @Test
+    void pivotRootIsRefusedWhileTheTreeIsShared() throws Exception {
+        KernelTruth.Outcome o = check(List.of("mkdir $B/nr"), List.of(
+                bind("/", "$B/nr", true),
+                KernelTruth.chdir("$B/nr"),
+                KernelTruth.pivotRootDot()));
+        assertEquals(List.of(true, true, false), o.kernelOk());
+    }
+
     static boolean pythonPresent() {
         return Files.isExecutable(Path.of(KernelTruth.PYTHON));
     }
