@@ -163,11 +163,24 @@ public final class MountTable {
     public Optional<MountInfo> covering(String path) {
         String p = normalize(path);
         MountInfo cur = root().orElse(null);
-        if (cur == null) {
-            return Optional.empty();
-        }
         String prefix = "";
-        for (String c : p.substring(1).split("/")) {
+        if (cur == null) {
+            // A process in a chroot(2) sees only the mounts under its root, and none on "/"
+            // itself: start from the top-level mount that holds the longest prefix.
+            for (MountInfo m : mounts) {
+                if (!byId.containsKey(m.parentId()) && isPrefix(m.mountPoint(), p)
+                        && (cur == null || m.mountPoint().length() > cur.mountPoint().length())) {
+                    cur = m;
+                }
+            }
+            if (cur == null) {
+                return Optional.empty();
+            }
+            cur = top(cur);
+            prefix = cur.mountPoint().equals("/") ? "" : cur.mountPoint();
+        }
+        String rest = prefix.isEmpty() ? p : p.substring(prefix.length());
+        for (String c : rest.split("/")) {
             if (c.isEmpty()) {
                 continue;
             }

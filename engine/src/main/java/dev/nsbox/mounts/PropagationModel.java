@@ -236,7 +236,7 @@ public final class PropagationModel {
                     mi.superOptions(), mi.options(), "host");
             m.ns = ns;
             m.group = mi.sharedGroup();
-            m.master = mi.masterGroup() != 0 ? mi.masterGroup() : mi.propagateFrom();
+            m.master = mi.masterGroup();
             m.unbindable = mi.unbindable();
             byId.put(mi.id(), m);
             nextId = Math.max(nextId, mi.id() + 1);

@@ -137,6 +137,22 @@ class MountTableTest {
     }
 
     @Test
+    void inAChrootASlaveWhoseMasterIsOutOfSightShowsTheDominatingGroup() {
+        // captured with chroot(8): /b is a slave of group 23, whose only mount lies outside the
+        // root; the nearest master group with a mount under the root is 22 (fs/pnode.c
+        // get_dominating_id).
+        MountTable t = MountTable.parse(resource("chroot-propagate-from.mountinfo"));
+        assertTrue(t.root().isEmpty(), "nothing is mounted on the chroot's / itself");
+        MountInfo b = t.mountAt("/b").orElseThrow();
+        assertEquals(23, b.masterGroup());
+        assertEquals(22, b.propagateFrom());
+        assertEquals("slave", b.propagation());
+        assertEquals(22, t.mountAt("/d").orElseThrow().sharedGroup());
+        assertEquals("/b", t.covering("/b/x/y").orElseThrow().mountPoint());
+        assertTrue(t.covering("/etc").isEmpty(), "the chroot's own directory is no mount of the table");
+    }
+
+    @Test
     void parsesTheTableOfThisCiMachine() {
         MountTable t = MountTable.parse(resource("ci-private.mountinfo"));
         assertEquals(20, t.size());
