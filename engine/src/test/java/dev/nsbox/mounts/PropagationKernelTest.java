@@ -5,8 +5,6 @@ import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 
 import static dev.nsbox.mounts.KernelTruth.bind;
@@ -242,7 +240,24 @@ class PropagationKernelTest {
         assertEquals(List.of(true, true, false), o.kernelOk());
     }
 
-    static boolean pythonPresent() {
-        return Files.isExecutable(Path.of(KernelTruth.PYTHON));
+    @Test
+    void aCopyLandingWhereTheReceiverHasAMountIsTuckedUnderIt() throws Exception {
+        // The host keeps /a/x (it has /a/x/y on it) when the sandbox's lazy unmount propagates;
+        // the sandbox's next mount on /a/x reaches the host's /a underneath the host's own x
+        // (fs/namespace.c attach_recursive_mnt, "tuck" the existing mount on top).
+        KernelTruth.Outcome o = check(List.of("mkdir $B/a", "mount -t tmpfs a $B/a", "mkdir $B/a/x",
+                        "mount -t tmpfs x $B/a/x", "mount --make-private $B/a/x", "mkdir $B/a/x/y",
+                        "mount -t tmpfs y $B/a/x/y"),
+                List.of(umount("$B/a/x", true), fresh("tmpfs", "new", "$B/a/x")));
+        assertTrue(hostHas(o, "$B/a/x on $B/a/x tmpfs x / private"), String.join("\n", o.kernelHost()));
+    }
+
+    @Test
+    void aPeerThatDoesNotShowTheDirectoryGetsNoCopy() throws Exception {
+        // fs/pnode.c need_secondary: $B/c shows only /sub of the shared tmpfs.
+        KernelTruth.Outcome o = check(List.of("mkdir $B/a $B/c", "mount -t tmpfs a $B/a", "mkdir $B/a/sub $B/a/other",
+                        "mkdir $B/a/sub/s $B/a/other/o", "mount --bind $B/a/sub $B/c"),
+                List.of(fresh("tmpfs", "o", "$B/a/other/o"), fresh("tmpfs", "s", "$B/a/sub/s")));
+        assertTrue(hostHas(o, "$B/c/s on $B/c tmpfs s"), String.join("\n", o.kernelHost()));
     }
 }
