@@ -55,7 +55,10 @@ public final class PropagationModel {
      */
     public record Kernel(boolean unbindableCopiedAsPrivate) {
 
-        /** The rules of the given kernel version. */
+        /**
+         * The rules of the given kernel version: 6.18 and later copy unbindable as private
+         * (measured on 6.18); earlier kernels are taken to follow sharedsubtree.rst.
+         */
         public static Kernel of(int major, int minor) {
             return new Kernel(major > 6 || (major == 6 && minor >= 18));
         }
@@ -176,7 +179,8 @@ public final class PropagationModel {
     /**
      * A mount or unmount that an operation caused.
      *
-     * @param kind      {@code mount} or {@code umount}
+     * @param kind      {@code mount}, {@code umount}, or {@code pivot_root} (the sandbox's own root
+     *                  change, which never propagates)
      * @param namespace where it happened
      * @param path      the mount point there, as that namespace's root sees it
      * @param fsType    the filesystem type of the mount
