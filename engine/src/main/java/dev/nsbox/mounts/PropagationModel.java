@@ -210,7 +210,6 @@ public final class PropagationModel {
     private final List<Namespace> namespaces = new ArrayList<>();
     private final List<Mount> mounts = new ArrayList<>();
     private final List<Event> events = new ArrayList<>();
-    private final Set<Integer> loadedGroups = new HashSet<>();
     private int nextId = 1;
     private int nextGroup = 1;
     private int nextFs = 1;
@@ -247,7 +246,6 @@ public final class PropagationModel {
             for (int g : new int[]{m.group, m.master}) {
                 if (g != 0) {
                     nextGroup = Math.max(nextGroup, g + 1);
-                    loadedGroups.add(g);
                 }
             }
         }
@@ -329,11 +327,6 @@ public final class PropagationModel {
     /** Every event since the model was made, in order. */
     public List<Event> events() {
         return Collections.unmodifiableList(events);
-    }
-
-    /** Whether peer group {@code g} came from a loaded table (rather than being made by the model). */
-    public boolean loadedGroup(int g) {
-        return loadedGroups.contains(g);
     }
 
     /** The mount a process of {@code ns} sees at {@code path}, or {@code null}. */
@@ -643,28 +636,27 @@ public final class PropagationModel {
             // receives propagation, it sends none).
             return;
         }
-        // Walk the propagation tree group by group, parents (masters) before slaves, as
-        // propagate_mnt does; copies[g] is the copy made in group g.
+        // Walk the propagation tree group by group, masters before slaves, as propagate_mnt
+        // does; copyInGroup.get(g) is the copy made in group g, which the next group's copies
+        // are slaves of (find_master).
         Map<Integer, Mount> copyInGroup = new HashMap<>();
         copyInGroup.put(d.group, tree);
-        Deque<Integer> groups = new ArrayDeque<>();
-        List<Mount> receiversOfD = new ArrayList<>();
-        {
-            for (Mount peer : mounts) {
-                if (peer != d && peer.group == d.group && !fresh.contains(peer)) {
-                    receiversOfD.add(peer);
-                }
+        List<Mount> peersOfD = new ArrayList<>();
+        for (Mount peer : mounts) {
+            if (peer != d && peer.group == d.group && !fresh.contains(peer)) {
+                peersOfD.add(peer);
             }
-            for (Mount peer : receiversOfD) {
-                if (!needSecondary(peer, dest.dentry)) {
-                    continue;
-                }
-                Mount copy = copyTree(tree, Clone.SHARED, fresh);
-                place(copy, peer, dest.dentry, peer.ns);
-                record(copy, "shared:" + d.group, RULE_PEERS);
-            }
-            groups.add(d.group);
         }
+        for (Mount peer : peersOfD) {
+            if (!needSecondary(peer, dest.dentry)) {
+                continue;
+            }
+            Mount copy = copyTree(tree, Clone.SHARED, fresh);
+            place(copy, peer, dest.dentry, peer.ns);
+            record(copy, "shared:" + d.group, RULE_PEERS);
+        }
+        Deque<Integer> groups = new ArrayDeque<>();
+        groups.add(d.group);
         Set<Integer> seen = new HashSet<>(groups);
         while (!groups.isEmpty()) {
             int g = groups.poll();
