@@ -175,12 +175,17 @@ class PropagationKernelTest {
 
     @Test
     void aDetachedTreeWithAnUnbindableMountCannotGoOntoASharedMount() throws Exception {
-        // A detached tree may go onto a shared mount (and propagates from there); only one that
-        // holds an unbindable mount is refused (fs/namespace.c do_move_mount).
-        KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/dst $B/src/u", "mount -t tmpfs u $B/src/u"),
-                List.of(make("$B/src/u", Type.UNBINDABLE, false), cloneAndMove("$B/src", "$B/dst", false),
-                        cloneAndMove("$B/src", "$B/dst", true)));
-        assertEquals(List.of(true, true, false), o.kernelOk());
+        // A detached tree may go onto a shared mount (and propagates from there). A recursive
+        // open_tree prunes unbindable submounts as rbind does, so the only way to hold one is to
+        // mark the detached tree unbindable itself: that tree is refused on a shared mount
+        // (fs/namespace.c do_move_mount) and accepted on a private one.
+        KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/dst $B/dst2 $B/p $B/src/u", "mount -t tmpfs u $B/src/u",
+                        "mount -t tmpfs p $B/p", "mount --make-private $B/p", "mkdir $B/p/dst"),
+                List.of(make("$B/src/u", Type.UNBINDABLE, false), cloneAndMove("$B/src", "$B/dst", true),
+                        KernelTruth.cloneSetAndMove("$B/src", "$B/dst2", true, Type.UNBINDABLE),
+                        KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", true, Type.UNBINDABLE)));
+        assertEquals(List.of(true, true, false, true), o.kernelOk());
+        assertFalse(hostHas(o, "$B/dst/u"), String.join("\n", o.kernelHost()));
     }
 
     @Test
