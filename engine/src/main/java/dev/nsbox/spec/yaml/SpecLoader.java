@@ -221,7 +221,7 @@ public final class SpecLoader {
      */
     private static byte[] read(Path file, String name) throws SpecException {
         if (Files.isDirectory(file)) {
-            throw new SpecException(Diagnostic.error(Origin.synthetic(name), "is a directory, not a spec file"));
+            throw new SpecException(Diagnostic.error(Origin.synthetic(name), "is a folder without any *.yaml spec in it"));
         }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
