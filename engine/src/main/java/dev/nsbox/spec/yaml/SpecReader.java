@@ -242,8 +242,11 @@ final class SpecReader {
         MountType type = word(f.get("type").value(), path + ".type", Grammar.MOUNT_TYPES,
                 w -> MountType.valueOf(w.toUpperCase(Locale.ROOT)));
         boolean ok = type != null;
-        for (Map.Entry<String, Entry> e : f.entrySet()) {
-            ok &= checkMountKey(e.getKey(), e.getValue(), type, path);
+        for (Map.Entry<String, Entry> e : List.copyOf(f.entrySet())) {
+            if (!checkMountKey(e.getKey(), e.getValue(), type, path)) {
+                f.remove(e.getKey());
+                ok = false;
+            }
         }
         if (type == null) {
             return null;
@@ -254,9 +257,7 @@ final class SpecReader {
                 ok = false;
             }
         }
-        if (!ok) {
-            return null;
-        }
+        // The keys that are right are still read, so that one run reports all their problems too.
         String p = path + ".";
         String source = opt(f, "source", v -> hostPath(v, p + "source"));
         String target = opt(f, "target", v -> sandboxPath(v, p + "target"));
@@ -293,7 +294,7 @@ final class SpecReader {
         Boolean nosuid = opt(f, "nosuid", v -> bool(v, p + "nosuid"));
         Boolean nodev = opt(f, "nodev", v -> bool(v, p + "nodev"));
         Boolean noexec = opt(f, "noexec", v -> bool(v, p + "noexec"));
-        if (target == null) {
+        if (!ok || target == null) {
             return null;
         }
         return new MountSpec(index, type, source, target, readOnly, recursive, propagation,
@@ -319,7 +320,7 @@ final class SpecReader {
             return false;
         }
         Collection<String> candidates = type != null ? Grammar.MOUNT_KEYS.get(type) : Grammar.allMountKeys();
-        unknownKey(e.key(), key, candidates, "in " + path);
+        unknownKey(e.key(), path, key, candidates, "in " + path);
         return false;
     }
 
@@ -421,7 +422,7 @@ final class SpecReader {
                 continue;
             }
             if (known != null && !known.contains(name)) {
-                unknownKey(key, name, known, where.startsWith("at ") ? where : "in " + where);
+                unknownKey(key, path, name, known, where.startsWith("at ") ? where : "in " + where);
                 continue;
             }
             fields.put(name, new Entry(key, t.getValueNode()));
@@ -429,9 +430,9 @@ final class SpecReader {
         return fields;
     }
 
-    private void unknownKey(ScalarNode key, String name, Collection<String> known, String where) {
+    private void unknownKey(ScalarNode key, String path, String name, Collection<String> known, String where) {
         String near = Values.didYouMean(name, known);
-        error(at(key, name), "unknown key \"" + Values.printable(name) + "\" " + where
+        error(at(key, child(path, name)), "unknown key \"" + Values.printable(name) + "\" " + where
                 + (near != null ? "; did you mean \"" + near + "\"?" : "; expected one of " + String.join(", ", known)));
     }
 
@@ -441,8 +442,12 @@ final class SpecReader {
      */
     private Map<String, Origin> originsOf(Map<String, Entry> f, String path) {
         Map<String, Origin> o = new LinkedHashMap<>();
-        f.forEach((k, e) -> o.put(k, e.value() instanceof ScalarNode && !isNull(e.value())
-                ? at(e.value(), child(path, k)) : at(e.key(), child(path, k))));
+        f.forEach((k, e) -> {
+            if (isNull(e.value())) {
+                return; // an empty value is read as "not written"; if it is an error, that was reported
+            }
+            o.put(k, e.value() instanceof ScalarNode ? at(e.value(), child(path, k)) : at(e.key(), child(path, k)));
+        });
         return o;
     }
 
@@ -542,15 +547,14 @@ final class SpecReader {
 
     /**
      * {@code true} or {@code false}. YAML 1.2 has no other booleans: {@code yes}, {@code on} and
-     * {@code "true"} are strings. A string made only of variables is read after expansion, so
+     * {@code "true"} are strings. A string holding a variable is read after expansion, so
      * {@code readOnly: ${ro}} works.
      */
     private Boolean bool(Node n, String path) {
         if (n instanceof ScalarNode s && tag(s).equals(Tag.BOOL)) {
             return s.getValue().toLowerCase(Locale.ROOT).equals("true");
         }
-        if (n instanceof ScalarNode s && tag(s).equals(Tag.STR) && s.isPlain()
-                && Variables.hasReference(s.getValue())) {
+        if (n instanceof ScalarNode s && tag(s).equals(Tag.STR) && Variables.hasReference(s.getValue())) {
             String v = expand(s, path);
             if (v == null) {
                 return null;
@@ -576,8 +580,7 @@ final class SpecReader {
         String text = null;
         if (n instanceof ScalarNode s && tag(s).equals(Tag.INT)) {
             text = s.getValue();
-        } else if (n instanceof ScalarNode s && tag(s).equals(Tag.STR) && s.isPlain()
-                && Variables.hasReference(s.getValue())) {
+        } else if (n instanceof ScalarNode s && tag(s).equals(Tag.STR) && Variables.hasReference(s.getValue())) {
             text = expand(s, path);
             if (text == null) {
                 return null;
