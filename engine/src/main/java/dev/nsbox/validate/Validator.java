@@ -126,25 +126,48 @@ public final class Validator {
     /**
      * A mount made later on the same target or on a parent of it covers an earlier one, which
      * is then unreachable: almost always a mistake of order. A remount changes what is there
-     * and hides nothing.
+     * and hides nothing. The first such later mount is named.
      */
     static void hiddenMounts(Spec spec, List<Diagnostic> out) {
+        // Walks the list backwards, remembering for every target the first mount made on it
+        // after the current one, so that each mount looks up its own path and its parents:
+        // linear in the number of mounts (times the depth of a path), even for a huge list.
         List<MountSpec> mounts = spec.mounts();
-        for (int i = 0; i < mounts.size(); i++) {
+        Map<String, Integer> firstLaterOn = new HashMap<>();
+        Diagnostic[] hidden = new Diagnostic[mounts.size()];
+        for (int i = mounts.size() - 1; i >= 0; i--) {
             MountSpec earlier = mounts.get(i);
-            for (int j = i + 1; j < mounts.size(); j++) {
-                MountSpec later = mounts.get(j);
-                if (later.type() == MountType.REMOUNT) {
-                    continue;
-                }
-                boolean same = later.target().equals(earlier.target());
-                if (same || isUnder(earlier.target(), later.target())) {
-                    out.add(Diagnostic.warning(earlier.origins().self(), describe(earlier) + " is hidden by "
-                            + describe(later) + ", mounted later " + (same ? "on the same target" : "on a parent")));
-                    break;
+            int hider = Integer.MAX_VALUE;
+            for (String p = earlier.target(); p != null; p = parent(p)) {
+                Integer j = firstLaterOn.get(p);
+                if (j != null && j < hider) {
+                    hider = j;
                 }
             }
+            if (hider != Integer.MAX_VALUE) {
+                MountSpec later = mounts.get(hider);
+                boolean same = later.target().equals(earlier.target());
+                hidden[i] = Diagnostic.warning(earlier.origins().self(), describe(earlier) + " is hidden by "
+                        + describe(later) + ", mounted later " + (same ? "on the same target" : "on a parent"));
+            }
+            if (earlier.type() != MountType.REMOUNT) {
+                firstLaterOn.put(earlier.target(), i);
+            }
         }
+        for (Diagnostic d : hidden) {
+            if (d != null) {
+                out.add(d);
+            }
+        }
+    }
+
+    /** {@code /a} for {@code /a/b}, {@code /} for {@code /a}, null for {@code /}. */
+    static String parent(String path) {
+        if (path.equals("/")) {
+            return null;
+        }
+        int slash = path.lastIndexOf('/');
+        return slash <= 0 ? "/" : path.substring(0, slash);
     }
 
     static void remountChangesNothing(Spec spec, List<Diagnostic> out) {
@@ -181,11 +204,4 @@ public final class Validator {
         return m.label() + " (" + m.type().word() + " on " + m.target() + ")";
     }
 
-    /** Whether {@code path} lies strictly below {@code parent}. */
-    static boolean isUnder(String path, String parent) {
-        if (parent.equals("/")) {
-            return !path.equals("/");
-        }
-        return path.startsWith(parent + "/");
-    }
 }

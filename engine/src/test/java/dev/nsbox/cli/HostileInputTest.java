@@ -95,7 +95,7 @@ class HostileInputTest {
     void aTwelveMegabyteFileIsRefusedBeforeParsing() throws IOException {
         byte[] big = ("version: 1\n" + "# padding padding padding padding padding padding padding padding\n"
                 .repeat(12 * 1024 * 1024 / 66)).getBytes(StandardCharsets.UTF_8);
-        assertEquals(":1:1: error: the file is " + big.length + " bytes long; a spec may be at most 1048576 bytes (1 MiB)",
+        assertEquals(":1:1: error: the file is " + big.length + " bytes long; a spec may be at most 262144 bytes (256 KiB)",
                 refuse(big));
     }
 
@@ -144,5 +144,28 @@ class HostileInputTest {
     void aControlCharacterIsOneLine() throws IOException {
         assertEquals(":2:8: error: character U+0007 is not allowed in YAML; write it with an escape in a "
                 + "double-quoted string", refuse("version: 1\nname: a\u0007b\n"));
+    }
+
+    /** Not hostile in form, only in size: the largest legal spec (256 KiB of mounts and steps) still loads quickly. */
+    @Test
+    void aSpecOfMaximumSizeWithTensOfThousandsOfEntriesIsQuick() throws IOException {
+        StringBuilder sb = new StringBuilder("version: 1\nnamespaces: [mount, pid]\nmounts:\n");
+        int i = 0;
+        while (sb.length() < 180_000) {
+            sb.append("  - {type: tmpfs, target: /t/").append(i++).append("}\n");
+        }
+        sb.append("steps:\n");
+        while (sb.length() < 260_000) {
+            sb.append("  - {run: [x], name: s").append(i++).append("}\n");
+        }
+        Path file = dir.resolve("big.yaml");
+        Files.writeString(file, sb);
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = new Main().execute(new String[] {"validate", file.toString()},
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        });
     }
 }
