@@ -168,4 +168,25 @@ class HostileInputTest {
             assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         });
     }
+
+    /** Tens of thousands of undefined variables: found in one pass, and reported as compilers do, capped. */
+    @Test
+    void thousandsOfErrorsAreCappedAndQuick() throws IOException {
+        Path file = dir.resolve("many.yaml");
+        Files.writeString(file, "version: 1\ndescription: \"" + "${x}".repeat(40_000) + "\"\n");
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = new Main().execute(new String[] {"validate", file.toString()},
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+            assertEquals(1, code);
+            assertEquals(101, lines.size());
+            assertEquals(file + ":2:15: error: description: undefined variable ${x}; define it (-D x=VALUE) or "
+                    + "give a default (${x:-VALUE})", lines.get(0));
+            assertEquals(file + ":2:19: error: description: undefined variable ${x}; define it (-D x=VALUE) or "
+                    + "give a default (${x:-VALUE})", lines.get(1));
+            assertEquals(file + ":2:415: error: 39900 more problems not shown", lines.get(100));
+        });
+    }
 }

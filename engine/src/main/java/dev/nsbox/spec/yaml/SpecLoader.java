@@ -57,6 +57,8 @@ public final class SpecLoader {
      * one took two to four seconds of YAML parsing alone on a busy two-core machine).
      */
     public static final int MAX_BYTES = 256 * 1024;
+    /** How many diagnostics a failing spec reports at most (then one line counting the rest). */
+    public static final int MAX_DIAGNOSTICS = 100;
     /** The deepest nesting of maps and lists accepted; a spec needs five. */
     public static final int MAX_DEPTH = 32;
 
@@ -125,9 +127,24 @@ public final class SpecLoader {
         all.sort(Comparator.comparingInt((Diagnostic d) -> d.origin().line())
                 .thenComparingInt(d -> d.origin().column()));
         if (spec == null || all.stream().anyMatch(Diagnostic::isError)) {
-            throw new SpecException(all);
+            throw new SpecException(capped(all));
         }
         return new LoadedSpec(spec, all);
+    }
+
+    /**
+     * The first {@value #MAX_DIAGNOSTICS} diagnostics, and one more line saying how many were left
+     * out, as compilers do: past that, more lines only hide the first, which is the one to fix.
+     */
+    private static List<Diagnostic> capped(List<Diagnostic> all) {
+        if (all.size() <= MAX_DIAGNOSTICS) {
+            return all;
+        }
+        List<Diagnostic> shown = new ArrayList<>(all.subList(0, MAX_DIAGNOSTICS));
+        int more = all.size() - MAX_DIAGNOSTICS;
+        shown.add(Diagnostic.error(all.get(MAX_DIAGNOSTICS).origin(), more + " more problem"
+                + (more == 1 ? "" : "s") + " not shown"));
+        return shown;
     }
 
     /**

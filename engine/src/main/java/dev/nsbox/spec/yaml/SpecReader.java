@@ -15,7 +15,6 @@ import dev.nsbox.spec.RootType;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.Step;
 import dev.nsbox.spec.UserMapping;
-import dev.nsbox.spec.yaml.Grammar.Section;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -36,6 +35,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * Turns one composed YAML document into a {@link Spec}: checks every key and value against
@@ -51,6 +51,8 @@ final class SpecReader {
     private final Map<String, String> variables;
     private final String source;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
+    private final boolean hasSurrogates;
+    private int[] codePointToChar;
 
     /**
      * @param source the document's text, to find a variable's column inside its scalar
@@ -60,6 +62,7 @@ final class SpecReader {
         this.baseDir = baseDir;
         this.variables = variables;
         this.source = source;
+        this.hasSurrogates = source.chars().anyMatch(c -> Character.isSurrogate((char) c));
     }
 
     List<Diagnostic> diagnostics() {
@@ -536,7 +539,7 @@ final class SpecReader {
         }
     }
 
-    private String pattern(Node n, String path, java.util.regex.Pattern pattern, String what) {
+    private String pattern(Node n, String path, Pattern pattern, String what) {
         String s = string(n, path);
         if (s != null && !pattern.matcher(s).matches()) {
             error(at(n, path), path + " must be " + what + ", got \"" + Values.printable(s) + "\"");
@@ -712,45 +715,67 @@ final class SpecReader {
         if (x.problems().isEmpty()) {
             return x.value();
         }
+        List<Origin> origins = variableOrigins(s, path);
         for (Variables.Problem p : x.problems()) {
-            error(variableOrigin(s, p.occurrence(), path), path + ": " + p.message());
+            Origin o = p.occurrence() < origins.size() ? origins.get(p.occurrence()) : at(s, path);
+            error(o, path + ": " + p.message());
         }
         return null;
     }
 
     /**
-     * Where the {@code occurrence}-th {@code ${} of a scalar is in the source: found by scanning
-     * the scalar's raw text (between its marks) the same way expansion scans its value, which
-     * holds for every style since YAML quoting and folding never create or remove a {@code ${}.
-     * Falls back to the scalar's start.
+     * Where each {@code ${} of a scalar is in the source, in order: found by scanning the
+     * scalar's raw text (between its marks) the same way expansion scans its value, which holds
+     * for every style since YAML quoting and folding never create or remove a {@code ${}. One
+     * pass over the scalar, however many references it holds. Empty when the marks are missing.
      */
-    private Origin variableOrigin(ScalarNode s, int occurrence, String path) {
-        Origin start = at(s, path);
+    private List<Origin> variableOrigins(ScalarNode s, String path) {
         Mark from = s.getStartMark().orElse(null);
         Mark to = s.getEndMark().orElse(null);
-        if (from == null || to == null || source == null) {
-            return start;
+        if (from == null || to == null) {
+            return List.of();
         }
-        int begin = source.offsetByCodePoints(0, Math.min(from.getIndex(), source.codePointCount(0, source.length())));
-        int end = source.offsetByCodePoints(0, Math.min(to.getIndex(), source.codePointCount(0, source.length())));
-        String raw = source.substring(begin, Math.max(begin, end));
-        List<Integer> starts = Variables.starts(raw);
-        if (occurrence >= starts.size()) {
-            return start;
-        }
-        int line = start.line();
-        int column = start.column();
-        int offset = starts.get(occurrence);
-        for (int i = 0; i < offset; i++) {
-            char c = raw.charAt(i);
-            if (c == '\n') {
-                line++;
-                column = 1;
-            } else if (!Character.isLowSurrogate(c)) {
-                column++;
+        int begin = charIndex(from.getIndex());
+        String raw = source.substring(begin, Math.max(begin, charIndex(to.getIndex())));
+        List<Origin> origins = new ArrayList<>();
+        int line = from.getLine() + 1;
+        int column = from.getColumn() + 1;
+        int i = 0;
+        for (int offset : Variables.starts(raw)) {
+            for (; i < offset; i++) {
+                char c = raw.charAt(i);
+                if (c == '\n') {
+                    line++;
+                    column = 1;
+                } else if (!Character.isLowSurrogate(c)) {
+                    column++;
+                }
             }
+            origins.add(new Origin(file, line, column, path));
         }
-        return new Origin(file, line, column, path);
+        return origins;
+    }
+
+    /**
+     * The index in {@link #source} of a mark's index, which counts code points: the same number
+     * unless the text holds characters outside the Basic Multilingual Plane.
+     */
+    private int charIndex(int codePointIndex) {
+        if (codePointIndex >= source.length()) {
+            return source.length();
+        }
+        if (!hasSurrogates) {
+            return codePointIndex;
+        }
+        if (codePointToChar == null) {
+            codePointToChar = new int[source.codePointCount(0, source.length()) + 1];
+            int cp = 0;
+            for (int i = 0; i < source.length(); i += Character.charCount(source.codePointAt(i))) {
+                codePointToChar[cp++] = i;
+            }
+            codePointToChar[cp] = source.length();
+        }
+        return codePointToChar[Math.min(codePointIndex, codePointToChar.length - 1)];
     }
 
     // ---- messages ---------------------------------------------------------------------

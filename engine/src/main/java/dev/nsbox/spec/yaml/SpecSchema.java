@@ -133,7 +133,7 @@ public final class SpecSchema {
         };
     }
 
-    private static Map<String, Object> orVariable(Map<String, Object>... schemas) {
+    private static Map<String, Object> orVariable(Object... schemas) {
         List<Object> any = new ArrayList<>(List.of(schemas));
         any.add(VARIABLE);
         return map("anyOf", any);
