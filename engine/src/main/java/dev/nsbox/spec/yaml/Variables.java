@@ -2,9 +2,11 @@ package dev.nsbox.spec.yaml;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 
@@ -62,6 +64,7 @@ public final class Variables {
         }
         StringBuilder out = new StringBuilder();
         List<Problem> problems = new ArrayList<>();
+        Map<String, Optional<String>> suggestions = new HashMap<>();
         int occurrence = 0;
         int i = 0;
         while (i < s.length()) {
@@ -87,7 +90,9 @@ public final class Variables {
                 } else if (fallback != null) {
                     out.append(fallback);
                 } else {
-                    String near = Values.didYouMean(name, vars.keySet());
+                    // One search per name, not per reference: a scalar may repeat one thousands of times.
+                    String near = suggestions.computeIfAbsent(name, n -> Optional.ofNullable(
+                            Values.didYouMean(n, vars.keySet()))).orElse(null);
                     problems.add(new Problem(occurrence, "undefined variable ${" + name + "}"
                             + (near != null ? "; did you mean ${" + near + "}?"
                             : "; define it (-D " + name + "=VALUE) or give a default (${" + name + ":-VALUE})")));
