@@ -1,0 +1,93 @@
+package dev.nsbox.host;
+
+import dev.nsbox.plan.HostView;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The machine as the planner sees it: file kinds read with {@code lstat(2)}, the process's
+ * environment and working directory, and {@code CAP_SYS_ADMIN} read from the effective
+ * capability set in {@code /proc/self/status}.
+ */
+public final class LiveHost implements HostView {
+
+    /** Bit of {@code CAP_SYS_ADMIN} in the capability sets (linux/capability.h). */
+    private static final int CAP_SYS_ADMIN = 21;
+
+    private final Map<String, String> environment;
+    private final String cwd;
+    private final boolean privileged;
+
+    public LiveHost(Map<String, String> environment, String cwd) {
+        this.environment = Map.copyOf(environment);
+        this.cwd = cwd;
+        this.privileged = hasCapSysAdmin();
+    }
+
+    /** This process: its environment and working directory. */
+    public static LiveHost current() {
+        return new LiveHost(System.getenv(), Path.of("").toAbsolutePath().toString());
+    }
+
+    @Override
+    public Kind kind(String absolutePath) {
+        try {
+            BasicFileAttributes a = Files.readAttributes(Path.of(absolutePath), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                return Kind.SYMLINK;
+            }
+            if (a.isDirectory()) {
+                return Kind.DIRECTORY;
+            }
+            return a.isRegularFile() ? Kind.FILE : Kind.OTHER;
+        } catch (IOException | SecurityException e) {
+            return Kind.MISSING;
+        }
+    }
+
+    @Override
+    public Optional<String> resolve(String absolutePath) {
+        try {
+            return Optional.of(Path.of(absolutePath).toRealPath().toString());
+        } catch (IOException | SecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    @Override
+    public String cwd() {
+        return cwd;
+    }
+
+    @Override
+    public boolean privileged() {
+        return privileged;
+    }
+
+    /** Whether this process holds CAP_SYS_ADMIN in its effective set. */
+    public static boolean hasCapSysAdmin() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
+                    return (caps & (1L << CAP_SYS_ADMIN)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.nsbox.plan;
+
+import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.MountInfo;
+import dev.nsbox.mounts.MountTable;
+import dev.nsbox.mounts.PropagationModel.Event;
+import dev.nsbox.mounts.PropagationModel.Kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What {@code nsbox explain} prints: for each mount of a plan, the propagation of what it lands
+ * on before, its own propagation after set-up, where it propagates and the kernel rule that
+ * decides it; then whether the sandbox is sealed from the host.
+ *
+ * <p>Pure: the text comes from a {@link Predictor} simulation against the given host table.
+ */
+public final class Explainer {
+
+    private Explainer() {
+    }
+
+    static final String RULE_COPY = "a new mount namespace starts with a copy of every mount, and each copy of a "
+            + "shared mount joins its original's peer group (sharedsubtree.rst, 2a; mount_namespaces(7))";
+    static final String RULE_COPY_USERNS = "in a mount namespace owned by a new user namespace, copies of shared "
+            + "mounts become slaves of the original's peer group, so nothing propagates out (mount_namespaces(7), "
+            + "\"Restrictions on mount namespaces\")";
+    static final String RULE_ON_SHARED = "a mount on a shared mount becomes shared and propagates to every mount of "
+            + "the destination's peer group and to their slaves (sharedsubtree.rst, 2a and 5b)";
+    static final String RULE_ON_PRIVATE = "a mount on a private mount neither forwards nor receives propagation "
+            + "(sharedsubtree.rst, 2c)";
+    static final String RULE_ON_SLAVE = "a mount on a slave that is not shared stays where it is: a slave receives "
+            + "propagation from its master but forwards none (sharedsubtree.rst, 2b)";
+    static final String RULE_ON_UNBINDABLE = "an unbindable mount is a private mount: a mount on it does not propagate "
+            + "(sharedsubtree.rst, 2d)";
+
+    /** The explanation, one line per element, with the rules of {@code kernel}. */
+    public static List<String> explain(Plan plan, MountTable host, Kernel kernel) {
+        return explain(Predictor.simulate(plan, host, kernel));
+    }
+
+    /** The explanation of a finished simulation. */
+    public static List<String> explain(Predictor.Simulation sim) {
+        List<String> out = new ArrayList<>();
+        MountTable sandbox = sim.sandboxAfter();
+        for (Predictor.StepResult step : sim.steps()) {
+            Op op = step.op();
+            if (op instanceof Op.Unshare u) {
+                if (!sim.ownNamespace()) {
+                    continue;
+                }
+                out.add(step.label() + ": " + op.call());
+                out.add("  " + ((u.flags() & Flags.CLONE_NEWUSER) != 0 ? RULE_COPY_USERNS : RULE_COPY));
+                continue;
+            }
+            if (op instanceof Op.SetPropagation p) {
+                out.add(step.label() + ": " + op.call());
+                out.add("  " + p.path() + ((p.flags() & Flags.MS_REC) != 0 ? " and every mount below it become "
+                        : " alone becomes (mounts below it keep theirs) ")
+                        + Predictor.type(p.flags()).name().toLowerCase()
+                        + " in the sandbox; a propagation change never propagates itself (sharedsubtree.rst, 2)");
+                refused(step, out);
+                continue;
+            }
+            if (step.destBefore() == null && step.refused() == null) {
+                if (op instanceof Op.PivotRoot || op instanceof Op.Umount) {
+                    out.add(step.label() + ": " + op.call());
+                    propagation(step, out);
+                }
+                continue;
+            }
+            if (step.destBefore() == null) {
+                out.add(step.label() + ": " + op.call());
+                refused(step, out);
+                continue;
+            }
+            out.add(step.label() + ": " + op.call());
+            String before = step.destBefore();
+            out.add("  lands on " + step.destPath() + ", which is " + before + " in the sandbox before it");
+            if (step.refused() != null) {
+                refused(step, out);
+                continue;
+            }
+            Optional<MountInfo> made = sandbox.byId(step.mountId());
+            out.add("  after set-up the new mount is " + made.map(m -> m.propagationFields() + " at "
+                    + m.mountPoint()).orElse("no longer mounted (unmounted or left with the old root)"));
+            out.add("  rule: " + ruleFor(before));
+            propagation(step, out);
+        }
+        out.add("");
+        if (!sim.ownNamespace()) {
+            out.add("NOT sealed: the plan creates no mount namespace, so every mount is made in the host's own");
+        } else if (sim.sealed()) {
+            out.add("sealed: no mount of the plan reaches another namespace, and no sandbox mount shares a peer group "
+                    + "with the host in a direction that sends propagation out");
+        } else {
+            out.add("NOT sealed from the host:");
+            for (HostEffect e : sim.effects()) {
+                out.add("  " + e.describe());
+            }
+            for (String l : sim.leaks()) {
+                out.add("  later mounts would still propagate: " + l);
+            }
+        }
+        return out;
+    }
+
+    private static void propagation(Predictor.StepResult step, List<String> out) {
+        boolean any = false;
+        for (Event e : step.events()) {
+            if (e.via() == null) {
+                continue;
+            }
+            any = true;
+            out.add("  " + (e.kind().equals("umount") ? "unmounts " : "propagates to ") + e.namespace().name()
+                    + " at " + e.path() + " through " + e.via() + ": " + e.rule());
+        }
+        if (!any && step.destBefore() != null) {
+            out.add("  propagates nowhere: it stays in the sandbox");
+        }
+    }
+
+    private static void refused(Predictor.StepResult step, List<String> out) {
+        if (step.refused() != null) {
+            out.add("  the kernel will refuse it: " + step.refused());
+        }
+    }
+
+    private static String ruleFor(String destPropagation) {
+        if (destPropagation.contains("shared:")) {
+            return RULE_ON_SHARED;
+        }
+        if (destPropagation.contains("master:")) {
+            return RULE_ON_SLAVE;
+        }
+        if (destPropagation.contains("unbindable")) {
+            return RULE_ON_UNBINDABLE;
+        }
+        return RULE_ON_PRIVATE;
+    }
+}

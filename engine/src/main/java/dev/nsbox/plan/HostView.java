@@ -1,0 +1,33 @@
+package dev.nsbox.plan;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the planner needs to know about the caller and the host's files: which paths exist and
+ * what they are (never following a final symlink), the caller's environment and working
+ * directory, and whether it holds {@code CAP_SYS_ADMIN}.
+ *
+ * <p>The planner stays pure by taking this as an input: the CLI and the Maven plugin pass a
+ * live view of the machine, tests pass a fake.
+ */
+public interface HostView {
+
+    /** What a path is, without following a symlink at its last component. */
+    enum Kind { MISSING, DIRECTORY, FILE, SYMLINK, OTHER }
+
+    /** What {@code absolutePath} is on the host. A symlink in a parent component is followed. */
+    Kind kind(String absolutePath);
+
+    /** Where a path that contains symlinks leads ({@code realpath(3)}), if it resolves. */
+    Optional<String> resolve(String absolutePath);
+
+    /** The caller's environment. */
+    Map<String, String> environment();
+
+    /** The caller's working directory, absolute. */
+    String cwd();
+
+    /** Whether the caller holds {@code CAP_SYS_ADMIN} in its user namespace. */
+    boolean privileged();
+}
