@@ -317,9 +317,10 @@ final class SpecReader {
             if (type == null) {
                 return true;
             }
+            List<String> takers = Grammar.typesAccepting(key);
             error(at(e.key(), path + "." + key), path + ": a " + type.word() + " mount does not accept \"" + key
-                    + "\" (" + String.join(", ", Grammar.typesAccepting(key)) + " do); " + type.word() + " accepts "
-                    + String.join(", ", Grammar.MOUNT_KEYS.get(type)));
+                    + "\" (" + (takers.size() == 1 ? "only " + takers.get(0) + " does" : String.join(", ", takers) + " do")
+                    + "); " + type.word() + " accepts " + String.join(", ", Grammar.MOUNT_KEYS.get(type)));
             return false;
         }
         Collection<String> candidates = type != null ? Grammar.MOUNT_KEYS.get(type) : Grammar.allMountKeys();

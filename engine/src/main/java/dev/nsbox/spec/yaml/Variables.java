@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
  * The variables of a spec ({@code ${name}}, {@code ${name:-default}}) and their expansion.
  *
  * <p>Syntax: {@code ${name}} is replaced by the variable's value, and is an error when the
- * variable is undefined; {@code ${name:-default}} uses {@code default} (taken literally, up to
- * the first {@code }}) when it is. {@code $${} writes a literal {@code ${}. Any other {@code $}
+ * variable is undefined; {@code ${name:-default}} uses {@code default} (up to the matching
+ * {@code }}, itself expanded, so it may hold references) when it is. {@code $${} writes a literal {@code ${}. Any other {@code $}
  * is kept as it is, so {@code $HOME} and {@code $$} in a shell line reach the shell untouched.
  * Names are letters, digits, {@code _}, {@code .} and {@code -}.
  *
@@ -72,7 +72,7 @@ public final class Variables {
                 out.append("${");
                 i += 3;
             } else if (s.startsWith("${", i)) {
-                int close = s.indexOf('}', i + 2);
+                int close = close(s, i);
                 if (close < 0) {
                     problems.add(new Problem(occurrence, "unterminated \"${\"; write \"$${\" for a literal \"${\""));
                     out.append(s, i, s.length());
@@ -88,7 +88,12 @@ public final class Variables {
                 } else if (vars.containsKey(name)) {
                     out.append(vars.get(name));
                 } else if (fallback != null) {
-                    out.append(fallback);
+                    // A default may itself hold references: ${project.basedir:-${basedir}/app}.
+                    Expansion inner = expand(fallback, vars);
+                    out.append(inner.value());
+                    for (Problem p : inner.problems()) {
+                        problems.add(new Problem(occurrence, p.message()));
+                    }
                 } else {
                     // One search per name, not per reference: a scalar may repeat one thousands of times.
                     String near = suggestions.computeIfAbsent(name, n -> Optional.ofNullable(
@@ -121,12 +126,34 @@ public final class Variables {
                 i += 3;
             } else if (s.startsWith("${", i)) {
                 starts.add(i);
-                int close = s.indexOf('}', i + 2);
+                int close = close(s, i);
                 i = close < 0 ? s.length() : close + 1;
             } else {
                 i++;
             }
         }
         return starts;
+    }
+
+    /** The index of the {@code }} that closes the reference starting at {@code start}, or -1. */
+    private static int close(String s, int start) {
+        int depth = 0;
+        int i = start;
+        while (i < s.length()) {
+            if (s.startsWith("$${", i)) {
+                i += 3;
+            } else if (s.startsWith("${", i)) {
+                depth++;
+                i += 2;
+            } else if (s.charAt(i) == '}') {
+                if (--depth == 0) {
+                    return i;
+                }
+                i++;
+            } else {
+                i++;
+            }
+        }
+        return -1;
     }
 }

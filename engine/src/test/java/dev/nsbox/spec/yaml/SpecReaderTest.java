@@ -58,7 +58,7 @@ class SpecReaderTest {
 
     @Test
     void aKeyAnotherMountTypeTakesNamesTheTypesThatDo() {
-        assertEquals(List.of("s.yaml:6:5: error: mounts[0]: a tmpfs mount does not accept \"source\" (bind do); "
+        assertEquals(List.of("s.yaml:6:5: error: mounts[0]: a tmpfs mount does not accept \"source\" (only bind does); "
                         + "tmpfs accepts target, size, mode, uid, gid, readOnly, nosuid, nodev, noexec"),
                 errors(spec("mounts:\n  - type: tmpfs\n    target: /a\n    source: /b\n")));
         assertEquals(List.of("s.yaml:6:5: error: mounts[0]: a proc mount does not accept \"readOnly\" "

@@ -63,4 +63,17 @@ class ValuesTest {
         assertEquals("bad variable name \"\" in \"${}\"; names are letters, digits, _, . and -",
                 bad.problems().get(1).message());
     }
+
+    @Test
+    void aDefaultMayHoldReferences() {
+        Map<String, String> vars = Map.of("basedir", "/p");
+        assertEquals("/p/hello/target", Variables.expand("${project.basedir:-${basedir}/hello}/target", vars).value());
+        assertEquals("/q/target", Variables.expand("${project.basedir:-${basedir}/hello}/target",
+                Map.of("project.basedir", "/q")).value());
+        assertEquals("{x}", Variables.expand("${a:-{x}}", vars).value()); // the first plain } ends the default
+        assertEquals(List.of(0, 37), Variables.starts("${project.basedir:-${basedir}/hello} ${b}"));
+        Variables.Expansion bad = Variables.expand("x ${a:-${nope}}", vars);
+        assertEquals(List.of(new Variables.Problem(0, "undefined variable ${nope}; define it (-D nope=VALUE) or give "
+                + "a default (${nope:-VALUE})")), bad.problems());
+    }
 }
