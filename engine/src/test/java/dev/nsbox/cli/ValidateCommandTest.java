@@ -127,4 +127,12 @@ class ValidateCommandTest {
         assertTrue(r.out().contains("  validate   parse and check specs"), r.out());
         assertTrue(r.out().contains("  schema     print the JSON Schema"), r.out());
     }
+
+    /** The examples users copy must be valid, and without warnings, as the CLI reads them. */
+    @Test
+    void theExampleSpecsAreValid() {
+        Path specs = Path.of(System.getProperty("user.dir")).getParent().resolve("specs");
+        assertTrue(Files.isDirectory(specs), specs.toString());
+        assertEquals(new Result(0, "", ""), run("validate", specs.toString()));
+    }
 }
