@@ -642,6 +642,10 @@ final class SpecReader {
         if (w != null && words.contains(w)) {
             return convert.apply(w);
         }
+        if (isNull(n)) {
+            error(at(n, path), path + " has no value; expected one of " + String.join(", ", words));
+            return null;
+        }
         error(at(n, path), path + ": unknown value " + (w != null ? "\"" + Values.printable(w) + "\"" : kind(n))
                 + "; expected one of " + String.join(", ", words));
         return null;

@@ -323,6 +323,19 @@ class SpecReaderTest {
     }
 
     @Test
+    void columnsCountCharactersNotUtf16Units() {
+        assertEquals(List.of("s.yaml:4:17: error: description: undefined variable ${nope}; define it "
+                + "(-D nope=VALUE) or give a default (${nope:-VALUE})"),
+                errors(spec("# \uD83D\uDE00 before\ndescription: \"\uD83D\uDE00 ${nope}\"\n")));
+    }
+
+    @Test
+    void anEmptyWordNamesTheAcceptedOnes() {
+        assertEquals(List.of("s.yaml:3:13: error: propagation has no value; expected one of shared, rshared, private, "
+                + "rprivate, slave, rslave, unbindable, runbindable, unchanged"), errors(spec("propagation:\n")));
+    }
+
+    @Test
     void aMisspeltVariableSuggestsTheDefinedOne() {
         assertEquals(List.of("s.yaml:4:8: error: process.cwd: undefined variable ${basedi}; did you mean ${basedir}?"),
                 errors(spec("process:\n  cwd: ${basedi}\n")));
