@@ -20,6 +20,10 @@ public final class Main {
     public Main() {
         // One line per command; each lives in its own class of this package.
         for (Command c : List.<Command>of(
+                new ValidateCommand(),
+                new PlanCommand(),
+                new ExplainCommand(),
+                new SchemaCommand()
         )) {
             commands.put(c.name(), c);
         }

@@ -39,8 +39,8 @@ public sealed interface Op {
      */
     record SpawnInit(boolean pidNamespace, Origin origin) implements Op {
         public String call() {
-            return "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, ...)"
-                    + (pidNamespace ? " /* PID 1 of the new PID namespace */" : " /* subreaper */");
+            return "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, {\"nsbox-init\", "
+                    + (pidNamespace ? "\"--pid1\"" : "\"--subreaper\"") + "}, envp)";
         }
     }
 

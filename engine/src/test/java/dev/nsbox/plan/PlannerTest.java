@@ -31,7 +31,7 @@ class PlannerTest {
         Plan plan = Planner.plan(new TestSpecs().ns(Namespace.PID).mount(MountType.PROC, "/proc").build(), new FakeHost());
         assertEquals(List.of(
                 "unshare(CLONE_NEWNS|CLONE_NEWPID)",
-                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, ...) /* PID 1 of the new PID namespace */",
+                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, {\"nsbox-init\", \"--pid1\"}, envp)",
                 "mount(\"none\", \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
                 "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, "
                         + "\"pidns=/proc/thread-self/ns/pid_for_children\")"), calls(plan));
@@ -51,7 +51,7 @@ class PlannerTest {
         Plan plan = Planner.plan(new TestSpecs().bind("/work/project", "/work/project", true).build(), new FakeHost());
         assertEquals(List.of(
                 "unshare(CLONE_NEWNS)",
-                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, ...) /* subreaper */",
+                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, {\"nsbox-init\", \"--subreaper\"}, envp)",
                 "mount(\"none\", \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
                 "open_tree(AT_FDCWD, \"/work/project\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree0",
                 "mount_setattr(tree0, \"\", AT_EMPTY_PATH|AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY, attr_clr=0, "
@@ -134,7 +134,7 @@ class PlannerTest {
                 .bind("/usr", "/usr", true).mount(MountType.TMPFS, "/tmp").build(), new FakeHost());
         assertEquals(List.of(
                 "unshare(CLONE_NEWNS)",
-                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, ...) /* subreaper */",
+                "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, {\"nsbox-init\", \"--subreaper\"}, envp)",
                 "mount(\"none\", \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
                 "open_tree(AT_FDCWD, \"/usr\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree0",
                 "mount(\"tmpfs\", \"/tmp\", \"tmpfs\", MS_NOSUID|MS_NODEV, \"mode=0755\")",

@@ -1,0 +1,102 @@
+package dev.nsbox.cli;
+
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.Origin;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.LoadedSpec;
+import dev.nsbox.spec.yaml.SpecLoader;
+import dev.nsbox.spec.yaml.Variables;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code nsbox validate SPEC...}: parses and checks each spec without touching the machine.
+ * Like a compiler, it prints every diagnostic of every spec to standard error, one line each,
+ * and nothing on success; exit 1 when any spec has an error, 0 otherwise (warnings alone do not
+ * fail). A folder stands for every {@code *.yaml} file under it.
+ */
+final class ValidateCommand implements Command {
+
+    @Override
+    public String name() {
+        return "validate";
+    }
+
+    @Override
+    public String summary() {
+        return "parse and check specs, without touching the machine";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: nsbox validate [-D name=value]... SPEC...
+
+                Parses and checks each SPEC (a file, or a folder: every *.yaml file under it)
+                without touching the machine. Prints every error and warning to standard error,
+                one line each (FILE:LINE:COLUMN: error: ...), and nothing when all is well.
+
+                Exit codes: 0 no errors (warnings alone do not fail), 1 a spec has an error,
+                2 bad command line.
+                """;
+    }
+
+    @Override
+    public int run(CommandLine line, Console console) throws UsageException {
+        if (line.arguments().isEmpty()) {
+            throw new UsageException("validate needs at least one SPEC file");
+        }
+        if (line.afterDashes() != null) {
+            throw new UsageException("validate takes no command after --");
+        }
+        if (line.format() != null) {
+            throw new UsageException("validate has no --format; diagnostics are always one line each");
+        }
+        boolean failed = false;
+        for (String argument : line.arguments()) {
+            for (String spec : expand(argument, console)) {
+                failed |= !validate(spec, line, console);
+            }
+        }
+        return failed ? ExitCodes.INVALID_SPEC : ExitCodes.OK;
+    }
+
+    /** Prints the spec's diagnostics; whether it has no error. */
+    private static boolean validate(String spec, CommandLine line, Console console) {
+        Path path = Path.of(spec);
+        try {
+            LoadedSpec loaded = SpecLoader.load(path, spec, Variables.forCli(path, line.defines()));
+            loaded.warnings().forEach(w -> console.err().println(w.format()));
+            return true;
+        } catch (SpecException e) {
+            e.diagnostics().forEach(d -> console.err().println(d.format()));
+            return false;
+        }
+    }
+
+    /** A file as itself; a folder as its {@code *.yaml} files, sorted, named under the folder as typed. */
+    private static List<String> expand(String argument, Console console) {
+        Path path = Path.of(argument);
+        if (!Files.isDirectory(path)) {
+            return List.of(argument);
+        }
+        List<String> specs = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(path)) {
+            files.filter(f -> f.getFileName().toString().endsWith(".yaml") && Files.isRegularFile(f))
+                    .map(Path::toString).sorted().forEach(specs::add);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            console.err().println(Diagnostic.error(Origin.synthetic(argument), "cannot list: " + e.getMessage()).format());
+            return List.of(argument);
+        }
+        if (specs.isEmpty()) {
+            // Validating nothing must not look like success: the folder itself fails to load.
+            return List.of(argument);
+        }
+        return specs;
+    }
+}
