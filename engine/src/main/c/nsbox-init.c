@@ -346,7 +346,7 @@ static void run_step(struct msg *m) {
     }
     report("started %d", (int) pid);
 
-    int sfd = signalfd(-1, &handled, SFD_CLOEXEC);
+    int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
     int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
     int timed_out = 0, killed = 0, status = 0, done = 0;
     while (!done) {
