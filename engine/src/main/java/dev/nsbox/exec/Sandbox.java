@@ -223,7 +223,7 @@ public final class Sandbox {
             } else if (thread.failure != null) {
                 Op op = plan.ops().get(thread.failedIndex);
                 listener.trace(op.call() + " = -1 " + Errnos.name(thread.failure.errno()));
-                SyscallException placed = thread.failure.at(op.origin(), Applier.doing(op));
+                SyscallException placed = placed(op, thread.failure);
                 exit = placed.exitCode();
                 messages.add(placed.format());
             } else if (initPid < 0 && !plan.launch().steps().isEmpty()) {
@@ -291,6 +291,18 @@ public final class Sandbox {
                 }
             }
         }
+    }
+
+    /**
+     * A failure of {@code op}, placed at its spec value and saying what was being done. The
+     * call is the plan's, without the {@code = treeN} that names the result of an open_tree.
+     */
+    static SyscallException placed(Op op, SyscallException e) {
+        SyscallException named = e;
+        if (op instanceof Op.OpenTree && e.call().matches(".* = tree[0-9]+")) {
+            named = new SyscallException(e.call().substring(0, e.call().lastIndexOf(" = tree")), e.errno());
+        }
+        return named.at(op.origin(), Applier.doing(op));
     }
 
     private RunResult failure(int code, String message) {
