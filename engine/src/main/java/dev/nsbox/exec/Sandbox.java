@@ -393,7 +393,7 @@ public final class Sandbox {
             results.add(result);
             listener.stepFinished(result);
             if (!result.succeeded()) {
-                messages.add(step.origin().location() + ": error: " + label(step) + " " + result.message());
+                messages.add(step.origin().location() + ": error: " + label(step) + ": " + result.message());
                 return result.exitCode() == 0 ? SETUP_FAILED : result.exitCode();
             }
         }
@@ -402,7 +402,7 @@ public final class Sandbox {
 
     private static String label(StepLaunch step) {
         String path = step.origin().path();
-        return path.isEmpty() ? "step " + step.name() : path + " (" + step.name() + ")";
+        return path.isEmpty() ? step.name() : path + " (" + step.name() + ")";
     }
 
     private String timeoutText(StepLaunch step) {

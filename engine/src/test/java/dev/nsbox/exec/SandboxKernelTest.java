@@ -63,7 +63,7 @@ class SandboxKernelTest {
         Kernel.Captured c = Kernel.run(withProc().run("nsbox-no-such-command").build());
         assertEquals(127, c.exit(), c.toString());
         assertTrue(c.result().messages().get(0).contains(
-                "test.yaml:30:5: error: steps[0] (step-1) command not found: nsbox-no-such-command: execvp(3): "
+                "test.yaml:30:5: error: steps[0] (step-1): command not found: nsbox-no-such-command: execvp(3): "
                         + "ENOENT (No such file or directory)"), c.result().messages().toString());
 
         Path notExecutable = Files.writeString(tmp.resolve("script"), "#!/bin/sh\necho hi\n");
