@@ -13,7 +13,8 @@
  *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 no_new_privs str cwd u32 argc str... u32 envc str...
  *       run one step; str is a u32 length and that many bytes (no NUL)
  *   'Q' exit
- * End of file on fd 3 (the executor is gone) kills the step and everything else, then exits.
+ * End of file on fd 3 (the executor is gone: its JVM exited or was killed, which closes the pipe)
+ * kills the step and everything else, then exits. As PID 1 it also has PR_SET_PDEATHSIG.
  * Nothing runs before the first command: set-up (a /proc of this PID namespace, readable only
  * once this PID 1 exists) is finished by then.
  *
@@ -399,10 +400,15 @@ static void run_step(struct msg *m) {
 }
 
 int main(void) {
-    /* The executor spawned this process from a thread: it dies with that thread. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     is_pid1 = getpid() == 1;
-    if (!is_pid1) {
+    if (is_pid1) {
+        /* The executor spawned this process from a thread: it dies with that thread, and the
+           PID namespace, everything in it included, dies with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    } else {
+        /* No PDEATHSIG here: killed, a subreaper leaves the step's processes to the host's
+           init. When the executor goes away its end of fd 3 closes, and the loop below kills
+           everything before it exits. */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         /* Still the host's procfs: nothing of the spec is mounted yet. */
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -100,12 +100,35 @@ class RunCommandTest {
 
     @Test
     void killingNsboxLeavesNoSandboxProcessBehind() throws Exception {
+        killingNsboxLeavesNothing(spec);
+    }
+
+    @Test
+    void killingNsboxLeavesNoProcessBehindWithoutAPidNamespaceEither() throws Exception {
+        // The supervisor is a subreaper, not PID 1: it sees its control pipe close when the
+        // JVM dies and kills what the step started.
+        Path noPid = Files.writeString(dir.resolve("nopid.yaml"), """
+                version: 1
+                namespaces: [mount]
+                steps:
+                  - shell: "true"
+                """);
+        killingNsboxLeavesNothing(noPid);
+    }
+
+    private void killingNsboxLeavesNothing(Path spec) throws Exception {
         String marker = "97531" + ThreadLocalRandom.current().nextInt(1000, 9999);
         Process p = start("run", spec.toString(), "--", "sh", "-c", "sleep " + marker + " & echo ready; sleep 1" + marker);
         java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
         assertEquals("ready", r.readLine());
-        assertEquals(2, processesWith(marker).size());
-        p.destroyForcibly();
+        try {
+            for (int i = 0; i < 50 && processesWith(marker).size() < 2; i++) {
+                Thread.sleep(100);
+            }
+            assertEquals(2, processesWith(marker).size());
+        } finally {
+            p.destroyForcibly();
+        }
         p.waitFor();
         for (int i = 0; i < 50 && !processesWith(marker).isEmpty(); i++) {
             Thread.sleep(100);
