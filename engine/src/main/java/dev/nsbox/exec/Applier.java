@@ -29,6 +29,7 @@ final class Applier {
     private static final long SIOCSIFFLAGS = 0x8914;
     private static final int IFF_UP = 1;
     private static final int SKIPPED = -2;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
 
     private final Sys sys;
     private final int[] initFds;
@@ -89,11 +90,13 @@ final class Applier {
         } else if (op instanceof Op.MoveMount m) {
             int fd = tree(m.tree());
             if (fd != SKIPPED) {
+                checkTarget(m.target());
                 sys.moveMount(fd, "", Flags.AT_FDCWD, m.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, call);
                 sys.close(fd);
                 trees[m.tree()] = SKIPPED;
             }
         } else if (op instanceof Op.Mount m) {
+            checkTarget(m.target());
             sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
         } else if (op instanceof Op.Mkdir d) {
             sys.mkdir(d.path(), d.mode(), call);
@@ -114,6 +117,17 @@ final class Applier {
         } else {
             throw new IllegalStateException("no executor for " + op);
         }
+    }
+
+    /**
+     * The plan checked that no mount target's path contains a symlink; the host may have
+     * changed since. openat2(2) with {@code RESOLVE_NO_SYMLINKS} refuses any symlink on the
+     * way ({@code ELOOP}), so a mount can never land where a symlink points.
+     */
+    private void checkTarget(String target) throws SyscallException {
+        int fd = sys.openat2(Flags.AT_FDCWD, target, Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS,
+                "openat2(AT_FDCWD, " + Op.q(target) + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS})");
+        sys.close(fd);
     }
 
     /** Closes the descriptors of trees that were opened and never attached. */

@@ -59,6 +59,12 @@ public final class Hints {
             new Hint("move_mount", Errnos.ENOENT, null, false, SETUP,
                     "the target does not exist; with root: host nsbox creates no mount point on the host, so "
                             + "create it, or mount a tmpfs above it first"),
+            new Hint("openat2", Errnos.ELOOP, null, false, SETUP,
+                    "a mount target must be the mount point itself: its path contains a symlink now; write the "
+                            + "path it resolves to"),
+            new Hint("openat2", Errnos.ENOENT, null, false, SETUP,
+                    "the target does not exist; with root: host nsbox creates no mount point on the host, so "
+                            + "create it, or mount a tmpfs above it first"),
             new Hint("mount", Errnos.ENOENT, null, false, SETUP,
                     "the target does not exist; with root: host nsbox creates no mount point on the host, so "
                             + "create it, or mount a tmpfs above it first"),

@@ -103,7 +103,20 @@ class ApplierFakeTest {
         for (Op op : ops) {
             a.apply(op, op.call());
         }
-        assertEquals(List.of("open_tree", "mount_setattr", "move_mount", "close"), fake.calls());
+        assertEquals(List.of("open_tree", "mount_setattr", "openat2", "close", "move_mount", "close"), fake.calls());
+    }
+
+    @Test
+    void targetThatBecameASymlinkIsRefusedBeforeTheMount() {
+        FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ELOOP);
+        Op tmpfs = new Op.Mount("tmpfs", "/x/tmp", "tmpfs", 0, null, at(9, "mounts[0]"));
+        assertEquals("test.yaml:9:5: error: mounts[0]: cannot mount tmpfs on /x/tmp: "
+                        + "openat2(AT_FDCWD, \"/x/tmp\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS}): "
+                        + "ELOOP (Too many levels of symbolic links)\n"
+                        + "  hint: a mount target must be the mount point itself: its path contains a symlink now; "
+                        + "write the path it resolves to",
+                failure(fake, tmpfs));
+        assertEquals(List.of("openat2"), fake.calls());
     }
 
     @Test

@@ -297,6 +297,21 @@ class SandboxKernelTest {
     }
 
     @Test
+    void mountTargetThroughASymlinkIsRefused() throws IOException {
+        // openat2(2) RESOLVE_NO_SYMLINKS: ELOOP for any symlink on the way to the target.
+        Path real = Files.createDirectory(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+        Kernel.Captured c = Kernel.run(withProc()
+                .op(new Op.Mount("tmpfs", link + "/", "tmpfs", 0, null, at(9, "mounts[1]")))
+                .shell("echo never").build());
+        assertEquals(125, c.exit(), c.toString());
+        assertTrue(c.result().messages().get(0).startsWith("test.yaml:9:5: error: mounts[1]: cannot mount tmpfs on "
+                + link + "/: openat2(AT_FDCWD, \"" + link + "/\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS}): ELOOP"),
+                c.result().messages().toString());
+        assertTrue(c.out().isEmpty());
+    }
+
+    @Test
     void optionalMissingBindSourceIsSkipped() throws IOException {
         Path dst = Files.createDirectory(tmp.resolve("dst"));
         Kernel.Captured c = Kernel.run(withProc()
