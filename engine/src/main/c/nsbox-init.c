@@ -225,13 +225,17 @@ static pid_t ppid_of(const char *pid) {
  */
 static void kill_all(void) {
     if (is_pid1) {
-        kill(-1, SIGKILL);
-        while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {
+        /* Killed again before every wait: a process that was forking while kill(-1) went
+           round may have a child it did not reach. */
+        for (;;) {
+            kill(-1, SIGKILL);
+            if (waitpid(-1, NULL, 0) < 0 && errno != EINTR) {
+                return;
+            }
         }
-        return;
     }
-    for (int round = 0; round < 1000; round++) {
-        int found = 0;
+    for (int round = 0; round < 10000; round++) {
+        int killed = 0;
         if (proc_fd >= 0) {
             int dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
@@ -242,9 +246,8 @@ static void kill_all(void) {
                     if (e->d_name[0] < '0' || e->d_name[0] > '9') {
                         continue;
                     }
-                    if (ppid_of(e->d_name) == self) {
-                        kill((pid_t) atoi(e->d_name), SIGKILL);
-                        found = 1;
+                    if (ppid_of(e->d_name) == self && kill((pid_t) atoi(e->d_name), SIGKILL) == 0) {
+                        killed++;
                     }
                 }
                 closedir(d);
@@ -252,20 +255,33 @@ static void kill_all(void) {
                 close(dfd);
             }
         }
+        /* Wait for as many deaths as kills (each killed child dies, so these waits end), then
+           reap whatever else has exited. The killed children's own children are now this
+           process's: the next round finds them. */
         int reaped = 0;
-        for (;;) {
-            pid_t p = waitpid(-1, NULL, found ? 0 : WNOHANG);
+        while (killed > 0) {
+            pid_t p = waitpid(-1, NULL, 0);
             if (p > 0) {
+                killed--;
                 reaped = 1;
-                continue;
+            } else if (errno != EINTR) {
+                break;
             }
-            if (p < 0 && errno == EINTR) {
-                continue;
-            }
-            break;
         }
-        if (!found && !reaped) {
-            return;
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+            reaped = 1;
+        }
+        if (!reaped) {
+            /* Nothing was killed and nothing had exited: no child is left, or the only ones
+               left could not be seen in /proc. */
+            if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD) {
+                return;
+            }
+            if (proc_fd < 0) {
+                return;
+            }
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
         }
     }
 }

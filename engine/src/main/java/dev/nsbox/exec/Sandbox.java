@@ -343,8 +343,7 @@ public final class Sandbox {
         for (int i = 0; i < steps.size(); i++) {
             if (cancelled) {
                 messages.add("error: the run was cancelled before " + label(steps.get(i)));
-                return results.isEmpty() ? SETUP_FAILED : results.get(results.size() - 1).exitCode() == 0
-                        ? 128 + Sys.SIGTERM : results.get(results.size() - 1).exitCode();
+                return 128 + Sys.SIGTERM;
             }
             StepLaunch step = steps.get(i);
             listener.stepStarted(i, step);
@@ -362,8 +361,14 @@ public final class Sandbox {
                 String line = reports.next();
                 Duration took = Duration.ofNanos(System.nanoTime() - t0);
                 if (line == null) {
-                    result = new StepResult(i, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED, 0, timedOut,
-                            took, "the supervisor nsbox-init ended unexpectedly");
+                    // The supervisor is gone: told to kill everything by a cancellation that
+                    // outlasted the grace period, or killed.
+                    result = cancelled
+                            ? new StepResult(i, step.name(), StepResult.Outcome.SIGNALED, 128 + Sys.SIGKILL,
+                                    Sys.SIGKILL, timedOut, took, "cancelled: still running after SIGTERM and "
+                                    + human(options.grace()) + " of grace, killed")
+                            : new StepResult(i, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED, 0,
+                                    timedOut, took, "the supervisor nsbox-init ended unexpectedly");
                     break;
                 }
                 Protocol.Report r = Protocol.Report.parse(line);

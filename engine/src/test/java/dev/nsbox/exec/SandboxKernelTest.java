@@ -174,6 +174,20 @@ class SandboxKernelTest {
     }
 
     @Test
+    void withoutPidNamespaceTheSubreaperKillsEveryGenerationLeftBehind() throws Exception {
+        // Only the top orphan is the supervisor's child when it looks; its children become the
+        // supervisor's once it is killed, and so on down. (An earlier supervisor blocked in
+        // waitpid(2) here, waiting for a grandchild it had not killed.)
+        String marker = "98761" + ThreadLocalRandom.current().nextInt(1000, 9999);
+        Kernel.Captured c = Kernel.run(TestPlans.sandbox(Flags.CLONE_NEWNS)
+                .shell("sh -c 'sh -c \"sh -c \\\"sleep " + marker + "; true\\\" & wait; true\" & wait' & "
+                        + "sleep 0.3; echo ok").build());
+        assertEquals(0, c.exit(), c.toString());
+        assertEquals(List.of("ok"), c.out());
+        assertEquals(List.of(), Kernel.processesWith(marker));
+    }
+
+    @Test
     void timeoutSendsSigtermAndReportsIt() {
         Kernel.Captured c = Kernel.run(withProc().shell("sleep 30", Duration.ofMillis(300)).build());
         assertEquals(143, c.exit(), c.toString());
@@ -223,7 +237,9 @@ class SandboxKernelTest {
                     sleep(300);
                     box.cancel();
                 }).start());
-        assertTrue(c.exit() != 0, c.toString());
+        assertEquals(137, c.exit(), c.toString());
+        assertTrue(c.result().messages().get(0).contains("cancelled: still running after SIGTERM and 300ms of grace, killed"),
+                c.toString());
         assertFalse(c.out().contains("never"));
         assertEquals(List.of(), Kernel.processesWith(marker));
     }
