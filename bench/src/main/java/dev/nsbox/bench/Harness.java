@@ -1,0 +1,451 @@
+package dev.nsbox.bench;
+
+import dev.nsbox.plan.Plan;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.Statistics;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Issue #7's harness: nsbox side by side with bwrap, unshare(1), a bare spawn and a bare JVM,
+ * each measurement with its baseline in the same run. Prints every table, writes CSV files and
+ * PNG plots to the results folder and, given {@code --report}, the Markdown report.
+ *
+ * <pre>
+ * java -jar bench/target/nsbox-bench.jar [--smoke] [--repo DIR] [--out DIR] [--report FILE] [--only warm,cold,...]
+ * </pre>
+ *
+ * <p>It creates sandboxes as root, so {@code bench/run} starts it under
+ * {@code unshare --mount --propagation private}: every mount it or its peers make stays in that
+ * scratch namespace. {@code --smoke} uses few repetitions and small sizes and checks only that
+ * every variant runs (exit 0); it times nothing that anyone asserts.
+ */
+public final class Harness {
+
+    static final List<String> ALL = List.of("warm", "cold", "scaling", "engine", "maven", "rootless");
+
+    private final boolean smoke;
+    private final Path repo;
+    private final Path out;
+    private final Path specs;
+    private final String java;
+    private final List<Section> sections = new ArrayList<>();
+
+    private Harness(boolean smoke, Path repo, Path out) {
+        this.smoke = smoke;
+        this.repo = repo;
+        this.out = out;
+        this.specs = out.resolve("specs");
+        this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    public static void main(String[] args) throws Exception {
+        boolean smoke = false;
+        Path repo = Path.of("").toAbsolutePath();
+        Path out = null;
+        Path report = null;
+        Set<String> only = new LinkedHashSet<>(ALL);
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--smoke" -> smoke = true;
+                case "--repo" -> repo = Path.of(args[++i]).toAbsolutePath().normalize();
+                case "--out" -> out = Path.of(args[++i]).toAbsolutePath().normalize();
+                case "--report" -> report = Path.of(args[++i]).toAbsolutePath().normalize();
+                case "--only" -> only = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                default -> {
+                    System.err.println("usage: nsbox-bench [--smoke] [--repo DIR] [--out DIR] [--report FILE] "
+                            + "[--only " + String.join(",", ALL) + "]");
+                    System.exit(2);
+                }
+            }
+        }
+        if (out == null) {
+            out = repo.resolve(smoke ? "bench/target/smoke" : "bench/target/results");
+        }
+        Files.createDirectories(out.resolve("specs"));
+        Harness h = new Harness(smoke, repo, out);
+        int failures = 0;
+        for (String id : only) {
+            try {
+                switch (id) {
+                    case "warm" -> h.warm();
+                    case "cold" -> h.cold();
+                    case "scaling" -> h.scaling();
+                    case "engine" -> h.engine();
+                    case "maven" -> h.maven();
+                    case "rootless" -> h.rootless();
+                    default -> throw new IllegalArgumentException("no measurement " + id);
+                }
+            } catch (Measure.Failure e) {
+                System.err.println("bench: " + id + ": " + e.getMessage());
+                failures++;
+            }
+        }
+        Report.write(h.sections, out, report, smoke, repo);
+        // The closing line: every variant that ran exited 0 (smoke asserts nothing else).
+        System.out.println("bench " + (smoke ? "smoke" : "run") + ": " + Measure.checks + " passed, "
+                + failures + " failed");
+        System.exit(failures == 0 ? 0 : 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // What each side runs. One place, so that the report and the measurement cannot disagree.
+
+    private static final List<String> BWRAP_NAMESPACES =
+            List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts");
+
+    /** The warm-start spec: mount pid net uts ipc, rprivate, ro bind of src, tmpfs /tmp, proc. */
+    static String warmSpec(Path src) {
+        return "version: 1\n"
+                + "name: bench-warm\n"
+                + "namespaces: [mount, pid, net, uts, ipc]\n"
+                + "propagation: rprivate\n"
+                + "mounts:\n"
+                + "  - {type: bind, source: \"" + src + "\", target: \"" + src + "\", readOnly: true}\n"
+                + "  - {type: tmpfs, target: /tmp}\n"
+                + "  - {type: proc, target: /proc}\n"
+                + "steps:\n"
+                + "  - {name: \"true\", run: [\"true\"]}\n";
+    }
+
+    static List<String> bwrapWarm(Path src) {
+        List<String> c = new ArrayList<>(List.of("bwrap", "--bind", "/", "/"));
+        c.addAll(BWRAP_NAMESPACES);
+        c.addAll(List.of("--ro-bind", src.toString(), src.toString(), "--tmpfs", "/tmp", "--proc", "/proc", "true"));
+        return c;
+    }
+
+    static List<String> unshareWarm(Path src) {
+        return List.of("unshare", "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "--propagation", "private",
+                "--mount-proc", "sh", "-c",
+                "mount --rbind \"$1\" \"$1\" && mount -o remount,bind,ro \"$1\" && mount -t tmpfs tmpfs /tmp && exec true",
+                "sh", src.toString());
+    }
+
+    static List<String> unshareBare() {
+        return List.of("unshare", "--mount", "--pid", "--net", "--uts", "--ipc", "--fork", "--mount-proc", "true");
+    }
+
+    static String scalingSpec(List<Path> dirs) {
+        StringBuilder s = new StringBuilder("version: 1\nname: bench-scaling\nnamespaces: [mount, pid, net, uts, ipc]\n"
+                + "propagation: rprivate\nmounts:\n");
+        for (Path d : dirs) {
+            s.append("  - {type: bind, source: \"").append(d).append("\", target: \"").append(d)
+                    .append("\", readOnly: true}\n");
+        }
+        s.append("  - {type: proc, target: /proc}\nsteps:\n  - {name: \"true\", run: [\"true\"]}\n");
+        return s.toString();
+    }
+
+    static List<String> bwrapScaling(List<Path> dirs) {
+        List<String> c = new ArrayList<>(List.of("bwrap", "--bind", "/", "/"));
+        c.addAll(BWRAP_NAMESPACES);
+        for (Path d : dirs) {
+            c.addAll(List.of("--ro-bind", d.toString(), d.toString()));
+        }
+        c.addAll(List.of("--proc", "/proc", "true"));
+        return c;
+    }
+
+    static String shown(List<String> command) {
+        StringBuilder s = new StringBuilder();
+        for (String a : command) {
+            if (s.length() > 0) {
+                s.append(' ');
+            }
+            s.append(a.matches("[A-Za-z0-9_./=:,+-]+") ? a : "'" + a.replace("'", "'\\''") + "'");
+        }
+        return s.toString();
+    }
+
+    private Path writeSpec(String name, String text) throws IOException {
+        Path p = specs.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 1. Warm sandbox start.
+
+    private void warm() throws Exception {
+        Section s = new Section("warm", "1. Warm sandbox start, from one running JVM", "true, bare spawn");
+        Path src = repo;
+        Path spec = writeSpec("warm.yaml", warmSpec(src));
+        Plan ready = InProcess.prepare(spec);
+        List<Measure.Variant> v = List.of(
+                new Measure.Variant("true, bare spawn", "ProcessBuilder(\"true\").start().waitFor()",
+                        () -> Measure.spawn(List.of("true"))),
+                new Measure.Variant("nsbox", "in-process: load + plan + predict " + repo.relativize(spec)
+                        + ", then new Sandbox(plan, StepIO.inherit(), ...).run()",
+                        () -> InProcess.prepareAndRun(spec)),
+                new Measure.Variant("nsbox, plan reused", "in-process: new Sandbox(plan, ...).run() of a plan "
+                        + "prepared once", () -> InProcess.run(ready)),
+                new Measure.Variant("bwrap", shown(bwrapWarm(src)), () -> Measure.spawn(bwrapWarm(src))),
+                new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))),
+                new Measure.Variant("unshare, namespaces + proc only", shown(unshareBare()),
+                        () -> Measure.spawn(unshareBare())));
+        s.rows.addAll(Measure.roundRobin(v, smoke ? 1 : 20, smoke ? 3 : 100));
+        s.targets.add(Target.ratio("nsbox at most 0.7x bwrap", "nsbox", "bwrap", 0.7));
+        s.targets.add(Target.ratio("nsbox at most 1.0x unshare (with the same mounts)", "nsbox", "unshare + sh mounts",
+                1.0));
+        s.notes.add("The spec: `" + repo.relativize(spec) + "` in the results folder, i.e. `namespaces: [mount, pid, "
+                + "net, uts, ipc]`, `propagation: rprivate`, a recursive read-only bind of the repository onto itself, "
+                + "a tmpfs on `/tmp`, a proc on `/proc` (`pidns=`), one step `true`. nsbox also brings `lo` up, checks "
+                + "the sandbox's mount table against the plan before the step and compares the host's mount table "
+                + "after it; its supervisor `nsbox-init` is PID 1.");
+        s.notes.add("bwrap: `--bind / /` because nsbox's `root: host` keeps the host's tree; bwrap always builds its "
+                + "root on a tmpfs and pivots into it, binds `/` there recursively, makes its tree `rslave`, brings "
+                + "`lo` up, and runs its own PID 1. `--ro-bind` is bwrap's recursive read-only bind.");
+        s.notes.add("unshare(1) makes the tree private recursively (`--propagation private`, its default) and mounts "
+                + "proc, but cannot bind or mount a tmpfs: a `sh -c` with `mount(8)` does that, three more "
+                + "processes (the ro remount is not recursive; the repository has no submounts here). It leaves "
+                + "`lo` down. The namespaces-only row is unshare without any of the spec's mounts, for scale.");
+        sections.add(s);
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 2. Cold command line.
+
+    private void cold() throws Exception {
+        Section s = new Section("cold", "2. Cold command line", "java Hello");
+        Path src = repo;
+        Path spec = writeSpec("warm.yaml", warmSpec(src));
+        List<String> flags = launcherFlags();
+        List<String> hello = new ArrayList<>(List.of(java));
+        hello.addAll(flags);
+        hello.addAll(List.of("-cp", repo.resolve("bench/target/classes").toString(), Hello.class.getName()));
+        List<String> nsbox = List.of(repo.resolve("nsbox").toString(), "run", spec.toString());
+        Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"));
+        List<Measure.Variant> v = List.of(
+                new Measure.Variant("java Hello", shown(hello), () -> Measure.spawn(hello)),
+                new Measure.Variant("./nsbox run", shown(nsbox) + " (JAVA_HOME=" + System.getProperty("java.home") + ")",
+                        () -> Measure.spawn(nsbox, env, null)),
+                new Measure.Variant("bwrap", shown(bwrapWarm(src)), () -> Measure.spawn(bwrapWarm(src))),
+                new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))));
+        s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : 3, smoke ? 1 : 20));
+        s.targets.add(Target.ratio("./nsbox run at most 2x a bare JVM", "./nsbox run", "java Hello", 2.0));
+        s.notes.add("Each command spawned from the harness's JVM and waited for. The bare JVM gets the same flags "
+                + "as the `nsbox` launcher (" + String.join(" ", flags) + "), so the ratio is nsbox's own work, "
+                + "not a difference of JVM flags; the launcher is a `sh` script that execs java (one more exec).");
+        sections.add(s);
+        Console.table(s);
+    }
+
+    /** The JVM flags the nsbox launcher script passes, read from it so the two stay in step. */
+    private List<String> launcherFlags() throws IOException {
+        String script = Files.readString(repo.resolve("nsbox"));
+        Matcher m = Pattern.compile("NSBOX_JAVA_OPTS:-([^}]*)}").matcher(script);
+        if (!m.find()) {
+            throw new IllegalStateException("cannot find the JVM flags in ./nsbox");
+        }
+        return List.of(m.group(1).trim().split("\\s+"));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 3. Scaling with the number of binds.
+
+    private void scaling() throws Exception {
+        Section s = new Section("scaling", "3. Scaling: read-only bind mounts, nsbox against bwrap", null);
+        int[] sizes = smoke ? new int[] {1, 10} : new int[] {1, 10, 100, 1000};
+        s.sizes = sizes;
+        Path base = out.resolve("scaling");
+        for (int n : sizes) {
+            List<Path> dirs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                Path d = base.resolve(String.format("d%04d", i));
+                Files.createDirectories(d);
+                dirs.add(d);
+            }
+            Path spec = writeSpec("scaling-" + n + ".yaml", scalingSpec(dirs));
+            List<String> bwrap = bwrapScaling(dirs);
+            String bwrapShown = n <= 2 ? shown(bwrap) : shown(bwrap.subList(0, 9)) + " ... (" + n
+                    + " --ro-bind DIR DIR) --proc /proc true";
+            List<Measure.Variant> v = List.of(
+                    new Measure.Variant("nsbox N=" + n, "in-process: load + plan + predict + run of "
+                            + repo.relativize(spec), () -> InProcess.prepareAndRun(spec)),
+                    new Measure.Variant("bwrap N=" + n, bwrapShown, () -> Measure.spawn(bwrap)));
+            int reps = smoke ? 2 : n >= 1000 ? 15 : 30;
+            s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : n >= 1000 ? 2 : 5, reps));
+        }
+        int last = sizes[sizes.length - 1];
+        s.targets.add(Target.ratio("nsbox at most 1.0x bwrap at 1000 mounts", "nsbox N=" + last, "bwrap N=" + last,
+                1.0));
+        s.notes.add("Each side: the warm-start namespaces (mount, pid, net, uts, ipc), N directories each bound "
+                + "read-only onto itself (recursive read-only bind), a proc on `/proc`, and `true`. nsbox through "
+                + "the in-process API (load + plan + predict + run), bwrap spawned with `--bind / /` first as in 1.");
+        sections.add(s);
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 4. The engine's own work, with JMH.
+
+    private void engine() throws Exception {
+        Section s = new Section("engine", "4. The engine's own work (JMH): 1000 mounts, a mount table of 5000 entries",
+                null);
+        ChainedOptionsBuilder o = new OptionsBuilder()
+                .include(EngineBenchmark.class.getName() + "\\.")
+                .shouldFailOnError(true);
+        if (smoke) {
+            o.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(200))
+                    .measurementIterations(1).measurementTime(TimeValue.milliseconds(300))
+                    .param("mounts", "10").param("tableEntries", "50");
+        } else {
+            o.forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(5).measurementTime(TimeValue.seconds(2))
+                    .jvmArgs("-Xmx1g");
+        }
+        Collection<RunResult> results = new Runner(o.build()).run();
+        List<String> order = List.of("all", "parseMountTable", "parseAndValidateSpec", "plan", "predict");
+        for (String name : order) {
+            for (RunResult r : results) {
+                String label = r.getParams().getBenchmark();
+                if (!label.endsWith("." + name)) {
+                    continue;
+                }
+                Statistics st = r.getPrimaryResult().getStatistics();
+                s.rows.add(new Row(name, "EngineBenchmark." + name + " (mounts=" + r.getParams().getParam("mounts")
+                        + ", tableEntries=" + r.getParams().getParam("tableEntries") + ")",
+                        new Stats(st.getMin(), st.getPercentile(50), st.getMax(), st.getN(), List.of())));
+                Measure.checks++;
+            }
+        }
+        s.targets.add(Target.absolute("parse, validate, plan and predict under 100 ms", "all", 100));
+        s.notes.add("JMH 1.37, SampleTime (each invocation timed), " + (smoke ? "in-process, tiny sizes"
+                : "1 fork, 5 warm-up iterations of 1 s, 5 measured iterations of 2 s") + ". `all` = parse the "
+                + "5000-line mountinfo + parse and validate the spec + plan + predict host effects; the other rows "
+                + "are its stages alone. Inputs are synthetic (`EngineInputs`): a host on which every path is a "
+                + "directory, a systemd-like table with peer groups and slaves; nothing touches the kernel.");
+        sections.add(s);
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 5. Maven: nsbox:run against exec:exec.
+
+    private void maven() throws Exception {
+        Section s = new Section("maven", "5. Maven: `nsbox:run` of one `true` step against `exec:exec` of `true`",
+                "mvn exec:exec");
+        sections.add(s);
+        Path pluginPom = repo.resolve("maven-plugin/pom.xml");
+        if (!Files.exists(pluginPom)) {
+            s.notMeasured = "the Maven plugin is not in this tree (no `maven-plugin/` module): it is being written "
+                    + "on its own branch and had not been merged into main when this ran. The harness measures it "
+                    + "as soon as the module is there (`bench/run` installs it into the local repository first).";
+            System.out.println("\n" + s.title + ": not measured: " + s.notMeasured);
+            return;
+        }
+        String version = System.getProperty("nsbox.version", "0.1.0-SNAPSHOT");
+        Path project = out.resolve("maven-project");
+        Files.createDirectories(project);
+        Files.writeString(project.resolve("pom.xml"), """
+                <project xmlns="http://maven.apache.org/POM/4.0.0">
+                  <modelVersion>4.0.0</modelVersion>
+                  <groupId>bench</groupId>
+                  <artifactId>bench-maven</artifactId>
+                  <version>1</version>
+                  <packaging>pom</packaging>
+                </project>
+                """);
+        Files.writeString(project.resolve("nsbox.yaml"), warmSpec(repo));
+        String mvn = "mvn";
+        List<String> exec = List.of(mvn, "-B", "-q", "-o", "org.codehaus.mojo:exec-maven-plugin:3.5.0:exec",
+                "-Dexec.executable=true");
+        List<String> nsbox = List.of(mvn, "-B", "-q", "-o", "dev.nsbox:nsbox-maven-plugin:" + version + ":run");
+        File dir = project.toFile();
+        List<Measure.Variant> v = List.of(
+                new Measure.Variant("mvn exec:exec", shown(exec), () -> Measure.spawn(exec, null, dir)),
+                new Measure.Variant("mvn nsbox:run", shown(nsbox) + " (nsbox.yaml: the warm-start spec)",
+                        () -> Measure.spawn(nsbox, null, dir)));
+        s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : 1, smoke ? 1 : 8));
+        s.targets.add(Target.ratio("mvn nsbox:run at most 1.1x mvn exec:exec", "mvn nsbox:run", "mvn exec:exec", 1.1));
+        s.notes.add("Both in a minimal `pom` project, offline (`-o`), quiet, each a fresh `mvn` process. The spec is "
+                + "the warm-start one (1).");
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 6. Rootless.
+
+    private void rootless() throws Exception {
+        Section s = new Section("rootless", "6. Rootless: the first sandbox and the following ones, as an ordinary user",
+                "root, following");
+        sections.add(s);
+        Path spec = writeSpec("warm.yaml", warmSpec(repo));
+        int following = smoke ? 3 : 50;
+        Probe root = probe(List.of(), spec, following);
+        Probe user = probe(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), spec, following);
+        if (!root.ok()) {
+            throw new Measure.Failure("the probe failed as root: " + root.error);
+        }
+        Measure.checks++;
+        s.rows.add(new Row("root, first", root.command, Stats.of(List.of(root.first))));
+        s.rows.add(new Row("root, following", root.command, Stats.of(root.next)));
+        if (!user.ok()) {
+            s.notMeasured = "nsbox cannot run a sandbox as an ordinary user yet (rootless mode is being written on "
+                    + "its own branch and was not in main when this ran). As uid 65534 the engine answered: `"
+                    + user.error.strip().replace("\n", " / ") + "`. The harness measures it once that works: `"
+                    + user.command + "`.";
+            System.out.println("\n" + s.title + ": not measured: " + s.notMeasured);
+            return;
+        }
+        Measure.checks++;
+        s.rows.add(new Row("rootless, first", user.command, Stats.of(List.of(user.first))));
+        s.rows.add(new Row("rootless, following", user.command, Stats.of(user.next)));
+        s.targets.add(Target.ratio("following rootless sandboxes within 1.5x of root mode", "rootless, following",
+                "root, following", 1.5));
+        s.notes.add("A fresh JVM (`RootlessProbe`) runs the warm-start spec " + (following + 1) + " times in a row "
+                + "through the in-process API and times each; the first includes loading the engine and jnr-ffi. "
+                + "Root and the ordinary user (uid 65534 via `setpriv`) run the same probe.");
+        Console.table(s);
+    }
+
+    private record Probe(String command, double first, List<Double> next, String error) {
+        boolean ok() {
+            return error == null;
+        }
+    }
+
+    private Probe probe(List<String> prefix, Path spec, int following) throws Exception {
+        List<String> c = new ArrayList<>(prefix);
+        c.addAll(List.of(java, "-Duser.home=/tmp", "-cp", System.getProperty("java.class.path"),
+                RootlessProbe.class.getName(), spec.toString(), Integer.toString(following)));
+        Process p = new ProcessBuilder(c).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
+        String stdout = new String(p.getInputStream().readAllBytes());
+        String stderr = new String(p.getErrorStream().readAllBytes());
+        int code = p.waitFor();
+        String shownCmd = shown(prefix) + (prefix.isEmpty() ? "" : " ") + "java -cp nsbox-bench.jar "
+                + RootlessProbe.class.getSimpleName() + " SPEC " + following;
+        if (code != 0) {
+            return new Probe(shownCmd, 0, List.of(), "exit " + code + ": " + stderr + stdout);
+        }
+        double first = 0;
+        List<Double> next = new ArrayList<>();
+        for (String line : stdout.split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length == 2 && f[0].equals("first")) {
+                first = Double.parseDouble(f[1]);
+            } else if (f.length == 2 && f[0].equals("next")) {
+                next.add(Double.parseDouble(f[1]));
+            }
+        }
+        return new Probe(shownCmd, first, next, next.isEmpty() ? "no timing in its output: " + stdout : null);
+    }
+}

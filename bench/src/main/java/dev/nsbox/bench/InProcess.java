@@ -1,0 +1,58 @@
+package dev.nsbox.bench;
+
+import dev.nsbox.exec.Listener;
+import dev.nsbox.exec.Sandbox;
+import dev.nsbox.exec.StepIO;
+import dev.nsbox.host.LiveHost;
+import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.plan.Planner;
+import dev.nsbox.plan.Predictor;
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.LoadedSpec;
+import dev.nsbox.spec.yaml.SpecLoader;
+import dev.nsbox.spec.yaml.Variables;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * nsbox from a warm JVM, through the engine's API as the CLI and the Maven plugin use it: load
+ * the spec, plan it against the live host, predict its host effects against the live mount
+ * table (what {@code Preparation.prepare} does), then {@code new Sandbox(plan, ...).run()}.
+ */
+final class InProcess {
+
+    private InProcess() {
+    }
+
+    /** Load, plan and predict {@code spec} against this machine, as {@code nsbox run} does. */
+    static Plan prepare(Path spec) throws Exception {
+        LoadedSpec loaded = SpecLoader.load(spec, spec.toString(), Variables.forCli(spec, Map.of()));
+        Plan plan = Planner.plan(loaded.spec(), LiveHost.current());
+        plan = Predictor.predict(plan, Preparation.liveMountTable());
+        for (Diagnostic d : plan.diagnostics()) {
+            if (d.isError()) {
+                throw new SpecException(d);
+            }
+        }
+        if (plan.hostEffects() != null && !plan.hostEffects().isEmpty()) {
+            throw new IllegalStateException(spec + ": predicted host effects " + plan.hostEffects());
+        }
+        return plan;
+    }
+
+    /** Applies {@code plan} and runs its steps; the steps share this JVM's standard streams. */
+    static int run(Plan plan) {
+        var result = new Sandbox(plan, StepIO.inherit(), Listener.NONE, Sandbox.Options.defaults()).run();
+        if (result.exitCode() != 0) {
+            result.messages().forEach(System.err::println);
+        }
+        return result.exitCode();
+    }
+
+    static int prepareAndRun(Path spec) throws Exception {
+        return run(prepare(spec));
+    }
+}
