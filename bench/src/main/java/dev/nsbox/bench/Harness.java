@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  */
 public final class Harness {
 
-    static final List<String> ALL = List.of("warm", "cold", "scaling", "engine", "maven", "rootless");
+    static final List<String> ALL = List.of("warm", "breakdown", "cold", "scaling", "engine", "maven", "rootless");
 
     private final boolean smoke;
     private final Path repo;
@@ -85,6 +85,7 @@ public final class Harness {
             try {
                 switch (id) {
                     case "warm" -> h.warm();
+                    case "breakdown" -> h.breakdown();
                     case "cold" -> h.cold();
                     case "scaling" -> h.scaling();
                     case "engine" -> h.engine();
@@ -200,7 +201,7 @@ public final class Harness {
                 new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))),
                 new Measure.Variant("unshare, namespaces + proc only", shown(unshareBare()),
                         () -> Measure.spawn(unshareBare())));
-        s.rows.addAll(Measure.roundRobin(v, smoke ? 1 : 20, smoke ? 3 : 100));
+        s.rows.addAll(Measure.roundRobin(v, smoke ? 1 : 100, smoke ? 3 : 100));
         s.targets.add(Target.ratio("nsbox at most 0.7x bwrap", "nsbox", "bwrap", 0.7));
         s.targets.add(Target.ratio("nsbox at most 1.0x unshare (with the same mounts)", "nsbox", "unshare + sh mounts",
                 1.0));
@@ -216,6 +217,70 @@ public final class Harness {
                 + "proc, but cannot bind or mount a tmpfs: a `sh -c` with `mount(8)` does that, three more "
                 + "processes (the ro remount is not recursive; the repository has no submounts here). It leaves "
                 + "`lo` down. The namespaces-only row is unshare without any of the spec's mounts, for scale.");
+        sections.add(s);
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 1b. Where the warm start goes: nsbox's stages, and what each namespace adds on both sides.
+
+    private void breakdown() throws Exception {
+        Section s = new Section("breakdown", "1b. Where a warm start goes: nsbox's stages, and each feature on both sides",
+                "true, bare spawn");
+        Path spec = writeSpec("warm.yaml", warmSpec(repo));
+        int warmup = smoke ? 1 : 100;
+        int reps = smoke ? 3 : 100;
+        // The stages of one in-process run, timed inside the same calls.
+        String[] stages = {"stage: load spec (parse, validate)", "stage: plan", "stage: read host mountinfo",
+            "stage: predict host effects", "stage: Sandbox.run"};
+        List<List<Double>> t = new ArrayList<>();
+        for (String ignored : stages) {
+            t.add(new ArrayList<>());
+        }
+        for (int i = -warmup; i < reps; i++) {
+            double[] d = InProcess.timedStages(spec);
+            if (d == null) {
+                throw new Measure.Failure("a staged nsbox run did not exit 0");
+            }
+            Measure.checks++;
+            for (int k = 0; i >= 0 && k < d.length; k++) {
+                t.get(k).add(d[k]);
+            }
+        }
+        for (int k = 0; k < stages.length; k++) {
+            s.rows.add(new Row(stages[k], "InProcess.timedStages: " + stages[k].substring(7), Stats.of(t.get(k))));
+        }
+        // Features one at a time, nsbox and bwrap side by side.
+        List<Measure.Variant> v = new ArrayList<>();
+        v.add(new Measure.Variant("true, bare spawn", "ProcessBuilder(\"true\").start().waitFor()",
+                () -> Measure.spawn(List.of("true"))));
+        String[][] steps = {
+            {"mount", "[mount]", "", ""},
+            {"+ pid, proc", "[mount, pid]", "  - {type: proc, target: /proc}\n", "--unshare-pid --proc /proc"},
+            {"+ net", "[mount, pid, net]", "  - {type: proc, target: /proc}\n", "--unshare-pid --unshare-net --proc /proc"},
+        };
+        for (String[] f : steps) {
+            String text = "version: 1\nname: bench-features\nnamespaces: " + f[1] + "\npropagation: rprivate\n"
+                    + (f[2].isEmpty() ? "" : "mounts:\n" + f[2]) + "steps:\n  - {name: \"true\", run: [\"true\"]}\n";
+            Path p = writeSpec("features-" + f[1].replaceAll("[^a-z]+", "-") + "yaml", text);
+            List<String> bwrap = new ArrayList<>(List.of("bwrap", "--bind", "/", "/"));
+            if (!f[0].equals("mount")) {
+                bwrap.addAll(List.of(f[3].split(" ")));
+            }
+            bwrap.add("true");
+            Plan plan = InProcess.prepare(p);
+            v.add(new Measure.Variant("nsbox " + f[0], "in-process, plan reused: namespaces: " + f[1]
+                    + (f[2].isEmpty() ? "" : ", proc on /proc") + ", true", () -> InProcess.run(plan)));
+            v.add(new Measure.Variant("bwrap " + f[0], shown(bwrap), () -> Measure.spawn(bwrap)));
+        }
+        s.rows.addAll(Measure.roundRobin(v, warmup, reps));
+        s.notes.add("The stage rows split one in-process run of the warm-start spec (load + plan + read the host's "
+                + "mount table + predict + `Sandbox.run`), each timed around its own call. The feature rows add one "
+                + "thing at a time to both sides, with the plan prepared once for nsbox: the mount namespace alone "
+                + "(bwrap cannot run without one; it also unshares nothing else here but makes its tmpfs root, so "
+                + "bwrap's first row is `--bind / / true`), then a PID namespace with a proc, then a network "
+                + "namespace (both bring `lo` up). No targets here: this is what the lead reads to see where the "
+                + "time goes.");
         sections.add(s);
         Console.table(s);
     }

@@ -52,6 +52,26 @@ final class InProcess {
         return result.exitCode();
     }
 
+    /**
+     * One run of {@code spec} with each stage timed: load, plan, read the host's mount table,
+     * predict, run; in milliseconds, or null when the run did not exit 0.
+     */
+    static double[] timedStages(Path spec) throws Exception {
+        long t0 = System.nanoTime();
+        LoadedSpec loaded = SpecLoader.load(spec, spec.toString(), Variables.forCli(spec, Map.of()));
+        long t1 = System.nanoTime();
+        Plan plan = Planner.plan(loaded.spec(), LiveHost.current());
+        long t2 = System.nanoTime();
+        var table = Preparation.liveMountTable();
+        long t3 = System.nanoTime();
+        plan = Predictor.predict(plan, table);
+        long t4 = System.nanoTime();
+        int code = run(plan);
+        long t5 = System.nanoTime();
+        return code != 0 ? null : new double[] {(t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6, (t4 - t3) / 1e6,
+            (t5 - t4) / 1e6};
+    }
+
     static int prepareAndRun(Path spec) throws Exception {
         return run(prepare(spec));
     }
