@@ -251,6 +251,21 @@ class PlannerTest {
         assertEquals(List.of("propagation", "mounts[2]"), plan.expectations().stream().map(Expectation::label).toList());
     }
 
+    @Test
+    void aLaterMountOnASiblingWithACommonPrefixHidesNothing() {
+        Plan plan = Planner.plan(new TestSpecs()
+                .mount(MountType.TMPFS, "/tmp")
+                .mount(MountType.TMPFS, "/tmp/a")
+                .mount(MountType.TMPFS, "/tmp/ab").build(), new FakeHost());
+        assertEquals(List.of("propagation", "mounts[0]", "mounts[1]", "mounts[2]"),
+                plan.expectations().stream().map(Expectation::label).toList());
+        assertTrue(Planner.under("/tmp/a/b", "/tmp/a"));
+        assertTrue(Planner.under("/tmp/a", "/tmp/a"));
+        assertTrue(Planner.under("/tmp", "/"));
+        assertFalse(Planner.under("/tmp/ab", "/tmp/a"));
+        assertFalse(Planner.under("/tmp", "/tmp/a"));
+    }
+
     private static int indexOf(List<String> calls, String prefix) {
         for (int i = 0; i < calls.size(); i++) {
             if (calls.get(i).startsWith(prefix)) {
