@@ -19,6 +19,9 @@ final class Console {
                     r.stats().min(), r.stats().median(), r.stats().max(),
                     Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2fx", ratio));
         }
+        if (s.load != null) {
+            System.out.println("  load average: " + s.load);
+        }
         for (Target t : s.targets) {
             System.out.printf(Locale.ROOT, "  target: %s: %s, %s%n", t.text(), s.formatValue(t), s.verdict(t));
         }

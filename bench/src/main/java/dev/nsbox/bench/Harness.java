@@ -82,6 +82,8 @@ public final class Harness {
         Harness h = new Harness(smoke, repo, out);
         int failures = 0;
         for (String id : only) {
+            String loadBefore = loadAverage();
+            int before = h.sections.size();
             try {
                 switch (id) {
                     case "warm" -> h.warm();
@@ -97,12 +99,26 @@ public final class Harness {
                 System.err.println("bench: " + id + ": " + e.getMessage());
                 failures++;
             }
+            if (h.sections.size() > before) {
+                h.sections.get(h.sections.size() - 1).load = loadBefore + " before, " + loadAverage() + " after";
+                System.out.println("  load average: " + h.sections.get(h.sections.size() - 1).load);
+            }
         }
         Report.write(h.sections, out, report, smoke, repo);
         // The closing line: every variant that ran exited 0 (smoke asserts nothing else).
         System.out.println("bench " + (smoke ? "smoke" : "run") + ": " + Measure.checks + " passed, "
                 + failures + " failed");
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** The 1, 5 and 15 minute load averages, from /proc/loadavg: how busy the shared machine was. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -298,17 +314,45 @@ public final class Harness {
         hello.addAll(List.of("-cp", repo.resolve("bench/target/classes").toString(), Hello.class.getName()));
         List<String> nsbox = List.of(repo.resolve("nsbox").toString(), "run", spec.toString());
         Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"));
+        // Where the cold run goes: the same launcher doing less and less.
+        List<String> version = List.of(repo.resolve("nsbox").toString(), "--version");
+        List<String> validate = List.of(repo.resolve("nsbox").toString(), "validate", spec.toString());
+        List<String> plan = List.of(repo.resolve("nsbox").toString(), "plan", spec.toString());
+        // An experiment, not nsbox as shipped: the launcher's JVM with an application class-data
+        // archive of nsbox.jar (JDK 17: -XX:ArchiveClassesAtExit once, then -XX:SharedArchiveFile).
+        Path jsa = out.resolve("nsbox-appcds.jsa");
+        String jar = repo.resolve("engine/target/nsbox.jar").toString();
+        List<String> train = new ArrayList<>(List.of(java));
+        train.addAll(flags);
+        train.addAll(List.of("-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar, "run", spec.toString()));
+        Files.deleteIfExists(jsa);
+        if (Measure.spawn(train) != 0 || !Files.exists(jsa)) {
+            throw new Measure.Failure("the AppCDS training run failed: " + shown(train));
+        }
+        List<String> cds = new ArrayList<>(List.of(java));
+        cds.addAll(flags);
+        cds.addAll(List.of("-XX:SharedArchiveFile=" + jsa, "-jar", jar, "run", spec.toString()));
         List<Measure.Variant> v = List.of(
                 new Measure.Variant("java Hello", shown(hello), () -> Measure.spawn(hello)),
                 new Measure.Variant("./nsbox run", shown(nsbox) + " (JAVA_HOME=" + System.getProperty("java.home") + ")",
                         () -> Measure.spawn(nsbox, env, null)),
                 new Measure.Variant("bwrap", shown(bwrapWarm(src)), () -> Measure.spawn(bwrapWarm(src))),
-                new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))));
+                new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))),
+                new Measure.Variant("./nsbox --version", shown(version), () -> Measure.spawn(version, env, null)),
+                new Measure.Variant("./nsbox validate", shown(validate), () -> Measure.spawn(validate, env, null)),
+                new Measure.Variant("./nsbox plan", shown(plan), () -> Measure.spawn(plan, env, null)),
+                new Measure.Variant("experiment: run with AppCDS", shown(cds) + " (archive made by one run with "
+                        + "-XX:ArchiveClassesAtExit)", () -> Measure.spawn(cds)));
         s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : 3, smoke ? 1 : 20));
         s.targets.add(Target.ratio("./nsbox run at most 2x a bare JVM", "./nsbox run", "java Hello", 2.0));
         s.notes.add("Each command spawned from the harness's JVM and waited for. The bare JVM gets the same flags "
                 + "as the `nsbox` launcher (" + String.join(" ", flags) + "), so the ratio is nsbox's own work, "
                 + "not a difference of JVM flags; the launcher is a `sh` script that execs java (one more exec).");
+        s.notes.add("`--version`, `validate` and `plan` are the same launcher doing less: JVM and CLI only; + YAML "
+                + "parsing and validation; + the live host, the mount table and the prediction. `run` adds jnr-ffi "
+                + "(its native stub, extracted to `java.io.tmpdir` on every start, and the libc binding) and the "
+                + "sandbox itself. The AppCDS row is an experiment the lead can adopt or not: the launcher's JVM with "
+                + "a class-data archive of nsbox.jar made by one training run; nsbox does not ship it.");
         sections.add(s);
         Console.table(s);
     }

@@ -124,6 +124,9 @@ final class Report {
             for (String n : s.notes) {
                 m.append(n).append("\n\n");
             }
+            if (s.load != null) {
+                m.append("Load average (1, 5, 15 min) of the shared machine: ").append(s.load).append(".\n\n");
+            }
         }
         Path analysis = repo.resolve("bench/analysis.md");
         if (Files.exists(analysis)) {

@@ -20,6 +20,8 @@ final class Section {
     /** For the scaling plot: rows are "name N=..."; null for a bar chart. */
     int[] sizes;
     String unit = "ms";
+    /** The machine's load averages before and after this measurement. */
+    String load;
 
     Section(String id, String title, String baseline) {
         this.id = id;
