@@ -390,8 +390,8 @@ public final class Harness {
                     new Measure.Variant("nsbox N=" + n, "in-process: load + plan + predict + run of "
                             + repo.relativize(spec), () -> InProcess.prepareAndRun(spec)),
                     new Measure.Variant("bwrap N=" + n, bwrapShown, () -> Measure.spawn(bwrap)));
-            int reps = smoke ? 2 : n >= 1000 ? 15 : 30;
-            s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : n >= 1000 ? 2 : 5, reps));
+            int reps = smoke ? 2 : n >= 1000 ? 10 : 30;
+            s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : n >= 1000 ? 1 : 5, reps));
         }
         int last = sizes[sizes.length - 1];
         s.targets.add(Target.ratio("nsbox at most 1.0x bwrap at 1000 mounts", "nsbox N=" + last, "bwrap N=" + last,
@@ -436,12 +436,36 @@ public final class Harness {
                 Measure.checks++;
             }
         }
+        // The same work with one size small at a time: which one makes it grow.
+        ChainedOptionsBuilder sizes = new OptionsBuilder()
+                .include(EngineSizesBenchmark.class.getName() + "\\.")
+                .shouldFailOnError(true);
+        if (smoke) {
+            sizes.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(200))
+                    .measurementIterations(1).measurementTime(TimeValue.milliseconds(300))
+                    .param("mounts", "10").param("tableEntries", "50");
+        } else {
+            sizes.forks(1).warmupIterations(3).warmupTime(TimeValue.seconds(1))
+                    .measurementIterations(3).measurementTime(TimeValue.seconds(2))
+                    .jvmArgs("-Xmx1g");
+        }
+        for (RunResult r : new Runner(sizes.build()).run()) {
+            Statistics st = r.getPrimaryResult().getStatistics();
+            String m = r.getParams().getParam("mounts");
+            String e = r.getParams().getParam("tableEntries");
+            s.rows.add(new Row("all, " + m + " mounts, " + e + " entries", "EngineSizesBenchmark.all (mounts=" + m
+                    + ", tableEntries=" + e + ")", new Stats(st.getMin(), st.getPercentile(50), st.getMax(), st.getN(),
+                    List.of())));
+            Measure.checks++;
+        }
         s.targets.add(Target.absolute("parse, validate, plan and predict under 100 ms", "all", 100));
         s.notes.add("JMH 1.37, SampleTime (each invocation timed), " + (smoke ? "in-process, tiny sizes"
                 : "1 fork, 5 warm-up iterations of 1 s, 5 measured iterations of 2 s") + ". `all` = parse the "
                 + "5000-line mountinfo + parse and validate the spec + plan + predict host effects; the other rows "
                 + "are its stages alone. Inputs are synthetic (`EngineInputs`): a host on which every path is a "
-                + "directory, a systemd-like table with peer groups and slaves; nothing touches the kernel.");
+                + "directory, a systemd-like table with peer groups and slaves; nothing touches the kernel. "
+                + "The rows `all, M mounts, E entries` (`EngineSizesBenchmark`, 3 + 3 iterations) repeat `all` "
+                + "with each size small in turn.");
         sections.add(s);
         Console.table(s);
     }
