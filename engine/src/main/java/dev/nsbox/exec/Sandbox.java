@@ -199,9 +199,8 @@ public final class Sandbox {
                     }
                 }
             } else {
-                stdio[0] = sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0, "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)");
-                opened.put("null", stdio[0]);
-                stdio[0] = high(sys, stdio[0]);
+                stdio[0] = high(sys, sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0,
+                        "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)"));
                 opened.put("null", stdio[0]);
                 int[] out = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stdout, O_CLOEXEC)");
                 int[] err = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stderr, O_CLOEXEC)");
@@ -278,7 +277,7 @@ public final class Sandbox {
             return new RunResult(exit, results, messages, changes);
         } catch (SyscallException e) {
             messages.add(e.format());
-            return new RunResult(Math.max(exit, e.exitCode()), results, messages, List.of());
+            return new RunResult(exit != 0 ? exit : e.exitCode(), results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());
