@@ -61,6 +61,7 @@ public final class Harness {
         Path out = null;
         Path report = null;
         Set<String> only = new LinkedHashSet<>(ALL);
+        boolean render = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--smoke" -> smoke = true;
@@ -68,8 +69,9 @@ public final class Harness {
                 case "--out" -> out = Path.of(args[++i]).toAbsolutePath().normalize();
                 case "--report" -> report = Path.of(args[++i]).toAbsolutePath().normalize();
                 case "--only" -> only = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                case "--render" -> render = true;
                 default -> {
-                    System.err.println("usage: nsbox-bench [--smoke] [--repo DIR] [--out DIR] [--report FILE] "
+                    System.err.println("usage: nsbox-bench [--smoke] [--render] [--repo DIR] [--out DIR] [--report FILE] "
                             + "[--only " + String.join(",", ALL) + "]");
                     System.exit(2);
                 }
@@ -79,6 +81,12 @@ public final class Harness {
             out = repo.resolve(smoke ? "bench/target/smoke" : "bench/target/results");
         }
         Files.createDirectories(out.resolve("specs"));
+        if (render) {
+            // The report again from the last run's measurements, e.g. after bench/analysis.md changed.
+            Report.write(Report.load(out), out, report, smoke, repo);
+            System.out.println("rendered again from " + out.resolve("sections.bin"));
+            return;
+        }
         Harness h = new Harness(smoke, repo, out);
         int failures = 0;
         for (String id : only) {

@@ -7,5 +7,5 @@ package dev.nsbox.bench;
  * @param command what it does, exactly (a command line, or the in-process calls)
  * @param stats   its wall times
  */
-record Row(String name, String command, Stats stats) {
+record Row(String name, String command, Stats stats) implements java.io.Serializable {
 }

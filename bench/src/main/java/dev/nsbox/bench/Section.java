@@ -8,7 +8,7 @@ import java.util.Locale;
  * One measurement of issue #7: its rows, the row the ratios are taken against, its targets, and
  * what each side does; or, when it could not be measured, why not.
  */
-final class Section {
+final class Section implements java.io.Serializable {
 
     final String id;
     final String title;

@@ -12,10 +12,11 @@ import java.util.List;
  * <p>The median is the figure ratios use: on a shared two-core machine the mean follows the
  * outliers another engineer's build causes, the median does not.
  */
-record Stats(double min, double median, double max, long count, List<Double> samples) {
+record Stats(double min, double median, double max, long count, List<Double> samples)
+        implements java.io.Serializable {
 
     Stats {
-        samples = List.copyOf(samples);
+        samples = new java.util.ArrayList<>(samples);
     }
 
     static Stats of(List<Double> millis) {
