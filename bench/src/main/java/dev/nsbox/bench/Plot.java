@@ -75,6 +75,18 @@ final class Plot {
             String label = fmt(v);
             g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2, axisY + 16);
         }
+        // An absolute target (measurement 4) as a dashed line at its limit.
+        for (Target t : s.targets) {
+            if (!t.isRatio() && t.limit() <= maxV) {
+                int x = left + (int) (plotW * t.limit() / maxV);
+                g.setColor(new Color(0xd62728));
+                g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                        new float[] {6f, 4f}, 0f));
+                g.drawLine(x, top - 5, x, axisY);
+                g.drawString("target " + fmt(t.limit()) + " " + s.unit, x + 4, top - 8);
+                g.setStroke(new BasicStroke(1f));
+            }
+        }
         int y = top;
         for (Row r : s.rows) {
             Color c = r.name().startsWith("nsbox") || r.name().startsWith("./nsbox") || r.name().contains("nsbox:run")
