@@ -114,8 +114,7 @@ public final class Harness {
         }
         Report.write(h.sections, out, report, smoke, repo);
         // The closing line: every variant that ran exited 0 (smoke asserts nothing else).
-        System.out.println("bench " + (smoke ? "smoke" : "run") + ": " + Measure.checks + " passed, "
-                + failures + " failed");
+        System.out.println((smoke ? "smoke" : "bench") + ": " + Measure.checks + " passed, " + failures + " failed");
         System.exit(failures == 0 ? 0 : 1);
     }
 
