@@ -267,9 +267,14 @@ public final class UserNamespaces {
         }
     }
 
+    /**
+     * A small file of /proc, read to its end with plain reads: {@code Files.readString} gets
+     * only the last digit of a /proc/sys value (measured: "9" for "96365"), because those
+     * files report a size of 0 and answer reads at an offset differently.
+     */
     static Optional<String> read(String path) {
-        try {
-            return Optional.of(Files.readString(Path.of(path)));
+        try (java.io.InputStream in = new java.io.FileInputStream(path)) {
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
