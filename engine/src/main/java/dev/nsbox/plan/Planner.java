@@ -117,9 +117,10 @@ public final class Planner {
                         ? "CLONE_NEWUSER: this JVM already runs in the user namespace (mapping " + made
                                 + ") that nsbox created for it with unshare --user; the other namespaces are "
                                 + "unshared per sandbox"
-                        : "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox run starts it inside one "
+                        : "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox starts a JVM inside one "
                                 + "(unshare --user, uid " + spec.user().uid() + ", gid " + spec.user().gid()
-                                + ") once per call, and the other namespaces are unshared per sandbox");
+                                + "), once per nsbox run or once per build, and the other namespaces are unshared "
+                                + "per sandbox");
             }
             Origin nsOrigin = spec.origins().of("namespaces");
             if (flags != 0) {

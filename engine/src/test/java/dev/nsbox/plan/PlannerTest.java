@@ -166,8 +166,9 @@ class PlannerTest {
         Plan plan = Planner.plan(new TestSpecs().build(), new FakeHost().unprivileged());
         assertEquals("unshare(CLONE_NEWNS|CLONE_NEWUSER)", calls(plan).get(0));
         assertEquals(List.of("adds a user namespace mapping the caller to uid 0, gid 0: the caller lacks CAP_SYS_ADMIN",
-                "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox run starts it inside one (unshare --user, "
-                        + "uid 0, gid 0) once per call, and the other namespaces are unshared per sandbox"),
+                "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox starts a JVM inside one (unshare --user, "
+                        + "uid 0, gid 0), once per nsbox run or once per build, and the other namespaces are unshared "
+                        + "per sandbox"),
                 plan.notes());
     }
 
