@@ -183,6 +183,7 @@ public final class SandboxServer {
         private final Process process;
         private final DataOutputStream requests;
         private final Map<Integer, BlockingQueue<Object[]>> pending = new ConcurrentHashMap<>();
+        private final Map<Integer, Long> graces = new ConcurrentHashMap<>();
         private final AtomicInteger ids = new AtomicInteger();
         private final String description;
         private volatile boolean dead;
@@ -248,7 +249,30 @@ public final class SandboxServer {
             Thread reader = new Thread(() -> c.readReplies(in), "nsbox-server-replies");
             reader.setDaemon(true);
             reader.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(c::shutdown, "nsbox-server-shutdown"));
             return c;
+        }
+
+        /**
+         * This JVM is ending (Maven interrupted): as {@link Sandbox}'s own hook does, cancel every
+         * run whose options ask for it (SIGTERM to its step) and wait up to its grace period for the helper to report its
+         * end. Should this JVM die without hooks, the helper reads end of file and does the same.
+         */
+        private void shutdown() {
+            long deadline = 0;
+            List<Integer> ids = new ArrayList<>(graces.keySet());
+            for (int id : ids) {
+                trySend('C', id, 0);
+                deadline = Math.max(deadline, graces.getOrDefault(id, 0L));
+            }
+            long end = System.currentTimeMillis() + deadline + 1000;
+            while (ids.stream().anyMatch(pending::containsKey) && alive() && System.currentTimeMillis() < end) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+            }
         }
 
         boolean alive() {
@@ -264,6 +288,9 @@ public final class SandboxServer {
             int id = ids.incrementAndGet();
             BlockingQueue<Object[]> events = new LinkedBlockingQueue<>();
             pending.put(id, events);
+            if (options.shutdownHook()) {
+                graces.put(id, options.grace().toMillis());
+            }
             try {
                 try {
                     send('P', id, List.of(plan, options.grace(), options.shutdownHook()));
@@ -309,6 +336,7 @@ public final class SandboxServer {
                 }
             } finally {
                 pending.remove(id);
+                graces.remove(id);
             }
         }
 

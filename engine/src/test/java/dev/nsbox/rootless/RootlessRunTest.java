@@ -282,6 +282,52 @@ class RootlessRunTest {
         assertTrue(following < 1000, "a following run costs milliseconds, not a JVM: " + ms);
     }
 
+    /** Maven -T: sandboxes of several modules at once, each its own, in the one helper. */
+    @Test
+    void theSandboxServerRunsSandboxesConcurrently() throws Exception {
+        Path work = user.folder("parallel");
+        Path spec = behaviourSpec(work);
+        Result r = Result.of(user.java("dev.nsbox.rootless.ServerDriver",
+                List.of(spec.toString(), "parallel:3", "sh", "-c", "sleep 1; echo $$ $(readlink /proc/self/ns/pid)")).start());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        java.util.Set<String> namespaces = new java.util.HashSet<>();
+        for (int k = 0; k < 3; k++) {
+            Matcher m = Pattern.compile("out " + k + ": 2 (pid:\\[\\d+\\])").matcher(r.out());
+            assertTrue(m.find(), r.out());
+            namespaces.add(m.group(1));
+            assertTrue(r.out().contains("run " + k + " exit 0"), r.out());
+        }
+        assertEquals(3, namespaces.size(), "three PID namespaces at once: " + r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("where: in a helper JVM (")).count(), r.out());
+    }
+
+    /** The helper dies with its caller, however the caller dies, and takes every sandbox with it. */
+    @Test
+    void killingTheCallerEndsTheHelperAndEverySandbox() throws Exception {
+        Path work = user.folder("orphan");
+        Path spec = behaviourSpec(work);
+        String marker = "75319" + ThreadLocalRandom.current().nextInt(1000, 9999);
+        Process p = user.java("dev.nsbox.rootless.ServerDriver", List.of(spec.toString(), "1", "sh", "-c",
+                "sleep " + marker + " & echo ready; sleep 1" + marker)).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String l = out.readLine(); !"out: ready".equals(l); l = out.readLine()) {
+            assertTrue(l != null, "the driver ended before its step was ready");
+        }
+        ProcessHandle caller = p.toHandle().info().command().orElse("").endsWith("java") ? p.toHandle()
+                : p.toHandle().children().findFirst().orElseThrow();
+        List<ProcessHandle> everything = new ArrayList<>(caller.descendants().toList());
+        assertTrue(everything.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("SandboxServer")),
+                "a helper JVM runs: " + everything);
+        new ProcessBuilder("kill", "-KILL", Long.toString(caller.pid())).start().waitFor();
+        p.waitFor(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 200 && (!processesWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
+            Thread.sleep(100);
+        }
+        assertEquals(List.of(), processesWith(marker));
+        assertEquals(List.of(), everything.stream().filter(ProcessHandle::isAlive)
+                .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "nothing is left running");
+    }
+
     @Test
     void doctorReportsWhatAnOrdinaryUserMayDo() throws Exception {
         Result r = Result.of(user.nsbox("doctor", SPECS.toString()).start());
