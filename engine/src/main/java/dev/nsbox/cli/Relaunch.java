@@ -22,8 +22,8 @@ import java.util.Map;
  * (EINVAL, multithreaded). Once per CLI call, never per sandbox.
  *
  * <p>The child is {@code setsid unshare --user --map-user=U --map-group=G --keep-caps -- java
- * ... dev.nsbox.cli.Main ARGS} ({@code --map-root-user} for 0:0) with {@value
- * UserNamespaces#MARKER}{@code =U:G}; {@code setsid} and {@code unshare} exec in place, so the
+ * OPTIONS -cp CLASSPATH dev.nsbox.cli.Main ARGS}, with this JVM's options and class path
+ * ({@code --map-root-user} for 0:0), and {@value UserNamespaces#MARKER}{@code =U:G}; {@code setsid} and {@code unshare} exec in place, so the
  * child's pid is the JVM's. It inherits standard input, output and error. Because it is in a
  * session of its own, a terminal's ^C reaches only this process, which forwards SIGINT,
  * SIGTERM and SIGHUP to it exactly once; its exit code becomes ours. The child arms
@@ -50,7 +50,7 @@ final class Relaunch {
     static int inUserNamespace(Mapping mapping, CommandLine line, Console console) {
         List<String> java = new ArrayList<>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        java.addAll(LEAN_FLAGS);
+        java.addAll(jvmOptions());
         java.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         java.addAll(line.toArgs());
         Map<String, String> env = new HashMap<>(System.getenv());
@@ -103,6 +103,19 @@ final class Relaunch {
             for (int i = 0; i < forwarded.size(); i++) {
                 Signal.handle(forwarded.get(i), previous.get(i));
             }
+        }
+    }
+
+    /**
+     * This JVM's own options ({@code NSBOX_JAVA_OPTS} of the launcher, {@code -Djffi.boot.library.path}
+     * and the like), so that the relaunched JVM is configured as the user configured this one;
+     * the launcher's lean flags when they cannot be read (a runtime without java.management).
+     */
+    static List<String> jvmOptions() {
+        try {
+            return List.copyOf(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        } catch (LinkageError | RuntimeException e) {
+            return LEAN_FLAGS;
         }
     }
 
