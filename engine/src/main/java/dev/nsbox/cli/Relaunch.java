@@ -113,7 +113,9 @@ final class Relaunch {
      */
     static List<String> jvmOptions() {
         try {
-            return List.copyOf(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+            // Not the launcher's -XX:ArchiveClassesAtExit: two JVMs would write one archive.
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> !a.startsWith("-XX:ArchiveClassesAtExit")).toList();
         } catch (LinkageError | RuntimeException e) {
             return LEAN_FLAGS;
         }

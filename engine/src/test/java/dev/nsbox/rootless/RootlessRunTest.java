@@ -160,11 +160,19 @@ class RootlessRunTest {
         ProcessBuilder pb = user.command(List.of(launcher.toString(), "run", "--debug", spec.toString(), "--",
                 "sh", "-c", "echo $$ $(hostname); exit 7"));
         pb.environment().put("NSBOX_JAR", user.manifestJar().toString());
-        Result r = Result.of(pb.start());
-        assertEquals(7, r.exit(), r.out() + r.err());
-        assertEquals("2 rootless-test\n", r.out());
-        assertTrue(r.err().contains("this JVM already runs in the user namespace (mapping 0:0)"), r.err());
-        assertFalse(r.err().contains("relaunch in a user namespace"), r.err());
+        Path cache = user.folder("cache");
+        pb.environment().put("XDG_CACHE_HOME", cache.toString());
+        // The first call dumps the AppCDS archive, the second maps it: neither shows in the output.
+        for (int i = 0; i < 2; i++) {
+            Result r = Result.of(pb.start());
+            assertEquals(7, r.exit(), r.out() + r.err());
+            assertEquals("2 rootless-test\n", r.out());
+            assertTrue(r.err().contains("this JVM already runs in the user namespace (mapping 0:0)"), r.err());
+            assertFalse(r.err().contains("relaunch in a user namespace"), r.err());
+            try (Stream<Path> s = Files.list(cache.resolve("nsbox"))) {
+                assertEquals(1, s.filter(f -> f.toString().endsWith(".jsa")).count(), "one archive, no temporary file");
+            }
+        }
     }
 
     /** Another mapping than root: the step runs as that uid, and its files are still the caller's outside. */
