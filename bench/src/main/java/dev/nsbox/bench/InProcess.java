@@ -2,6 +2,7 @@ package dev.nsbox.bench;
 
 import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.Sandbox;
+import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Preparation;
@@ -20,7 +21,7 @@ import java.util.Map;
 /**
  * nsbox from a warm JVM, through the engine's API as the CLI and the Maven plugin use it: load
  * the spec, plan it against the live host, predict its host effects against the live mount
- * table (what {@code Preparation.prepare} does), then {@code new Sandbox(plan, ...).run()}.
+ * table (what {@code Preparation.prepare} does), then {@code Sandboxes.forCaller().run(plan, ...)}.
  */
 final class InProcess {
 
@@ -43,9 +44,13 @@ final class InProcess {
         return plan;
     }
 
-    /** Applies {@code plan} and runs its steps; the steps share this JVM's standard streams. */
+    /**
+     * Applies {@code plan} and runs its steps, the way front ends do ({@code Sandboxes.forCaller()}:
+     * in this JVM as root, in a helper JVM inside a user namespace for an ordinary user); the
+     * steps share this JVM's standard streams.
+     */
     static int run(Plan plan) {
-        var result = new Sandbox(plan, StepIO.inherit(), Listener.NONE, Sandbox.Options.defaults()).run();
+        var result = Sandboxes.forCaller().run(plan, StepIO.inherit(), Listener.NONE, Sandbox.Options.defaults());
         if (result.exitCode() != 0) {
             result.messages().forEach(System.err::println);
         }
