@@ -104,9 +104,18 @@ public final class Harness {
                     case "rootless" -> h.rootless();
                     default -> throw new IllegalArgumentException("no measurement " + id);
                 }
-            } catch (Measure.Failure e) {
-                System.err.println("bench: " + id + ": " + e.getMessage());
+            } catch (Exception e) {
+                // A measurement that breaks is reported as such, with what broke, and the
+                // others still run: one failure must not cost the whole report.
+                System.err.println("bench: " + id + ": " + e);
+                e.printStackTrace();
                 failures++;
+                Section failed = new Section(id, "Measurement `" + id + "`", null);
+                failed.notMeasured = "this measurement failed during the run, after " + Measure.checks
+                        + " successful runs in all: `" + e + "`" + (e.getCause() == null ? "" : ", caused by `"
+                        + e.getCause() + "`") + ". See the analysis below.";
+                h.sections.removeIf(x -> x.id.equals(id));
+                h.sections.add(failed);
             }
             if (h.sections.size() > before) {
                 h.sections.get(h.sections.size() - 1).load = loadBefore + " before, " + loadAverage() + " after";
