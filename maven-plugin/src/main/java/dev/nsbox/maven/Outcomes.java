@@ -1,0 +1,141 @@
+package dev.nsbox.maven;
+
+import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.LoadedSpec;
+import dev.nsbox.spec.yaml.SpecLoader;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.Log;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place where the engine's outcomes become Maven's (STYLE.md, "Maven"), following the
+ * exit codes of SPEC.md:
+ *
+ * <ul>
+ *   <li>a spec that is invalid or has a refused host effect (exit 1), and a step that fails
+ *       (126, 127, 128+N, or its own code), are the project's fault: {@link MojoFailureException},
+ *       BUILD FAILURE;</li>
+ *   <li>a machine that cannot provide what the spec needs (3), or a sandbox that could not be set
+ *       up (125), are the environment's: {@link MojoExecutionException}, BUILD ERROR.</li>
+ * </ul>
+ *
+ * <p>Every problem is logged on a line of its own in the compiler form of SPEC.md
+ * ({@code nsbox.yaml:7:5: error: ...}), so that editors and CI annotators find it; the exception's
+ * message repeats the first one, which is what Maven prints last. No Java stack trace: the engine
+ * says what went wrong in words.
+ */
+final class Outcomes {
+
+    /** A spec to read: the file, how messages name it, and its variables. */
+    record Source(Path file, String displayName, Map<String, String> variables) {
+    }
+
+    private final Log log;
+
+    Outcomes(Log log) {
+        this.log = log;
+    }
+
+    /**
+     * Reads one spec. A spec with an error is BUILD FAILURE; its warnings are reported with the
+     * plan's diagnostics ({@link #plan}).
+     */
+    LoadedSpec load(Source source) throws MojoFailureException {
+        try {
+            return SpecLoader.load(source.file(), source.displayName(), source.variables());
+        } catch (SpecException e) {
+            report(e.diagnostics());
+            throw failure(lines(e.errors()));
+        }
+    }
+
+    /**
+     * Reads every spec and logs every problem of every one before it fails, as a compiler does,
+     * so that one build shows all there is to fix.
+     *
+     * @return how many specs were read
+     */
+    int validate(List<Source> sources) throws MojoFailureException {
+        List<String> errors = new ArrayList<>();
+        for (Source s : sources) {
+            try {
+                report(SpecLoader.load(s.file(), s.displayName(), s.variables()).warnings());
+            } catch (SpecException e) {
+                report(e.diagnostics());
+                errors.addAll(lines(e.errors()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw failure(errors);
+        }
+        return sources.size();
+    }
+
+    /**
+     * Checks a prepared plan before anything is applied: logs every warning and error of the
+     * spec, the plan and the predicted host effects. An error (a missing mount point, a source
+     * that does not exist, an operation the kernel would refuse, a host effect the spec does not
+     * allow) is BUILD FAILURE with its spec line.
+     */
+    Plan plan(Preparation preparation) throws MojoFailureException {
+        report(preparation.diagnostics());
+        if (preparation.hasErrors()) {
+            throw failure(lines(preparation.errors()));
+        }
+        return preparation.plan();
+    }
+
+    /** Logs a prepared plan's diagnostics, for goals that show a plan without applying it. */
+    void report(Preparation preparation) {
+        report(preparation.diagnostics());
+    }
+
+    /** A problem of the project's configuration rather than of a spec (a bad parameter). */
+    MojoFailureException badParameter(String message) {
+        log.error(message);
+        return new MojoFailureException(message);
+    }
+
+    /** The machine, not the project, is at fault: BUILD ERROR. */
+    MojoExecutionException machine(List<String> messages) {
+        messages.forEach(m -> m.lines().forEach(log::error));
+        return new MojoExecutionException(summary(messages));
+    }
+
+    private void report(List<Diagnostic> diagnostics) {
+        for (Diagnostic d : diagnostics) {
+            if (d.isError()) {
+                log.error(d.format());
+            } else {
+                log.warn(d.format());
+            }
+        }
+    }
+
+    private static MojoFailureException failure(List<String> errors) {
+        return new MojoFailureException(summary(errors));
+    }
+
+    /** The first problem, and how many more the log shows above it. */
+    private static String summary(List<String> messages) {
+        if (messages.isEmpty()) {
+            return "nsbox failed without saying why";
+        }
+        String first = messages.get(0);
+        int more = messages.size() - 1;
+        return more == 0 ? first : first + " (and " + more + " more " + (more == 1 ? "problem" : "problems")
+                + ", listed above)";
+    }
+
+    private static List<String> lines(List<Diagnostic> diagnostics) {
+        return diagnostics.stream().map(Diagnostic::format).toList();
+    }
+}
