@@ -10,6 +10,7 @@ import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,6 +50,11 @@ final class Outcomes {
      * plan's diagnostics ({@link #plan}).
      */
     LoadedSpec load(Source source) throws MojoFailureException {
+        if (!Files.exists(source.file())) {
+            // A module of a reactor that inherits the goal without a spec of its own lands here.
+            throw badParameter(source.displayName() + ": error: the spec does not exist; write it, point <spec> "
+                    + "(-Dnsbox.spec) at another, or set <skip>true</skip> where no sandbox is wanted");
+        }
         try {
             return SpecLoader.load(source.file(), source.displayName(), source.variables());
         } catch (SpecException e) {
