@@ -23,7 +23,8 @@ public final class Main {
                 new ValidateCommand(),
                 new PlanCommand(),
                 new ExplainCommand(),
-                new SchemaCommand()
+                new SchemaCommand(),
+                new RunCommand()
         )) {
             commands.put(c.name(), c);
         }

@@ -1,0 +1,471 @@
+/*
+ * nsbox-init: the supervisor of one nsbox sandbox.
+ *
+ * The executor spawns it (posix_spawn(3) from a memfd) on the sandbox's thread right after
+ * unshare(2): PID 1 of the sandbox's new PID namespace, or a child subreaper when the spec has
+ * no PID namespace. A JVM cannot be that process: a PID 1 must reap orphans, handle signals it
+ * would otherwise never get, and outlive nothing it started; a JVM cannot fork itself safely.
+ *
+ * Descriptors: 3 reads commands from the executor, 4 writes reports to it; 0, 1 and 2 are the
+ * steps' standard streams. Every other descriptor was closed by the spawn.
+ *
+ * Commands (fd 3), each a host-endian u32 length followed by that many bytes:
+ *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 no_new_privs str cwd u32 argc str... u32 envc str...
+ *       run one step; str is a u32 length and that many bytes (no NUL)
+ *   'Q' exit
+ * End of file on fd 3 (the executor is gone: its JVM exited or was killed, which closes the pipe)
+ * kills the step and everything else, then exits. As PID 1 it also has PR_SET_PDEATHSIG.
+ * Nothing runs before the first command: set-up (a /proc of this PID namespace, readable only
+ * once this PID 1 exists) is finished by then.
+ *
+ * Reports (fd 4), one text line each:
+ *   started PID            the step's process, numbered in this process's PID namespace
+ *   timeout                the step's timeout expired: SIGTERM sent, SIGKILL after the grace
+ *   exited N | signaled N  how the step ended
+ *   exec ERRNO | chdir ERRNO    the step never ran: execvp(3) or chdir(2) failed in the child
+ *   error WHAT ERRNO       the supervisor itself failed (fork, pipe...)
+ * A step's result is sent only once everything it left behind is dead and reaped.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CMD_FD 3
+#define REP_FD 4
+#define MAX_MSG (16u << 20)
+
+extern char **environ;
+
+static int is_pid1;
+static int proc_fd = -1; /* the host's procfs as it was at start, for the subreaper's sweep */
+static sigset_t handled;
+
+static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void report(const char *fmt, ...) {
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    if ((size_t) n > sizeof line - 2) {
+        n = (int) sizeof line - 2;
+    }
+    line[n++] = '\n';
+    const char *p = line;
+    while (n > 0) {
+        ssize_t w = write(REP_FD, p, (size_t) n);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return;
+        }
+        p += w;
+        n -= (int) w;
+    }
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+    char *p = buf;
+    while (len > 0) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return -1;
+        }
+        p += r;
+        len -= (size_t) r;
+    }
+    return 0;
+}
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A cursor over one command's bytes. */
+struct msg {
+    const char *p;
+    size_t left;
+    int bad;
+};
+
+static const void *take(struct msg *m, size_t n) {
+    if (m->bad || m->left < n) {
+        m->bad = 1;
+        return NULL;
+    }
+    const void *r = m->p;
+    m->p += n;
+    m->left -= n;
+    return r;
+}
+
+static uint32_t take_u32(struct msg *m) {
+    uint32_t v = 0;
+    const void *p = take(m, sizeof v);
+    if (p) {
+        memcpy(&v, p, sizeof v);
+    }
+    return v;
+}
+
+static int64_t take_i64(struct msg *m) {
+    int64_t v = 0;
+    const void *p = take(m, sizeof v);
+    if (p) {
+        memcpy(&v, p, sizeof v);
+    }
+    return v;
+}
+
+static char *take_str(struct msg *m) {
+    uint32_t n = take_u32(m);
+    const char *p = take(m, n);
+    if (!p) {
+        return NULL;
+    }
+    char *s = malloc((size_t) n + 1);
+    if (!s) {
+        m->bad = 1;
+        return NULL;
+    }
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static char **take_strv(struct msg *m) {
+    uint32_t n = take_u32(m);
+    if (m->bad || n > m->left / 4) {
+        m->bad = 1;
+        return NULL;
+    }
+    char **v = calloc((size_t) n + 1, sizeof *v);
+    if (!v) {
+        m->bad = 1;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        v[i] = take_str(m);
+    }
+    return v;
+}
+
+/* Reaps every child that has exited; returns the wait status of `watched` if it was among them. */
+static int reap(pid_t watched, int *status) {
+    int found = 0;
+    for (;;) {
+        int st;
+        pid_t p = waitpid(-1, &st, WNOHANG);
+        if (p <= 0) {
+            break;
+        }
+        if (p == watched) {
+            *status = st;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* Reads the parent pid from /proc/PID/stat, or -1. */
+static pid_t ppid_of(const char *pid) {
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "%s/stat", pid);
+    int fd = openat(proc_fd, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return -1;
+    }
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    char *rp = strrchr(buf, ')');
+    if (!rp) {
+        return -1;
+    }
+    char state;
+    int ppid;
+    if (sscanf(rp + 1, " %c %d", &state, &ppid) != 2) {
+        return -1;
+    }
+    return ppid;
+}
+
+/*
+ * Kills everything the step left behind and reaps it. As PID 1, kill(-1, SIGKILL) reaches
+ * every process of the namespace but this one (kill(2)). As a subreaper, orphans of the step
+ * become this process's children (PR_SET_CHILD_SUBREAPER, prctl(2)): kill every child, reap,
+ * and repeat, since a killed child's own children are reparented here in turn.
+ */
+static void kill_all(void) {
+    if (is_pid1) {
+        /* Killed again before every wait: a process that was forking while kill(-1) went
+           round may have a child it did not reach. */
+        for (;;) {
+            kill(-1, SIGKILL);
+            if (waitpid(-1, NULL, 0) < 0 && errno != EINTR) {
+                return;
+            }
+        }
+    }
+    for (int round = 0; round < 10000; round++) {
+        int killed = 0;
+        if (proc_fd >= 0) {
+            int dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+            if (d) {
+                pid_t self = getpid();
+                struct dirent *e;
+                while ((e = readdir(d)) != NULL) {
+                    if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+                        continue;
+                    }
+                    if (ppid_of(e->d_name) == self && kill((pid_t) atoi(e->d_name), SIGKILL) == 0) {
+                        killed++;
+                    }
+                }
+                closedir(d);
+            } else if (dfd >= 0) {
+                close(dfd);
+            }
+        }
+        /* Wait for as many deaths as kills (each killed child dies, so these waits end), then
+           reap whatever else has exited. The killed children's own children are now this
+           process's: the next round finds them. */
+        int reaped = 0;
+        while (killed > 0) {
+            pid_t p = waitpid(-1, NULL, 0);
+            if (p > 0) {
+                killed--;
+                reaped = 1;
+            } else if (errno != EINTR) {
+                break;
+            }
+        }
+        while (waitpid(-1, NULL, WNOHANG) > 0) {
+            reaped = 1;
+        }
+        if (!reaped) {
+            /* Nothing was killed and nothing had exited: no child is left, or the only ones
+               left could not be seen in /proc. */
+            if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD) {
+                return;
+            }
+            if (proc_fd < 0) {
+                return;
+            }
+            struct timespec pause = {0, 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+}
+
+static void run_step(struct msg *m) {
+    int64_t timeout_ms = take_i64(m);
+    int64_t grace_ms = take_i64(m);
+    const uint8_t *nnp = take(m, 1);
+    char *cwd = take_str(m);
+    char **argv = take_strv(m);
+    char **envp = take_strv(m);
+    if (m->bad || !nnp || !cwd || !argv || !envp || !argv[0]) {
+        report("error message %d", EINVAL);
+        return;
+    }
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) < 0) {
+        report("error pipe2 %d", errno);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        report("error fork %d", errno);
+        close(errpipe[0]);
+        close(errpipe[1]);
+        return;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+        setsid();
+        char kind = 0;
+        int err = 0;
+        if (*nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            kind = 'N';
+            err = errno;
+        } else if (chdir(cwd) < 0) {
+            kind = 'C';
+            err = errno;
+        } else {
+            /* execvp(3) searches the step's own PATH, not the supervisor's. */
+            environ = envp;
+            execvp(argv[0], argv);
+            kind = 'E';
+            err = errno;
+        }
+        char buf[1 + sizeof err];
+        buf[0] = kind;
+        memcpy(buf + 1, &err, sizeof err);
+        if (write(errpipe[1], buf, sizeof buf) < 0) {
+            _exit(125);
+        }
+        _exit(125);
+    }
+    close(errpipe[1]);
+    char buf[1 + sizeof(int)];
+    ssize_t n;
+    do {
+        n = read(errpipe[0], buf, sizeof buf);
+    } while (n < 0 && errno == EINTR);
+    close(errpipe[0]);
+    if (n == (ssize_t) sizeof buf) {
+        int err;
+        memcpy(&err, buf + 1, sizeof err);
+        int st;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        kill_all();
+        if (buf[0] == 'E') {
+            report("exec %d", err);
+        } else if (buf[0] == 'C') {
+            report("chdir %d", err);
+        } else {
+            report("error no_new_privs %d", err);
+        }
+        return;
+    }
+    report("started %d", (int) pid);
+
+    int sfd = signalfd(-1, &handled, SFD_CLOEXEC | SFD_NONBLOCK);
+    int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
+    int timed_out = 0, killed = 0, status = 0, done = 0;
+    while (!done) {
+        int wait_ms = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - now_ms();
+            wait_ms = left < 0 ? 0 : (left > 1000000 ? 1000000 : (int) left);
+        }
+        struct pollfd fds[2] = {{sfd, POLLIN, 0}, {CMD_FD, POLLIN, 0}};
+        int r = poll(fds, 2, wait_ms);
+        if (r < 0 && errno != EINTR) {
+            report("error poll %d", errno);
+            kill(pid, SIGKILL);
+        }
+        if (r == 0 && deadline >= 0 && now_ms() >= deadline) {
+            if (!timed_out) {
+                timed_out = 1;
+                report("timeout");
+                kill(pid, SIGTERM);
+                deadline = now_ms() + (grace_ms > 0 ? grace_ms : 0);
+            } else if (!killed) {
+                killed = 1;
+                kill(pid, SIGKILL);
+                deadline = -1;
+            }
+        }
+        if (r > 0 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            /* The executor never writes while a step runs: this is end of file, it is gone. */
+            kill(pid, SIGKILL);
+            kill_all();
+            _exit(1);
+        }
+        if (r > 0 && (fds[0].revents & POLLIN)) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == (ssize_t) sizeof si) {
+                if (si.ssi_signo != SIGCHLD) {
+                    kill(pid, (int) si.ssi_signo);
+                }
+            }
+        }
+        done = reap(pid, &status);
+    }
+    close(sfd);
+    kill_all();
+    if (WIFSIGNALED(status)) {
+        report("signaled %d", WTERMSIG(status));
+    } else {
+        report("exited %d", WEXITSTATUS(status));
+    }
+}
+
+int main(void) {
+    is_pid1 = getpid() == 1;
+    if (is_pid1) {
+        /* The executor spawned this process from a thread: it dies with that thread, and the
+           PID namespace, everything in it included, dies with it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    } else {
+        /* No PDEATHSIG here: killed, a subreaper leaves the step's processes to the host's
+           init. When the executor goes away its end of fd 3 closes, and the loop below kills
+           everything before it exits. */
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        /* Still the host's procfs: nothing of the spec is mounted yet. */
+        proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    /* The spawn left the memfd this program was loaded from open at fd 5. */
+    close(5);
+    fcntl(CMD_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(REP_FD, F_SETFD, FD_CLOEXEC);
+    signal(SIGPIPE, SIG_IGN);
+
+    sigemptyset(&handled);
+    sigaddset(&handled, SIGCHLD);
+    sigaddset(&handled, SIGINT);
+    sigaddset(&handled, SIGTERM);
+    sigaddset(&handled, SIGHUP);
+    sigaddset(&handled, SIGQUIT);
+    /* Blocked, these are never ignored, not even by a PID 1 (sig_ignored() in kernel/signal.c),
+       and wait for the signalfd while a step runs. Between steps they stay pending. */
+    sigprocmask(SIG_BLOCK, &handled, NULL);
+
+    for (;;) {
+        uint32_t len;
+        if (read_full(CMD_FD, &len, sizeof len) < 0 || len == 0 || len > MAX_MSG) {
+            break;
+        }
+        char *buf = malloc(len);
+        if (!buf || read_full(CMD_FD, buf, len) < 0) {
+            break;
+        }
+        struct msg m = {buf + 1, len - 1, 0};
+        if (buf[0] == 'Q') {
+            free(buf);
+            break;
+        }
+        if (buf[0] == 'R') {
+            run_step(&m);
+        } else {
+            report("error command %d", EINVAL);
+        }
+        free(buf);
+    }
+    kill_all();
+    return 0;
+}

@@ -1,0 +1,104 @@
+package dev.nsbox.cli;
+
+import dev.nsbox.exec.Listener;
+import dev.nsbox.exec.RunResult;
+import dev.nsbox.exec.Sandbox;
+import dev.nsbox.exec.StepIO;
+import dev.nsbox.plan.StepLaunch;
+
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code nsbox run SPEC [-- COMMAND ARGS...]}: applies the spec and runs its steps (or the one
+ * command after {@code --}) with this process's standard streams, unbuffered. The exit code is
+ * that of SPEC.md: the first failing step's, 126/127/128+N, 125 when set-up or verification
+ * failed, 3 when the machine lacks an ability, 1 for a refused spec.
+ */
+final class RunCommand implements Command {
+
+    @Override
+    public String name() {
+        return "run";
+    }
+
+    @Override
+    public String summary() {
+        return "apply a spec and run its steps, or one command, in the sandbox";
+    }
+
+    @Override
+    public String usage() {
+        return """
+                Usage: nsbox run [-D name=value]... SPEC [-- COMMAND ARGS...]
+
+                Applies SPEC with direct system calls (namespaces, mounts, hostname, lo), checks
+                the sandbox's mount table against the plan, then runs the spec's steps in order,
+                or COMMAND instead of them. Standard input, output and error pass through. The
+                first failing step stops the run. Afterwards the host's mount table is compared
+                with the one seen before. SIGINT, SIGTERM, SIGHUP and SIGQUIT reach the step;
+                nothing the steps started outlives the run.
+
+                Exit codes: 0 success, 1 the spec is invalid or has a refused host effect, 2 bad
+                command line, 3 this machine cannot provide what the spec needs, 125 the sandbox
+                could not be set up (or the host's mount table changed), 126 a command cannot be
+                executed, 127 a command was not found, 128+N a step was killed by signal N,
+                otherwise the exit code of the first failing step.
+                """;
+    }
+
+    @Override
+    public int run(CommandLine line, Console console) throws UsageException {
+        String spec = Prepare.specArgument(line, "run");
+        if (line.format() != null) {
+            throw new UsageException("run takes no --format");
+        }
+        if (line.afterDashes() != null && line.afterDashes().isEmpty()) {
+            throw new UsageException("run SPEC -- needs a COMMAND after --");
+        }
+        Prepare.Outcome o = Prepare.prepare(spec, line, console, line.afterDashes(), false);
+        if (o.preparation() == null) {
+            return o.exitCode();
+        }
+        if (console.debug()) {
+            o.preparation().plan().notes().forEach(n -> console.debug("plan: " + n));
+        }
+        Listener listener = new Listener() {
+            @Override
+            public void trace(String call) {
+                console.debug(call);
+            }
+
+            @Override
+            public void stepStarted(int index, StepLaunch step) {
+                console.debug("step " + step.name() + ": " + String.join(" ", step.argv()));
+            }
+        };
+        console.out().flush();
+        Sandbox box = new Sandbox(o.preparation().plan(), StepIO.inherit(), listener, Sandbox.Options.defaults());
+        // SIGINT, SIGTERM and SIGHUP sent to nsbox go to the step, as they would to the step run
+        // without nsbox; the run then ends with the step's own exit code (130 when SIGINT killed
+        // it). Without these handlers the JVM would start shutting down instead, and only the
+        // sandbox's shutdown hook would tell the step, always with SIGTERM.
+        List<Signal> forwarded = List.of(new Signal("INT"), new Signal("TERM"), new Signal("HUP"));
+        List<SignalHandler> previous = new ArrayList<>();
+        for (Signal s : forwarded) {
+            previous.add(Signal.handle(s, sig -> box.signal(sig.getNumber())));
+        }
+        RunResult result;
+        try {
+            result = box.run();
+        } finally {
+            for (int i = 0; i < forwarded.size(); i++) {
+                Signal.handle(forwarded.get(i), previous.get(i));
+            }
+        }
+        for (String m : result.messages()) {
+            console.err().println(m);
+        }
+        return result.exitCode();
+    }
+}

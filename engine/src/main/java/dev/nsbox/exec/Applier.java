@@ -1,0 +1,206 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.plan.Flags;
+import dev.nsbox.plan.Op;
+import dev.nsbox.sys.Errnos;
+import dev.nsbox.sys.Sys;
+import dev.nsbox.sys.SyscallException;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Applies a plan's operations, one system call (or a short fixed sequence) each, through
+ * {@link Sys}. It runs on the sandbox's own thread, after unshare(2): it allocates little,
+ * loads no class and formats nothing (a failing call is thrown with the string the plan
+ * printed for it, placed by the caller). Tests drive it against a scripted fake C library.
+ *
+ * <p>Not thread-safe: one instance per sandbox.
+ */
+final class Applier {
+
+    /** Descriptors the supervisor gets: 0-2 standard streams, 3 commands, 4 reports, 5 its memfd. */
+    static final int INIT_FDS = 6;
+
+    private static final int AF_INET = 2;
+    private static final int SOCK_DGRAM = 2;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final long SIOCGIFFLAGS = 0x8913;
+    private static final long SIOCSIFFLAGS = 0x8914;
+    private static final int IFF_UP = 1;
+    private static final int SKIPPED = -2;
+    private static final long RESOLVE_NO_SYMLINKS = 0x04;
+
+    private final Sys sys;
+    private final int[] initFds;
+    private final int[] trees;
+    private final byte[] ifreq = new byte[40];
+    private int initPid = -1;
+
+    /**
+     * @param initFds the descriptors that become the supervisor's 0..5 (see {@link #INIT_FDS})
+     */
+    Applier(Sys sys, int[] initFds, List<Op> ops) {
+        this.sys = sys;
+        this.initFds = initFds.clone();
+        int maxTree = -1;
+        for (Op op : ops) {
+            if (op instanceof Op.OpenTree t) {
+                maxTree = Math.max(maxTree, t.tree());
+            }
+        }
+        trees = new int[maxTree + 1];
+        Arrays.fill(trees, -1);
+    }
+
+    /** The supervisor's pid in this JVM's PID namespace, or -1 before {@link Op.SpawnInit}. */
+    int initPid() {
+        return initPid;
+    }
+
+    void apply(Op op, String call) throws SyscallException {
+        if (op instanceof Op.Unshare u) {
+            sys.unshare(u.flags(), call);
+        } else if (op instanceof Op.SpawnInit) {
+            // Executed through /proc/self/fd/5, the memfd after the file actions: /proc is still
+            // the host's procfs here, in which the new child has a pid of its own.
+            initPid = sys.spawn("/proc/self/fd/5", new String[] {"nsbox-init"}, new String[0], initFds, "/",
+                    INIT_FDS, call);
+        } else if (op instanceof Op.SetPropagation p) {
+            sys.mount("none", p.path(), null, p.flags(), null, call);
+        } else if (op instanceof Op.OpenTree t) {
+            try {
+                trees[t.tree()] = sys.openTree(Flags.AT_FDCWD, t.source(), t.flags(), call);
+            } catch (SyscallException e) {
+                if (!(t.optional() && e.errno() == Errnos.ENOENT)) {
+                    throw e;
+                }
+                trees[t.tree()] = SKIPPED;
+            }
+        } else if (op instanceof Op.SetAttr a) {
+            if (a.tree() >= 0) {
+                int fd = tree(a.tree());
+                if (fd != SKIPPED) {
+                    sys.mountSetattr(fd, "", a.flags(), a.attrSet(), a.attrClr(), a.propagation(), call);
+                }
+            } else {
+                sys.mountSetattr(Flags.AT_FDCWD, a.path(), a.flags(), a.attrSet(), a.attrClr(), a.propagation(),
+                        call);
+            }
+        } else if (op instanceof Op.MoveMount m) {
+            int fd = tree(m.tree());
+            if (fd != SKIPPED) {
+                checkTarget(m.target());
+                sys.moveMount(fd, "", Flags.AT_FDCWD, m.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, call);
+                sys.close(fd);
+                trees[m.tree()] = SKIPPED;
+            }
+        } else if (op instanceof Op.Mount m) {
+            checkTarget(m.target());
+            sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
+        } else if (op instanceof Op.Mkdir d) {
+            sys.mkdir(d.path(), d.mode(), call);
+        } else if (op instanceof Op.CreateFile f) {
+            sys.close(sys.open(f.path(), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_CLOEXEC, f.mode(), call));
+        } else if (op instanceof Op.Symlink s) {
+            sys.symlink(s.linkTarget(), s.path(), call);
+        } else if (op instanceof Op.SetHostname h) {
+            sys.sethostname(h.hostname(), call);
+        } else if (op instanceof Op.LoopbackUp) {
+            loopbackUp(call);
+        } else if (op instanceof Op.Chdir c) {
+            sys.chdir(c.path(), call);
+        } else if (op instanceof Op.PivotRoot p) {
+            sys.pivotRoot(p.newRoot(), p.putOld(), call);
+        } else if (op instanceof Op.Umount u) {
+            sys.umount2(u.target(), u.flags(), call);
+        } else {
+            throw new IllegalStateException("no executor for " + op);
+        }
+    }
+
+    /**
+     * The plan checked that no mount target's path contains a symlink; the host may have
+     * changed since. openat2(2) with {@code RESOLVE_NO_SYMLINKS} refuses any symlink on the
+     * way ({@code ELOOP}), so a mount can never land where a symlink points.
+     */
+    private void checkTarget(String target) throws SyscallException {
+        int fd = sys.openat2(Flags.AT_FDCWD, target, Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS,
+                "openat2(AT_FDCWD, " + Op.q(target) + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS})");
+        sys.close(fd);
+    }
+
+    /** Closes the descriptors of trees that were opened and never attached. */
+    void closeTrees() {
+        for (int i = 0; i < trees.length; i++) {
+            if (trees[i] >= 0) {
+                sys.close(trees[i]);
+                trees[i] = -1;
+            }
+        }
+    }
+
+    private int tree(int tree) throws SyscallException {
+        int fd = tree < trees.length ? trees[tree] : -1;
+        if (fd == -1) {
+            // The planner always opens a tree before using it; EBADF is what the kernel would say.
+            throw new SyscallException("tree" + tree, Errnos.EBADF);
+        }
+        return fd;
+    }
+
+    /** {@code SIOCGIFFLAGS} then {@code SIOCSIFFLAGS} with {@code IFF_UP} on {@code lo} (netdevice(7)). */
+    private void loopbackUp(String call) throws SyscallException {
+        Arrays.fill(ifreq, (byte) 0);
+        ifreq[0] = 'l';
+        ifreq[1] = 'o';
+        int fd = sys.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, call);
+        try {
+            sys.ioctl(fd, SIOCGIFFLAGS, ifreq, call);
+            int flags = (ifreq[16] & 0xff) | (ifreq[17] & 0xff) << 8;
+            flags |= IFF_UP;
+            ifreq[16] = (byte) flags;
+            ifreq[17] = (byte) (flags >> 8);
+            sys.ioctl(fd, SIOCSIFFLAGS, ifreq, call);
+        } finally {
+            sys.close(fd);
+        }
+    }
+
+    /** What an operation was doing, for the message of its failure: {@code cannot mount proc on /proc}. */
+    static String doing(Op op) {
+        if (op instanceof Op.Unshare) {
+            return "cannot create the sandbox's namespaces";
+        } else if (op instanceof Op.SpawnInit) {
+            return "cannot start the supervisor nsbox-init";
+        } else if (op instanceof Op.SetPropagation p) {
+            return "cannot change the propagation of " + p.path();
+        } else if (op instanceof Op.OpenTree t) {
+            return "cannot open bind source " + t.source();
+        } else if (op instanceof Op.SetAttr a) {
+            return a.tree() >= 0 ? "cannot set the attributes of tree" + a.tree()
+                    : "cannot set the attributes of " + a.path();
+        } else if (op instanceof Op.MoveMount m) {
+            return "cannot attach tree" + m.tree() + " on " + m.target();
+        } else if (op instanceof Op.Mount m) {
+            return "cannot mount " + m.fstype() + " on " + m.target();
+        } else if (op instanceof Op.Mkdir d) {
+            return "cannot create directory " + d.path();
+        } else if (op instanceof Op.CreateFile f) {
+            return "cannot create mount point " + f.path();
+        } else if (op instanceof Op.Symlink s) {
+            return "cannot create symlink " + s.path();
+        } else if (op instanceof Op.SetHostname) {
+            return "cannot set the hostname";
+        } else if (op instanceof Op.LoopbackUp) {
+            return "cannot bring lo up";
+        } else if (op instanceof Op.Chdir c) {
+            return "cannot enter " + c.path();
+        } else if (op instanceof Op.PivotRoot p) {
+            return "cannot make " + p.newRoot() + " the root";
+        } else if (op instanceof Op.Umount u) {
+            return "cannot unmount " + u.target();
+        }
+        return "cannot apply " + op.call();
+    }
+}

@@ -1,0 +1,91 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.plan.Expectation;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Trust, but verify: checks the plan's {@link Expectation}s against the sandbox's mount table
+ * as the kernel reports it once set-up is done. The kernel ignores some flag combinations
+ * silently (PLATFORM.md: {@code MS_BIND|MS_RDONLY}), so nsbox reads back what it made.
+ *
+ * <p>Pure.
+ */
+final class Verifier {
+
+    private Verifier() {
+    }
+
+    /** Every mismatch, as a complete error message naming the mount; empty when all hold. */
+    static List<String> check(List<Expectation> expectations, List<MountEntry> table) {
+        List<String> problems = new ArrayList<>();
+        for (Expectation e : expectations) {
+            MountEntry top = topmost(table, e.target());
+            String where = e.origin().location() + ": error: " + e.label() + ": ";
+            if (top == null) {
+                problems.add(where + "nothing is mounted on " + e.target()
+                        + " inside the sandbox, though set-up succeeded");
+                continue;
+            }
+            if (e.fstype() != null && !e.fstype().equals(top.fstype())) {
+                problems.add(where + e.target() + " is " + top.fstype() + " inside the sandbox, expected "
+                        + e.fstype());
+            }
+            if (e.readOnly() && !top.readOnly()) {
+                problems.add(where + e.target() + " is writable inside the sandbox, expected read-only");
+            }
+            if (e.submountsReadOnly()) {
+                Set<String> exempt = new HashSet<>();
+                for (Expectation other : expectations) {
+                    if (other != e && !other.readOnly() && MountEntry.under(other.target(), e.target())
+                            && !other.target().equals(e.target())) {
+                        exempt.add(other.target());
+                    }
+                }
+                for (MountEntry m : table) {
+                    if (m.mountPoint().equals(e.target()) || !MountEntry.under(m.mountPoint(), e.target())) {
+                        continue;
+                    }
+                    boolean isExempt = exempt.stream().anyMatch(x -> MountEntry.under(m.mountPoint(), x));
+                    if (!isExempt && !m.readOnly()) {
+                        problems.add(where + "submount " + m.mountPoint() + " (" + m.fstype() + ") of " + e.target()
+                                + " is writable inside the sandbox, expected read-only");
+                    }
+                }
+            }
+            if (e.propagation() != null && e.propagation() != top.propagation()) {
+                problems.add(where + e.target() + " has propagation " + word(top.propagation())
+                        + " inside the sandbox, expected " + word(e.propagation()));
+            }
+        }
+        return problems;
+    }
+
+    /** The mount visible at {@code path}: the one no other mount at the same place sits on. */
+    static MountEntry topmost(List<MountEntry> table, String path) {
+        MountEntry found = null;
+        for (MountEntry m : table) {
+            if (!m.mountPoint().equals(path)) {
+                continue;
+            }
+            boolean covered = false;
+            for (MountEntry o : table) {
+                if (o.parent() == m.id() && o.mountPoint().equals(path)) {
+                    covered = true;
+                    break;
+                }
+            }
+            if (!covered) {
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    private static String word(dev.nsbox.spec.Propagation.Kind k) {
+        return k.name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

@@ -1,0 +1,133 @@
+package dev.nsbox.sys;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.SaveError;
+
+/**
+ * The C library functions nsbox calls, mirroring their prototypes (glibc, x86_64). System calls
+ * glibc has no wrapper for go through {@code syscall(2)} with their x86_64 numbers; the
+ * overloads differ only in the argument types that call passes.
+ *
+ * <p>Every function saves {@code errno}: read it with {@link Sys#errno()} straight after the
+ * call, on the same thread. Use {@link Sys}, which does that and turns failures into
+ * {@link SyscallException}; this interface is public only so that tests can script a fake.
+ */
+@SaveError
+public interface LibC {
+
+    long SYS_PIVOT_ROOT = 155;
+    long SYS_OPEN_TREE = 428;
+    long SYS_MOVE_MOUNT = 429;
+    long SYS_FSOPEN = 430;
+    long SYS_FSCONFIG = 431;
+    long SYS_FSMOUNT = 432;
+    long SYS_CLOSE_RANGE = 436;
+    long SYS_OPENAT2 = 437;
+    long SYS_MOUNT_SETATTR = 442;
+
+    int unshare(int flags);
+
+    int setns(int fd, int nstype);
+
+    int mount(String source, String target, String filesystemtype, long mountflags, String data);
+
+    int umount2(String target, int flags);
+
+    int chdir(String path);
+
+    int fchdir(int fd);
+
+    int chroot(String path);
+
+    int sethostname(byte[] name, long len);
+
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    /** open_tree(dfd, path, flags). */
+    long syscall(long number, int a1, String a2, int a3);
+
+    /** fsmount(fd, flags, attrs), close_range(first, last, flags). */
+    long syscall(long number, int a1, int a2, int a3);
+
+    /** mount_setattr(dfd, path, flags, &attr, size). */
+    long syscall(long number, int dfd, String path, int flags, long[] attr, long size);
+
+    /** openat2(dfd, path, &how, size). */
+    long syscall(long number, int dfd, String path, long[] how, long size);
+
+    /** move_mount(from_dfd, from_path, to_dfd, to_path, flags). */
+    long syscall(long number, int fromDfd, String fromPath, int toDfd, String toPath, int flags);
+
+    /** fsopen(fsname, flags). */
+    long syscall(long number, String fsname, int flags);
+
+    /** fsconfig(fd, cmd, key, value, aux) with a string value (FSCONFIG_SET_STRING). */
+    long syscall(long number, int fd, int cmd, String key, String value, int aux);
+
+    /** fsconfig(fd, cmd, key, NULL, aux) with a descriptor (FSCONFIG_SET_FD) or a command. */
+    long syscall(long number, int fd, int cmd, String key, Pointer value, int aux);
+
+    /** pivot_root(new_root, put_old). */
+    long syscall(long number, String a1, String a2);
+
+    int memfd_create(String name, int flags);
+
+    int mkdir(String pathname, int mode);
+
+    int open(String pathname, int flags, int mode);
+
+    int openat(int dirfd, String pathname, int flags, int mode);
+
+    int close(int fd);
+
+    int symlink(String target, String linkpath);
+
+    long write(int fd, byte[] buf, long count);
+
+    long read(int fd, byte[] buf, long count);
+
+    long pread(int fd, byte[] buf, long count, long offset);
+
+    int pipe2(int[] pipefd, int flags);
+
+    int fcntl(int fd, int cmd, int arg);
+
+    int kill(int pid, int sig);
+
+    int socket(int domain, int type, int protocol);
+
+    int ioctl(int fd, long request, byte[] arg);
+
+    int waitpid(int pid, int[] wstatus, int options);
+
+    int getpid();
+
+    int gettid();
+
+    /** Returns an error number, not -1: posix_spawn(3) does not set errno. */
+    int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attrp, String[] argv, String[] envp);
+
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
+
+    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
+
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
+
+    int posix_spawnattr_init(Pointer attr);
+
+    int posix_spawnattr_destroy(Pointer attr);
+
+    int posix_spawnattr_setflags(Pointer attr, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
+
+    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
+
+    int sigemptyset(Pointer set);
+
+    int sigfillset(Pointer set);
+}

@@ -1,0 +1,437 @@
+package dev.nsbox.sys;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
+
+/**
+ * The system calls nsbox makes, as Java methods that throw {@link SyscallException} instead of
+ * returning {@code -1}. Each takes the call as it should be printed ({@code Op.call()} where
+ * the call comes from a plan operation), so that a failure names exactly what was asked. Calls
+ * that the kernel restarts ({@code read}, {@code write}, {@code waitpid}, {@code open}) are
+ * retried on {@code EINTR}.
+ *
+ * <p>{@code errno} is read once, straight after the call, on the calling thread (jnr-ffi saves
+ * it per thread after every native call). The real instance is loaded once per JVM with
+ * {@code failImmediately()}: without the native layer nsbox cannot work, and says so.
+ */
+public final class Sys {
+
+    // fcntl(2), open(2), linux/fcntl.h
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0100;
+    public static final int O_EXCL = 0200;
+    public static final int O_NOCTTY = 0400;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_CLOEXEC = 02000000;
+    public static final int O_PATH = 010000000;
+    public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int MFD_CLOEXEC = 1;
+    // prctl(2)
+    public static final int PR_SET_PDEATHSIG = 1;
+    public static final int PR_SET_NO_NEW_PRIVS = 38;
+    // signal numbers, x86_64
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
+    public static final int SIGKILL = 9;
+    public static final int SIGTERM = 15;
+    // posix_spawn(3)
+    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+    // sizes of glibc's opaque types, rounded up generously
+    private static final int SPAWN_STRUCT_BYTES = 512;
+    private static final int SIGSET_BYTES = 128;
+
+    private static volatile Sys real;
+
+    private final LibC libc;
+    private final IntSupplier errno;
+    private final Runtime runtime;
+
+    private Sys(LibC libc, IntSupplier errno, Runtime runtime) {
+        this.libc = libc;
+        this.errno = errno;
+        this.runtime = runtime;
+    }
+
+    /**
+     * The real C library, loaded on first use.
+     *
+     * @throws UnsatisfiedLinkError when the native layer cannot be loaded
+     */
+    public static Sys get() {
+        Sys s = real;
+        if (s == null) {
+            synchronized (Sys.class) {
+                s = real;
+                if (s == null) {
+                    LibC lib = LibraryLoader.create(LibC.class).failImmediately().load("c");
+                    Runtime rt = Runtime.getRuntime(lib);
+                    s = new Sys(lib, rt::getLastError, rt);
+                    real = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    /** A facade over a scripted fake of the C library, for tests: {@code errno} is what it says. */
+    public static Sys over(LibC fake, IntSupplier errno) {
+        return new Sys(fake, errno, Runtime.getSystemRuntime());
+    }
+
+    /**
+     * Starts jnr-ffi's lazily started helper thread and generates the stubs a sandbox thread
+     * needs now, while this thread may still create threads and load classes.
+     */
+    public void warm() {
+        Memory.allocateDirect(runtime, 16);
+        libc.getpid();
+        libc.gettid();
+        errno.getAsInt();
+    }
+
+    private SyscallException fail(String call) {
+        return new SyscallException(call, errno.getAsInt());
+    }
+
+    /** The errno of the last call on this thread. */
+    public int errno() {
+        return errno.getAsInt();
+    }
+
+    public void unshare(int flags, String call) throws SyscallException {
+        if (libc.unshare(flags) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void setns(int fd, int nstype, String call) throws SyscallException {
+        if (libc.setns(fd, nstype) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void mount(String source, String target, String fstype, long flags, String data, String call)
+            throws SyscallException {
+        if (libc.mount(source, target, fstype, flags, data) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void umount2(String target, int flags, String call) throws SyscallException {
+        if (libc.umount2(target, flags) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void chdir(String path, String call) throws SyscallException {
+        if (libc.chdir(path) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void fchdir(int fd, String call) throws SyscallException {
+        if (libc.fchdir(fd) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void pivotRoot(String newRoot, String putOld, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_PIVOT_ROOT, newRoot, putOld) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void sethostname(String name, String call) throws SyscallException {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        if (libc.sethostname(b, b.length) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void prctl(int option, long arg2, String call) throws SyscallException {
+        if (libc.prctl(option, arg2, 0, 0, 0) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code open_tree(2)}: returns the descriptor of a detached tree. */
+    public int openTree(int dfd, String path, int flags, String call) throws SyscallException {
+        long fd = libc.syscall(LibC.SYS_OPEN_TREE, dfd, path, flags);
+        if (fd < 0) {
+            throw fail(call);
+        }
+        return (int) fd;
+    }
+
+    /** {@code mount_setattr(2)} with {@code struct mount_attr} of four u64, size 32. */
+    public void mountSetattr(int dfd, String path, int flags, long attrSet, long attrClr, long propagation,
+                             String call) throws SyscallException {
+        long[] attr = {attrSet, attrClr, propagation, 0};
+        if (libc.syscall(LibC.SYS_MOUNT_SETATTR, dfd, path, flags, attr, 32) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public void moveMount(int fromDfd, String fromPath, int toDfd, String toPath, int flags, String call)
+            throws SyscallException {
+        if (libc.syscall(LibC.SYS_MOVE_MOUNT, fromDfd, fromPath, toDfd, toPath, flags) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code close_range(2)}. */
+    public void closeRange(int first, int last, int flags, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_CLOSE_RANGE, first, last, flags) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code openat2(2)} with {@code struct open_how} {flags, mode, resolve}. */
+    public int openat2(int dfd, String path, long flags, long mode, long resolve, String call)
+            throws SyscallException {
+        long[] how = {flags, mode, resolve};
+        for (;;) {
+            long fd = libc.syscall(LibC.SYS_OPENAT2, dfd, path, how, 24);
+            if (fd >= 0) {
+                return (int) fd;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(call, e);
+            }
+        }
+    }
+
+    public void mkdir(String path, int mode, String call) throws SyscallException {
+        if (libc.mkdir(path, mode) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public int open(String path, int flags, int mode, String call) throws SyscallException {
+        for (;;) {
+            int fd = libc.open(path, flags, mode);
+            if (fd >= 0) {
+                return fd;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(call, e);
+            }
+        }
+    }
+
+    public int openat(int dirfd, String path, int flags, int mode, String call) throws SyscallException {
+        for (;;) {
+            int fd = libc.openat(dirfd, path, flags, mode);
+            if (fd >= 0) {
+                return fd;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(call, e);
+            }
+        }
+    }
+
+    /** {@code close(2)}; errors are ignored (Linux frees the descriptor whatever it returns). */
+    public void close(int fd) {
+        if (fd >= 0) {
+            libc.close(fd);
+        }
+    }
+
+    public void symlink(String target, String path, String call) throws SyscallException {
+        if (libc.symlink(target, path) < 0) {
+            throw fail(call);
+        }
+    }
+
+    public int memfdCreate(String name, int flags) throws SyscallException {
+        int fd = libc.memfd_create(name, flags);
+        if (fd < 0) {
+            throw fail("memfd_create(\"" + name + "\", " + (flags == MFD_CLOEXEC ? "MFD_CLOEXEC" : flags) + ")");
+        }
+        return fd;
+    }
+
+    /** Writes all of {@code b}, retrying short writes and {@code EINTR}. */
+    public void writeFully(int fd, byte[] b, String call) throws SyscallException {
+        int off = 0;
+        byte[] chunk = b;
+        while (off < b.length) {
+            if (off > 0) {
+                chunk = java.util.Arrays.copyOfRange(b, off, b.length);
+            }
+            long n = libc.write(fd, chunk, chunk.length);
+            if (n < 0) {
+                int e = errno.getAsInt();
+                if (e == Errnos.EINTR) {
+                    continue;
+                }
+                throw new SyscallException(call, e);
+            }
+            off += (int) n;
+        }
+    }
+
+    /** {@code read(2)} into {@code buf}; 0 at end of file. */
+    public int read(int fd, byte[] buf, String call) throws SyscallException {
+        for (;;) {
+            long n = libc.read(fd, buf, buf.length);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(call, e);
+            }
+        }
+    }
+
+    /** {@code pread(2)}; 0 at end of file. */
+    public int pread(int fd, byte[] buf, long offset, String call) throws SyscallException {
+        for (;;) {
+            long n = libc.pread(fd, buf, buf.length, offset);
+            if (n >= 0) {
+                return (int) n;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(call, e);
+            }
+        }
+    }
+
+    /** {@code pipe2(2)}: {read end, write end}. */
+    public int[] pipe2(int flags, String call) throws SyscallException {
+        int[] fds = new int[2];
+        if (libc.pipe2(fds, flags) < 0) {
+            throw fail(call);
+        }
+        return fds;
+    }
+
+    /** {@code fcntl(fd, F_DUPFD_CLOEXEC, min)}: a close-on-exec copy numbered at least {@code min}. */
+    public int dupAtLeast(int fd, int min) throws SyscallException {
+        int r = libc.fcntl(fd, F_DUPFD_CLOEXEC, min);
+        if (r < 0) {
+            throw fail("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")");
+        }
+        return r;
+    }
+
+    public void kill(int pid, int sig) throws SyscallException {
+        if (libc.kill(pid, sig) < 0) {
+            throw fail("kill(" + pid + ", " + sig + ")");
+        }
+    }
+
+    public int socket(int domain, int type, int protocol, String call) throws SyscallException {
+        int fd = libc.socket(domain, type, protocol);
+        if (fd < 0) {
+            throw fail(call);
+        }
+        return fd;
+    }
+
+    public void ioctl(int fd, long request, byte[] arg, String call) throws SyscallException {
+        if (libc.ioctl(fd, request, arg) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /**
+     * {@code waitpid(2)}, retried on {@code EINTR}.
+     *
+     * @return the pid (0 with {@code WNOHANG} and nothing to report); the status in {@code status[0]}
+     */
+    public int waitpid(int pid, int[] status, int options) throws SyscallException {
+        for (;;) {
+            int r = libc.waitpid(pid, status, options);
+            if (r >= 0) {
+                return r;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException("waitpid(" + pid + ", &status, " + options + ")", e);
+            }
+        }
+    }
+
+    public int gettid() {
+        return libc.gettid();
+    }
+
+    /**
+     * {@code posix_spawn(3)} of {@code path} with file actions: each {@code dup2s[i]} descriptor
+     * becomes descriptor {@code i} ({@code -1}: leave {@code i} alone), then {@code chdir(cwd)},
+     * then every descriptor from {@code closeFrom} up is closed. Signal mask and dispositions are
+     * reset, so the child inherits nothing of the JVM's signal handling.
+     *
+     * @return the child's pid, numbered in the caller's PID namespace
+     */
+    public int spawn(String path, String[] argv, String[] envp, int[] dup2s, String cwd, int closeFrom,
+                     String call) throws SyscallException {
+        Pointer actions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+        Pointer attr = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
+        Pointer none = Memory.allocateDirect(runtime, SIGSET_BYTES);
+        Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
+        int rc = libc.posix_spawn_file_actions_init(actions);
+        if (rc != 0) {
+            throw new SyscallException(call, rc);
+        }
+        try {
+            rc = libc.posix_spawnattr_init(attr);
+            if (rc != 0) {
+                throw new SyscallException(call, rc);
+            }
+            try {
+                for (int i = 0; i < dup2s.length && rc == 0; i++) {
+                    if (dup2s[i] >= 0) {
+                        rc = libc.posix_spawn_file_actions_adddup2(actions, dup2s[i], i);
+                    }
+                }
+                if (rc == 0 && cwd != null) {
+                    rc = libc.posix_spawn_file_actions_addchdir_np(actions, cwd);
+                }
+                if (rc == 0) {
+                    rc = libc.posix_spawn_file_actions_addclosefrom_np(actions, closeFrom);
+                }
+                if (rc == 0) {
+                    libc.sigemptyset(none);
+                    libc.sigfillset(all);
+                    rc = libc.posix_spawnattr_setsigmask(attr, none);
+                }
+                if (rc == 0) {
+                    rc = libc.posix_spawnattr_setsigdefault(attr, all);
+                }
+                if (rc == 0) {
+                    rc = libc.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
+                }
+                if (rc != 0) {
+                    throw new SyscallException(call, rc);
+                }
+                int[] pid = new int[1];
+                rc = libc.posix_spawn(pid, path, actions, attr, argv, envp);
+                if (rc != 0) {
+                    throw new SyscallException(call, rc);
+                }
+                return pid[0];
+            } finally {
+                libc.posix_spawnattr_destroy(attr);
+            }
+        } finally {
+            libc.posix_spawn_file_actions_destroy(actions);
+        }
+    }
+}
