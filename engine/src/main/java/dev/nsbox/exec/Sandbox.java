@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -186,10 +187,20 @@ public final class Sandbox {
             reportFd = rep[0];
             commandFd = cmd[1];
             int[] stdio = {0, 1, 2};
-            if (!io.inherits()) {
-                stdio[0] = sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0, "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)");
-                opened.put("null", stdio[0]);
-                stdio[0] = high(sys, stdio[0]);
+            if (io.inherits()) {
+                // A caller started with a standard stream closed (a CI job without input) has
+                // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM
+                // opened since: the step gets /dev/null there instead.
+                for (int i = 0; i < 3; i++) {
+                    if (!sys.isInheritable(i) || isJvmImage(i)) {
+                        stdio[i] = high(sys, sys.open("/dev/null", Sys.O_RDWR | Sys.O_CLOEXEC, 0,
+                                "open(\"/dev/null\", O_RDWR|O_CLOEXEC)"));
+                        opened.put("null" + i, stdio[i]);
+                    }
+                }
+            } else {
+                stdio[0] = high(sys, sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0,
+                        "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)"));
                 opened.put("null", stdio[0]);
                 int[] out = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stdout, O_CLOEXEC)");
                 int[] err = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stderr, O_CLOEXEC)");
@@ -207,7 +218,7 @@ public final class Sandbox {
             thread.awaitReady();
             initPid = thread.applier.initPid();
             // The supervisor has its copies (or never will): drop ours of its side.
-            for (String k : List.of("cmd.r", "rep.w", "null", "out.w", "err.w")) {
+            for (String k : List.of("cmd.r", "rep.w", "null", "null0", "null1", "null2", "out.w", "err.w")) {
                 Integer fd = opened.remove(k);
                 if (fd != null) {
                     sys.close(fd);
@@ -266,7 +277,7 @@ public final class Sandbox {
             return new RunResult(exit, results, messages, changes);
         } catch (SyscallException e) {
             messages.add(e.format());
-            return new RunResult(Math.max(exit, e.exitCode()), results, messages, List.of());
+            return new RunResult(exit != 0 ? exit : e.exitCode(), results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());
@@ -307,6 +318,20 @@ public final class Sandbox {
 
     private RunResult failure(int code, String message) {
         return new RunResult(code, List.of(), List.of(message), List.of());
+    }
+
+    /**
+     * Whether descriptor {@code fd} is the JDK's own {@code lib/modules}: a JVM started with
+     * that standard stream closed opens its image there (measured for fd 0), without
+     * close-on-exec, and would hand it to the step as its input.
+     */
+    private static boolean isJvmImage(int fd) {
+        try {
+            Path target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd));
+            return target.equals(Path.of(System.getProperty("java.home"), "lib", "modules"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static int high(Sys sys, int fd) throws SyscallException {

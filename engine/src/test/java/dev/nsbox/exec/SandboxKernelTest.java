@@ -81,6 +81,25 @@ class SandboxKernelTest {
     }
 
     @Test
+    void twoSandboxesRunConcurrentlyEachInItsOwnNamespaces() throws Exception {
+        // Each sandbox is a thread of its own; namespaces made by one are invisible to the other.
+        Kernel.Captured[] r = new Kernel.Captured[2];
+        Thread[] t = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int n = i;
+            t[i] = new Thread(() -> r[n] = Kernel.run(withProc()
+                    .op(new Op.SetHostname("box" + n, at(5, "hostname")))
+                    .shell("sleep 0.3; echo $$ $(hostname)").build()));
+            t[i].start();
+        }
+        for (Thread x : t) {
+            x.join();
+        }
+        assertEquals(List.of("2 box0"), r[0].out(), r[0].toString());
+        assertEquals(List.of("2 box1"), r[1].out(), r[1].toString());
+    }
+
+    @Test
     void firstFailingStepStopsTheRun() {
         Kernel.Captured c = Kernel.run(withProc().shell("echo one").shell("exit 5").shell("echo three").build());
         assertEquals(5, c.exit());
