@@ -34,6 +34,11 @@ import java.util.Map;
  * is missing and how to enable it. Ending Maven (Ctrl-C) ends the steps and everything they
  * started.
  *
+ * <p>Bound to the {@code test} phase by default; bind it to any phase. The project's dependencies
+ * are resolved first, so that a spec may name {@code ${project.testClasspath}} (and
+ * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
+ * {@code %classpath} does.
+ *
  * @since 0.1.0
  */
 @Mojo(name = "run", defaultPhase = LifecyclePhase.TEST, threadSafe = true,
