@@ -100,6 +100,9 @@ final class Applier {
             sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
         } else if (op instanceof Op.Mkdir d) {
             sys.mkdir(d.path(), d.mode(), call);
+            // mkdir(2) applies the umask; the plan's mode is exact (a sticky, world-writable
+            // /dev/shm is 01777, not 01755). A umask of 0 on this thread would reach the steps.
+            sys.chmod(d.path(), d.mode(), "chmod(" + quote(d.path()) + ", 0" + Integer.toOctalString(d.mode()) + ")");
         } else if (op instanceof Op.CreateFile f) {
             sys.close(sys.open(f.path(), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_CLOEXEC, f.mode(), call));
         } else if (op instanceof Op.Symlink s) {
@@ -202,5 +205,9 @@ final class Applier {
             return "cannot unmount " + u.target();
         }
         return "cannot apply " + op.call();
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }
