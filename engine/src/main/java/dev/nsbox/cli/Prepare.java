@@ -36,9 +36,10 @@ final class Prepare {
     }
 
     /**
-     * Loads, plans and predicts {@code spec}. Prints every diagnostic; a spec error, a refused
-     * call or a denied host effect gives exit code 1 (unless {@code keepErrors}, for commands
-     * that show a refused plan rather than stop at it).
+     * Loads, plans and predicts {@code spec}. Prints every diagnostic. A spec error gives exit
+     * code 1; a plan that cannot run stops with {@link dev.nsbox.host.Preparation#runExitCode()}
+     * (1 for a refused host effect, 125 for what this host cannot set up), unless
+     * {@code keepErrors}, for commands that show a refused plan rather than stop at it.
      */
     static Outcome prepare(String spec, CommandLine line, Console console, List<String> command, boolean keepErrors) {
         Path path = Path.of(spec);
@@ -62,7 +63,7 @@ final class Prepare {
             console.err().println(d.format());
         }
         if (p.hasErrors() && !keepErrors) {
-            return new Outcome(null, ExitCodes.INVALID_SPEC);
+            return new Outcome(null, p.runExitCode());
         }
         return new Outcome(p, p.hasErrors() ? ExitCodes.INVALID_SPEC : ExitCodes.OK);
     }

@@ -138,6 +138,9 @@ public final class Planner {
                 ops.add(new Op.Chdir("/", ro));
             }
             Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(), steps(command));
+            if (mountNs) {
+                checkWorkingDirectories(launch.steps());
+            }
             return new Plan(spec, notes, ops, keptExpectations(), launch, null, diagnostics);
         }
 
@@ -606,6 +609,27 @@ public final class Planner {
                 return flags;
             }
             return value ? flags | bit : flags & ~bit;
+        }
+
+        /**
+         * A step whose working directory the sandbox does not have would fail in chdir(2) after
+         * set-up; say so now, naming what covers it (typically the caller's working directory
+         * under a tmpfs the spec mounts on /tmp).
+         */
+        private void checkWorkingDirectories(List<StepLaunch> steps) {
+            java.util.Set<String> reported = new java.util.HashSet<>();
+            for (StepLaunch s : steps) {
+                String cwd = s.cwd();
+                if (cwd == null || view.kind(cwd) != HostView.Kind.MISSING || !reported.add(cwd)) {
+                    continue;
+                }
+                SandboxView.Layer layer = view.layerOf(cwd);
+                String covered = layer != null && !layer.target().equals("/")
+                        ? "; the " + layer.backing().describe() + " on " + layer.target() + " covers it" : "";
+                diagnostics.add(Diagnostic.error(s.origin(), "step " + s.name() + ": the working directory " + cwd
+                        + " does not exist inside the sandbox" + covered
+                        + "; set process.cwd (or the step's cwd) to a directory the sandbox has"));
+            }
         }
 
         private List<StepLaunch> steps(List<String> command) {

@@ -188,6 +188,15 @@ class PlannerTest {
     }
 
     @Test
+    void aWorkingDirectoryThatATmpfsOfTheSpecCoversIsAnErrorBeforeAnythingIsApplied() {
+        Plan plan = Planner.plan(new TestSpecs().mount(MountType.TMPFS, "/work").step("build", "make").build(),
+                new FakeHost());
+        assertEquals(List.of("t.yaml:30:3: error: step build: the working directory /work/project does not exist "
+                + "inside the sandbox; the tmpfs on /work covers it; set process.cwd (or the step's cwd) to a "
+                + "directory the sandbox has"), errors(plan));
+    }
+
+    @Test
     void aCommandAfterDashesReplacesTheSteps() {
         Plan plan = Planner.plan(new TestSpecs().step("a", "true").step("b", "false").build(), new FakeHost(),
                 List.of("echo", "hi"));
