@@ -1,5 +1,6 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.Op;
 import dev.nsbox.sys.Errnos;
@@ -34,6 +35,7 @@ final class Applier {
     private final Sys sys;
     private final int[] initFds;
     private final int[] trees;
+    private final int madeByLauncher;
     private final byte[] ifreq = new byte[40];
     private int initPid = -1;
 
@@ -51,6 +53,11 @@ final class Applier {
         }
         trees = new int[maxTree + 1];
         Arrays.fill(trees, -1);
+        // A JVM cannot unshare(CLONE_NEWUSER) (EINVAL, multithreaded): when the plan asks for a
+        // user namespace and this JVM was started inside one made for it (docs/design.md,
+        // "Rootless"), that part of the Unshare is already done. Otherwise the flag reaches
+        // the kernel and its EINVAL is reported with the hint to do so.
+        madeByLauncher = UserNamespaces.entered().isPresent() ? Flags.CLONE_NEWUSER : 0;
     }
 
     /** The supervisor's pid in this JVM's PID namespace, or -1 before {@link Op.SpawnInit}. */
@@ -60,7 +67,7 @@ final class Applier {
 
     void apply(Op op, String call) throws SyscallException {
         if (op instanceof Op.Unshare u) {
-            sys.unshare(u.flags(), call);
+            sys.unshare(u.flags() & ~madeByLauncher, call);
         } else if (op instanceof Op.SpawnInit) {
             // Executed through /proc/self/fd/5, the memfd after the file actions: /proc is still
             // the host's procfs here, in which the new child has a pid of its own.

@@ -104,10 +104,23 @@ public final class Planner {
             for (Namespace ns : spec.namespaces()) {
                 flags |= cloneFlag(ns);
             }
-            if (!host.privileged() && !spec.has(Namespace.USER)) {
+            String made = host.launcherUserNamespace();
+            if ((!host.privileged() || made != null) && !spec.has(Namespace.USER)) {
                 flags |= Flags.CLONE_NEWUSER;
                 notes.add("adds a user namespace mapping the caller to uid " + spec.user().uid() + ", gid "
                         + spec.user().gid() + ": the caller lacks CAP_SYS_ADMIN");
+            }
+            if ((flags & Flags.CLONE_NEWUSER) != 0) {
+                // unshare(CLONE_NEWUSER) is EINVAL in a multithreaded process: nsbox starts its
+                // JVM inside a user namespace instead, and the executor unshares the rest.
+                notes.add(made != null
+                        ? "CLONE_NEWUSER: this JVM already runs in the user namespace (mapping " + made
+                                + ") that nsbox created for it with unshare --user; the other namespaces are "
+                                + "unshared per sandbox"
+                        : "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox starts a JVM inside one "
+                                + "(unshare --user, uid " + spec.user().uid() + ", gid " + spec.user().gid()
+                                + "), once per nsbox run or once per build, and the other namespaces are unshared "
+                                + "per sandbox");
             }
             Origin nsOrigin = spec.origins().of("namespaces");
             if (flags != 0) {
