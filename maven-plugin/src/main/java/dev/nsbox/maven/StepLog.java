@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
  *
  * <p>Thread-safe: the engine delivers standard output and standard error on two threads of their
  * own while the run's thread reports steps starting and ending. The mark is the step that was
- * started last: the steps share one pipe, so a line a step writes in its last instant, still in
- * the pipe when the next step starts, carries the next step's name.
+ * started last, which is the step that wrote the line: the engine delivers every line of a step,
+ * an unterminated last one included, before it reports the step's end and starts the next.
  */
 final class StepLog implements Listener, Closeable {
 
