@@ -137,7 +137,8 @@ public final class Planner {
                 ops.add(new Op.Umount(".", Flags.MNT_DETACH, ro));
                 ops.add(new Op.Chdir("/", ro));
             }
-            Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(), steps(command));
+            Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(),
+                    spec.process().dropCapabilities(), steps(command));
             return new Plan(spec, notes, ops, keptExpectations(), launch, null, diagnostics);
         }
 
