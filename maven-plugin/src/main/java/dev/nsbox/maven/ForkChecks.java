@@ -77,7 +77,6 @@ final class ForkChecks {
         List<String> problems = new ArrayList<>();
         for (Execution e : executions) {
             String where = e.location() == null ? "" : e.location() + ": ";
-            String head = where + "error: " + e.label() + ": ";
 
             Resolved forkCount = resolve(e, "forkCount", lookup);
             if (forkCount != null && ZERO_FORKS.matcher(forkCount.value().trim()).matches()) {
@@ -92,7 +91,15 @@ final class ForkChecks {
             }
 
             Value jvm = e.values().get("jvm");
-            if (jvm != null) {
+            // The project property jvm is the wrapper by now: any other value comes from the
+            // command line or the JVM, and wins in Maven's evaluator (and in model interpolation,
+            // which turns a <jvm>${jvm}</jvm> into that value before any plugin runs).
+            String jvmProperty = lookup.apply("jvm");
+            if (jvmProperty != null && !jvmProperty.equals(jvmPath)) {
+                problems.add("error: " + e.label() + ": -Djvm=" + jvmProperty + " starts the test JVMs with another"
+                        + " java, outside the sandbox; drop -Djvm from the command line (nsbox:prepare sets jvm"
+                        + " itself)");
+            } else if (jvm != null) {
                 String text = jvm.text() == null ? "" : jvm.text().trim();
                 String value = interpolate(text, lookup);
                 boolean ours = text.equals("${jvm}") || value.equals(jvmPath);
@@ -104,12 +111,6 @@ final class ForkChecks {
                             + " <jvm>${jvm}</jvm> in this plugin's <configuration> (it overrides a parent's), or"
                             + " remove it");
                 }
-            }
-            String jvmProperty = lookup.apply("jvm");
-            if ((jvm == null || "${jvm}".equals(jvm.text().trim())) && jvmProperty != null
-                    && !jvmProperty.equals(jvmPath)) {
-                problems.add(head + "-Djvm=" + jvmProperty + " starts the test JVMs with another java, outside the"
-                        + " sandbox; drop -Djvm from the command line (nsbox:prepare sets jvm itself)");
             }
 
             Value forkNode = e.values().get("forkNode");
@@ -144,11 +145,12 @@ final class ForkChecks {
     }
 
     /** A parameter's effective value and how the message shows it. */
-    private record Resolved(String value, String shown, String location) {
+    private record Resolved(String value, String shown, String location, boolean fromCommandLine) {
     }
 
+    /** Where a value comes from: its pom line, or nothing for the command line's. */
     private static String at(Resolved r, String where) {
-        return r.location() != null ? r.location() + ": " : where;
+        return r.location() != null ? r.location() + ": " : r.fromCommandLine() ? "" : where;
     }
 
     private static Resolved resolve(Execution e, String parameter, Function<String, String> lookup) {
@@ -157,12 +159,12 @@ final class ForkChecks {
             String value = interpolate(v.text(), lookup);
             String shown = "<" + parameter + ">" + v.text() + "</" + parameter + ">"
                     + (value.equals(v.text()) ? "" : " (" + value + ")");
-            return new Resolved(value, shown, v.location());
+            return new Resolved(value, shown, v.location(), false);
         }
         for (String p : e.properties(parameter)) {
             String value = lookup.apply(p);
             if (value != null) {
-                return new Resolved(value, "-D" + p + "=" + value, null);
+                return new Resolved(value, "-D" + p + "=" + value, null, true);
             }
         }
         return null;
