@@ -64,7 +64,7 @@ public class PrepareMojo extends AbstractMojo {
      * it). A spec of your own must set {@code process.dropCapabilities: true}; its variables are
      * {@code basedir}, {@code project.basedir}, {@code project.build.directory},
      * {@code project.build.outputDirectory}, {@code project.build.testOutputDirectory},
-     * {@code settings.localRepository}, those of {@code variables}, {@code env.NAME} and
+     * {@code settings.localRepository}, {@code session.executionRootDirectory}, those of {@code variables}, {@code env.NAME} and
      * {@code user.home}. Its steps are ignored: the test JVM is the command.
      *
      * @since 0.1.0
@@ -211,6 +211,7 @@ public class PrepareMojo extends AbstractMojo {
         if (session.getLocalRepository() != null) {
             d.put("settings.localRepository", session.getLocalRepository().getBasedir());
         }
+        d.put("session.executionRootDirectory", session.getExecutionRootDirectory());
         if (variables != null) {
             variables.forEach((k, v) -> d.put(k, v == null ? "" : v));
         }
