@@ -1,5 +1,8 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.mounts.MountTableDiff;
+import dev.nsbox.mounts.MountTable;
+import dev.nsbox.mounts.HostEffect;
 import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
@@ -11,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -50,6 +54,11 @@ import java.util.function.Consumer;
  * {@link #cancel()} may be called on any.
  */
 public final class Sandbox {
+
+    /** The sandbox's mount table once set up, read by {@link #verify}. */
+    private volatile MountTable sandboxTable;
+    /** Whether the after-run comparison blamed the sandbox for a change of the host's table. */
+    private volatile boolean blamed;
 
     /**
      * @param grace        how long a step has between SIGTERM and SIGKILL, after a timeout or a
@@ -186,10 +195,20 @@ public final class Sandbox {
             reportFd = rep[0];
             commandFd = cmd[1];
             int[] stdio = {0, 1, 2};
-            if (!io.inherits()) {
-                stdio[0] = sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0, "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)");
-                opened.put("null", stdio[0]);
-                stdio[0] = high(sys, stdio[0]);
+            if (io.inherits()) {
+                // A caller started with a standard stream closed (a CI job without input) has
+                // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM
+                // opened since: the step gets /dev/null there instead.
+                for (int i = 0; i < 3; i++) {
+                    if (!sys.isInheritable(i) || isJvmImage(i)) {
+                        stdio[i] = high(sys, sys.open("/dev/null", Sys.O_RDWR | Sys.O_CLOEXEC, 0,
+                                "open(\"/dev/null\", O_RDWR|O_CLOEXEC)"));
+                        opened.put("null" + i, stdio[i]);
+                    }
+                }
+            } else {
+                stdio[0] = high(sys, sys.open("/dev/null", Sys.O_RDONLY | Sys.O_CLOEXEC, 0,
+                        "open(\"/dev/null\", O_RDONLY|O_CLOEXEC)"));
                 opened.put("null", stdio[0]);
                 int[] out = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stdout, O_CLOEXEC)");
                 int[] err = sys.pipe2(Sys.O_CLOEXEC, "pipe2(stderr, O_CLOEXEC)");
@@ -207,7 +226,7 @@ public final class Sandbox {
             thread.awaitReady();
             initPid = thread.applier.initPid();
             // The supervisor has its copies (or never will): drop ours of its side.
-            for (String k : List.of("cmd.r", "rep.w", "null", "out.w", "err.w")) {
+            for (String k : List.of("cmd.r", "rep.w", "null", "null0", "null1", "null2", "out.w", "err.w")) {
                 Integer fd = opened.remove(k);
                 if (fd != null) {
                     sys.close(fd);
@@ -252,21 +271,14 @@ public final class Sandbox {
             }
 
             String hostAfter = readAll(hostTable);
-            List<String> changes = diff(hostBefore, hostAfter);
-            if (!changes.isEmpty()) {
-                StringBuilder sb = new StringBuilder("error: the host's mount table changed during the run:");
-                for (String c : changes) {
-                    sb.append("\n  ").append(c);
-                }
-                messages.add(sb.toString());
-                if (exit == 0) {
-                    exit = SETUP_FAILED;
-                }
+            List<String> changes = compareHost(hostBefore, hostAfter, messages);
+            if (!changes.isEmpty() && exit == 0 && blamed) {
+                exit = SETUP_FAILED;
             }
             return new RunResult(exit, results, messages, changes);
         } catch (SyscallException e) {
             messages.add(e.format());
-            return new RunResult(Math.max(exit, e.exitCode()), results, messages, List.of());
+            return new RunResult(exit != 0 ? exit : e.exitCode(), results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());
@@ -309,6 +321,20 @@ public final class Sandbox {
         return new RunResult(code, List.of(), List.of(message), List.of());
     }
 
+    /**
+     * Whether descriptor {@code fd} is the JDK's own {@code lib/modules}: a JVM started with
+     * that standard stream closed opens its image there (measured for fd 0), without
+     * close-on-exec, and would hand it to the step as its input.
+     */
+    private static boolean isJvmImage(int fd) {
+        try {
+            Path target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd));
+            return target.equals(Path.of(System.getProperty("java.home"), "lib", "modules"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static int high(Sys sys, int fd) throws SyscallException {
         // posix_spawn's file actions dup2 in order onto 0..5: a source among those numbers
         // could be overwritten before it is used.
@@ -321,10 +347,13 @@ public final class Sandbox {
     }
 
     /** Reads the sandbox's mount table through its thread's /proc directory and checks the plan. */
+    /**
+     * Reads the sandbox's mount table as set-up left it (through the sandbox thread's
+     * {@code /proc/thread-self}, opened before any operation) and checks the plan's expectations
+     * against it. The table is kept: its peer groups are the ones the sandbox can still reach
+     * the host through, which the after-run comparison needs.
+     */
     private List<String> verify(Sys sys, int procFd) throws SyscallException {
-        if (plan.expectations().isEmpty()) {
-            return List.of();
-        }
         int fd = sys.openat(procFd, "mountinfo", Sys.O_RDONLY | Sys.O_CLOEXEC, 0,
                 "openat(thread-self, \"mountinfo\", O_RDONLY|O_CLOEXEC)");
         String text;
@@ -332,6 +361,14 @@ public final class Sandbox {
             text = readFd(sys, fd);
         } finally {
             sys.close(fd);
+        }
+        try {
+            sandboxTable = MountTable.parse(text);
+        } catch (IllegalArgumentException e) {
+            sandboxTable = null;
+        }
+        if (plan.expectations().isEmpty()) {
+            return List.of();
         }
         return Verifier.check(plan.expectations(), MountEntry.parse(text));
     }
@@ -489,34 +526,66 @@ public final class Sandbox {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** Lines of {@code before} and {@code after} that differ: {@code - line} vanished, {@code + line} appeared. */
-    static List<String> diff(String before, String after) {
-        Map<String, Integer> counts = new java.util.LinkedHashMap<>();
-        for (String l : before.split("\n")) {
-            if (!l.isEmpty()) {
-                counts.merge(l, 1, Integer::sum);
-            }
-        }
-        List<String> appeared = new ArrayList<>();
-        for (String l : after.split("\n")) {
-            if (l.isEmpty()) {
-                continue;
-            }
-            Integer c = counts.get(l);
-            if (c == null || c == 0) {
-                appeared.add("+ " + l);
+    /**
+     * Compares the host's mount table after the run with the one before (SPEC.md, "Host
+     * effects"): a predicted effect is reported; a change the plan did not predict, in a peer
+     * group the sandbox's tree still belonged to once set up, is blamed on the sandbox (an
+     * error); any other change is the host's own activity during the run, reported, not blamed.
+     * Returns every difference, one line each, and sets {@link #blamed}.
+     */
+    private List<String> compareHost(String before, String after, List<String> messages) {
+        MountTableDiff d;
+        try {
+            Set<Integer> groups = new LinkedHashSet<>();
+            if (sandboxTable != null) {
+                groups.addAll(MountTableDiff.peerGroups(sandboxTable));
             } else {
-                counts.put(l, c - 1);
+                groups.addAll(MountTableDiff.peerGroups(MountTable.parse(before)));
+            }
+            if (plan.hostEffects() != null) {
+                for (HostEffect e : plan.hostEffects()) {
+                    Integer g = peerGroupNumber(e.peerGroup());
+                    if (g != null) {
+                        groups.add(g);
+                    }
+                }
+            }
+            d = MountTableDiff.compare(MountTable.parse(before), MountTable.parse(after), plan.hostEffects(), groups);
+        } catch (IllegalArgumentException e) {
+            messages.add("error: cannot compare the host's mount table before and after the run: " + e.getMessage());
+            blamed = true;
+            return List.of(e.getMessage());
+        }
+        if (!d.blamed().isEmpty()) {
+            blamed = true;
+            StringBuilder sb = new StringBuilder("error: the sandbox changed the host's mount table, and the plan did "
+                    + "not predict it:");
+            for (MountTableDiff.Difference x : d.blamed()) {
+                sb.append("\n  ").append(x.describe());
+            }
+            messages.add(sb.toString());
+        }
+        for (MountTableDiff.Difference x : d.differences()) {
+            if (x.verdict() == MountTableDiff.Verdict.PREDICTED) {
+                messages.add("note: predicted host effect: " + x.describe());
+            } else if (x.verdict() == MountTableDiff.Verdict.HOST) {
+                messages.add("note: the host's mount table changed during the run, not through the sandbox: "
+                        + x.describe());
             }
         }
-        List<String> out = new ArrayList<>();
-        counts.forEach((l, c) -> {
-            for (int i = 0; i < c; i++) {
-                out.add("- " + l);
-            }
-        });
-        out.addAll(appeared);
-        return out;
+        return d.report();
+    }
+
+    /** {@code 3} of {@code shared:3}, or {@code null}. */
+    private static Integer peerGroupNumber(String group) {
+        if (group == null || !group.startsWith("shared:")) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(group.substring("shared:".length()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private void register() {

@@ -32,6 +32,8 @@ public final class Sys {
     public static final int O_CLOEXEC = 02000000;
     public static final int O_PATH = 010000000;
     public static final int F_DUPFD_CLOEXEC = 1030;
+    public static final int F_GETFD = 1;
+    public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1;
     // prctl(2)
     public static final int PR_SET_PDEATHSIG = 1;
@@ -328,6 +330,16 @@ public final class Sys {
             throw fail("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")");
         }
         return r;
+    }
+
+    /**
+     * Whether {@code fd} is open and meant to be inherited: {@code fcntl(fd, F_GETFD)} succeeds
+     * without {@code FD_CLOEXEC} (a descriptor this process inherited across exec never has it;
+     * one the JVM opened in a standard stream's empty place may).
+     */
+    public boolean isInheritable(int fd) {
+        int flags = libc.fcntl(fd, F_GETFD, 0);
+        return flags >= 0 && (flags & FD_CLOEXEC) == 0;
     }
 
     public void kill(int pid, int sig) throws SyscallException {

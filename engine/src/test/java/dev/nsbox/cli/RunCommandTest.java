@@ -88,6 +88,38 @@ class RunCommandTest {
     }
 
     @Test
+    void aClosedStandardInputBecomesDevNullForTheStep() throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec \"$@\" <&-", "sh",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djnr.ffi.asm.enabled=false",
+                "-cp", System.getProperty("java.class.path"), "dev.nsbox.cli.Main", "run", spec.toString(), "--",
+                "sh", "-c", "readlink /proc/self/fd/0; cat; echo done"));
+        Process p = new ProcessBuilder(cmd).start();
+        String out = read(p.getInputStream());
+        assertEquals(0, p.waitFor(), out + read(p.getErrorStream()));
+        assertEquals("/dev/null\ndone\n", out);
+    }
+
+    @Test
+    void stepWhoseWorkingDirectoryIsMissingCannotStart() throws Exception {
+        Path noCwd = Files.writeString(dir.resolve("nocwd.yaml"), """
+                version: 1
+                namespaces: [mount, pid]
+                mounts:
+                  - type: proc
+                    target: /proc
+                steps:
+                  - name: lost
+                    run: ["true"]
+                    cwd: /nsbox-no-such-dir
+                """);
+        Process p = start("run", noCwd.toString());
+        String err = read(p.getErrorStream());
+        assertEquals(125, p.waitFor(), err);
+        assertTrue(err.contains(":7:5: error: steps[0] (lost): cannot enter the working directory /nsbox-no-such-dir: "
+                + "chdir(2): ENOENT (No such file or directory)"), err);
+    }
+
+    @Test
     void sigtermToNsboxReachesTheStep() throws Exception {
         Process p = start("run", spec.toString(), "--", "sh", "-c", "echo ready; sleep 30");
         java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));

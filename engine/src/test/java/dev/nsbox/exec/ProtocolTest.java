@@ -93,10 +93,4 @@ class ProtocolTest {
                 new Expectation("mounts[0]", "/a b", null, true, true, null, at(3, "mounts[0]")),
                 new Expectation("mounts[1]", "/a b/sub", "tmpfs", false, false, null, at(4, "mounts[1]"))), t));
     }
-
-    @Test
-    void hostDiffNamesWhatAppearedAndVanished() {
-        assertEquals(List.of("- 2 b", "+ 3 c"), Sandbox.diff("1 a\n2 b\n", "1 a\n3 c\n"));
-        assertEquals(List.of(), Sandbox.diff("1 a\n2 b\n", "1 a\n2 b\n"));
-    }
 }

@@ -81,6 +81,25 @@ class SandboxKernelTest {
     }
 
     @Test
+    void twoSandboxesRunConcurrentlyEachInItsOwnNamespaces() throws Exception {
+        // Each sandbox is a thread of its own; namespaces made by one are invisible to the other.
+        Kernel.Captured[] r = new Kernel.Captured[2];
+        Thread[] t = new Thread[2];
+        for (int i = 0; i < 2; i++) {
+            int n = i;
+            t[i] = new Thread(() -> r[n] = Kernel.run(withProc()
+                    .op(new Op.SetHostname("box" + n, at(5, "hostname")))
+                    .shell("sleep 0.3; echo $$ $(hostname)").build()));
+            t[i].start();
+        }
+        for (Thread x : t) {
+            x.join();
+        }
+        assertEquals(List.of("2 box0"), r[0].out(), r[0].toString());
+        assertEquals(List.of("2 box1"), r[1].out(), r[1].toString());
+    }
+
+    @Test
     void firstFailingStepStopsTheRun() {
         Kernel.Captured c = Kernel.run(withProc().shell("echo one").shell("exit 5").shell("echo three").build());
         assertEquals(5, c.exit());
@@ -404,30 +423,85 @@ class SandboxKernelTest {
         assertEquals("/", c.out().get(3));
     }
 
+    /** A plan that leaves the tree's propagation as copied and mounts a tmpfs under a shared mount. */
+    private static dev.nsbox.plan.Plan leakyPlan(Path shared, String step) {
+        var base = TestPlans.sandbox(Flags.CLONE_NEWNS).shell(step).build();
+        var ops = new java.util.ArrayList<>(base.ops());
+        ops.removeIf(o -> o instanceof Op.SetPropagation);
+        ops.add(new Op.Mount("tmpfs", shared + "/leak", "tmpfs", 0, null, at(11, "mounts[0]")));
+        return new dev.nsbox.plan.Plan(base.spec(), List.of(), ops, List.of(), base.launch(), null, List.of());
+    }
+
     @Test
-    void hostMountTableChangeIsReportedAsAnError() throws Exception {
+    void anUnpredictedChangeOfTheHostTableThroughTheSandboxesPeerGroupFailsTheRun() throws Exception {
         // With propagation left unchanged, a mount made in the sandbox under a shared mount of
-        // the (scratch) host propagates back to it: the after-run comparison must catch it.
+        // the (scratch) host propagates back to it (sharedsubtree.rst, 2a). The plan here was not
+        // predicted, so the after-run comparison must blame the sandbox.
         Path shared = Files.createDirectory(tmp.resolve("shared"));
         Kernel.sh("mount -t tmpfs nsbox-shared " + shared + " && mount --make-shared " + shared
                 + " && mkdir " + shared + "/leak");
         try {
-            var plan = TestPlans.sandbox(Flags.CLONE_NEWNS);
-            var b = new TestPlans[] {plan};
-            // sandbox() adds rprivate; rebuild without it by hand.
-            var ops = new java.util.ArrayList<>(b[0].build().ops());
-            ops.removeIf(o -> o instanceof Op.SetPropagation);
-            ops.add(new Op.Mount("tmpfs", shared + "/leak", "tmpfs", 0, null, at(11, "mounts[0]")));
-            var base = b[0].shell("true").build();
-            var leaky = new dev.nsbox.plan.Plan(base.spec(), List.of(), ops, List.of(), base.launch(), null, List.of());
-            Kernel.Captured c = Kernel.runAllowingHostChanges(leaky, Duration.ofSeconds(1), null);
+            Kernel.Captured c = Kernel.runAllowingHostChanges(leakyPlan(shared, "true"), Duration.ofSeconds(1), null);
             assertEquals(125, c.exit(), c.toString());
             assertEquals(1, c.result().hostChanges().size(), c.result().hostChanges().toString());
-            assertTrue(c.result().hostChanges().get(0).startsWith("+ ")
-                    && c.result().hostChanges().get(0).contains(shared + "/leak"), c.result().hostChanges().toString());
-            assertTrue(c.result().messages().get(0).startsWith("error: the host's mount table changed during the run:"));
+            assertTrue(c.result().hostChanges().get(0).startsWith("added tmpfs on " + shared + "/leak"),
+                    c.result().hostChanges().toString());
+            assertTrue(c.result().messages().get(0).startsWith(
+                    "error: the sandbox changed the host's mount table, and the plan did not predict it:"),
+                    c.result().messages().toString());
         } finally {
             Kernel.sh("umount -R " + shared);
+        }
+    }
+
+    @Test
+    void aPredictedAndAllowedHostEffectIsReportedNotBlamed() throws Exception {
+        // The same leak, predicted by the propagation model against the live table (as
+        // Preparation does for a spec that says hostEffects: allow): the run succeeds and says
+        // what happened.
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Kernel.sh("mount -t tmpfs nsbox-shared " + shared + " && mount --make-shared " + shared
+                + " && mkdir " + shared + "/leak");
+        try {
+            var table = dev.nsbox.mounts.MountTable.parse(Files.readString(Path.of("/proc/self/mountinfo")));
+            var plan = dev.nsbox.plan.Predictor.predict(leakyPlan(shared, "true"), table);
+            assertEquals(List.of(shared + "/leak"), plan.hostEffects().stream().map(e -> e.target()).toList());
+            Kernel.Captured c = Kernel.runAllowingHostChanges(plan, Duration.ofSeconds(1), null);
+            assertEquals(0, c.exit(), c.toString());
+            assertTrue(c.result().messages().stream().anyMatch(m -> m.startsWith("note: predicted host effect: added tmpfs on "
+                    + shared + "/leak")), c.result().messages().toString());
+        } finally {
+            Kernel.sh("umount -R " + shared);
+        }
+    }
+
+    @Test
+    void aMountTheHostMakesDuringTheRunIsReportedButNotBlamedOnASealedSandbox() throws Exception {
+        // The sandbox is rprivate, so nothing it does can reach the host; a mount the host makes
+        // itself while the step runs is the host's own activity (SPEC.md, "Host effects").
+        Path dir = Files.createDirectory(tmp.resolve("hostside"));
+        Path marker = tmp.resolve("step-started");
+        var plan = TestPlans.sandbox(Flags.CLONE_NEWNS).shell("touch " + marker + "; sleep 1").build();
+        Thread host = new Thread(() -> {
+            try {
+                for (int i = 0; i < 200 && !Files.exists(marker); i++) {
+                    Thread.sleep(10);
+                }
+                Kernel.sh("mount -t tmpfs nsbox-hostside " + dir);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        host.start();
+        try {
+            Kernel.Captured c = Kernel.runAllowingHostChanges(plan, Duration.ofSeconds(1), null);
+            host.join();
+            assertEquals(0, c.exit(), c.toString());
+            assertTrue(c.result().messages().stream().anyMatch(m -> m.startsWith(
+                    "note: the host's mount table changed during the run, not through the sandbox: added tmpfs on "
+                            + dir)), c.result().messages().toString());
+        } finally {
+            Kernel.sh("umount " + dir);
         }
     }
 

@@ -10,7 +10,9 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +78,29 @@ abstract class AbstractSpecMojo extends AbstractMojo {
 
     /** The goal's work; never called when it is skipped. */
     protected abstract void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException;
+
+    /**
+     * Every spec of the project: {@code spec} when it exists (or was named explicitly), and each
+     * of {@code extra} (relative to the project's folder), folders expanded.
+     */
+    protected List<Path> projectSpecs(List<File> extra, Outcomes outcomes) throws MojoFailureException {
+        List<File> entries = new ArrayList<>();
+        // The default spec counts when it is there; a module without one has nothing to check.
+        Path defaultSpec = project.getBasedir().toPath().resolve("nsbox.yaml").toAbsolutePath().normalize();
+        if (spec.exists() || !spec.getAbsoluteFile().toPath().normalize().equals(defaultSpec)) {
+            entries.add(spec);
+        }
+        if (extra != null) {
+            for (File f : extra) {
+                entries.add(f.isAbsolute() ? f : new File(project.getBasedir(), f.getPath()));
+            }
+        }
+        try {
+            return SpecFiles.expand(entries);
+        } catch (IOException e) {
+            throw outcomes.badParameter("cannot list the specs in " + entries + ": " + e.getMessage());
+        }
+    }
 
     /** The spec file as the loader should read it, with its display name and variables. */
     protected Outcomes.Source source(Path file, boolean classpaths) {

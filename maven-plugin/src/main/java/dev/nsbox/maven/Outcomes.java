@@ -1,5 +1,7 @@
 package dev.nsbox.maven;
 
+import dev.nsbox.exec.RunResult;
+import dev.nsbox.exec.StepResult;
 import dev.nsbox.host.Preparation;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
@@ -102,6 +104,44 @@ final class Outcomes {
     /** Logs a prepared plan's diagnostics, for goals that show a plan without applying it. */
     void report(Preparation preparation) {
         report(preparation.diagnostics());
+    }
+
+    /**
+     * The end of a run. A failing step is BUILD FAILURE naming the step, its exit code and its
+     * spec line, as the engine words it, whatever the code (a step may well exit with 3); a
+     * machine that cannot provide what the spec needs (3 with no step to blame), or a sandbox
+     * that could not be set up (125), is BUILD ERROR saying what is missing.
+     */
+    void run(RunResult result) throws MojoExecutionException, MojoFailureException {
+        if (result.succeeded()) {
+            return;
+        }
+        List<String> messages = new ArrayList<>(result.messages());
+        if (messages.isEmpty()) {
+            messages.add("the sandbox ended with exit code " + result.exitCode());
+        }
+        if (!stepFailed(result)) {
+            if (result.setupFailed()) {
+                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code 125)");
+            }
+            throw machine(messages);
+        }
+        messages.forEach(m -> m.lines().forEach(log::error));
+        String first = messages.get(0);
+        if (!first.contains("exited with " + result.exitCode())) {
+            messages.set(0, first + " (exit code " + result.exitCode() + ")");
+        }
+        throw failure(messages);
+    }
+
+    /** Whether the run's exit code is that of a step that ran, or whose command could not be executed. */
+    private static boolean stepFailed(RunResult result) {
+        if (result.steps().isEmpty()) {
+            return false;
+        }
+        StepResult last = result.steps().get(result.steps().size() - 1);
+        return !last.succeeded() && last.outcome() != StepResult.Outcome.NOT_STARTED
+                && last.exitCode() == result.exitCode();
     }
 
     /** A problem of the project's configuration rather than of a spec (a bad parameter). */

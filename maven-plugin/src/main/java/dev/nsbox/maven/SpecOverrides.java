@@ -51,7 +51,7 @@ record SpecOverrides(
      */
     Spec apply(Spec spec) {
         ProcessSpec p = spec.process();
-        Duration defaultTimeout = timeout == null || timeout.isBlank() ? p.timeout() : duration(timeout, "timeout");
+        Duration defaultTimeout = timeout == null || timeout.isBlank() ? p.timeout() : duration(timeout, "nsbox.timeout");
         EnvSpec env = p.env();
         if (environment != null && !environment.isEmpty()) {
             Map<String, String> set = new LinkedHashMap<>(env.set());

@@ -9,7 +9,6 @@ import org.apache.maven.project.MavenProject;
 
 import javax.inject.Inject;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,22 +42,7 @@ public class ValidateMojo extends AbstractSpecMojo {
 
     @Override
     protected void perform(Outcomes outcomes) throws MojoFailureException {
-        List<File> entries = new ArrayList<>();
-        // The default spec is checked when it is there; a module without one has nothing to check.
-        if (spec.exists() || !isDefault(spec)) {
-            entries.add(spec);
-        }
-        if (specs != null) {
-            for (File f : specs) {
-                entries.add(f.isAbsolute() ? f : new File(project.getBasedir(), f.getPath()));
-            }
-        }
-        List<Path> files;
-        try {
-            files = SpecFiles.expand(entries);
-        } catch (IOException e) {
-            throw outcomes.badParameter("cannot list the specs in " + entries + ": " + e.getMessage());
-        }
+        List<Path> files = projectSpecs(specs, outcomes);
         if (files.isEmpty()) {
             getLog().info("nsbox: no spec to validate (" + spec + " does not exist, and <specs> is empty)");
             return;
@@ -70,10 +54,5 @@ public class ValidateMojo extends AbstractSpecMojo {
         int n = outcomes.validate(sources);
         getLog().info("nsbox: " + n + (n == 1 ? " spec is" : " specs are") + " valid: "
                 + String.join(", ", sources.stream().map(Outcomes.Source::displayName).toList()));
-    }
-
-    private boolean isDefault(File f) {
-        return f.getAbsoluteFile().toPath().normalize()
-                .equals(project.getBasedir().toPath().resolve("nsbox.yaml").toAbsolutePath().normalize());
     }
 }

@@ -102,7 +102,7 @@ class SpecOverridesTest {
     void aBadTimeoutNamesTheParameter() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> overrides(null, null, "10", null, null).apply(spec()));
-        assertEquals("timeout must be a duration such as 500ms, 30s, 10m, 1h or 1m30s, got \"10\"", e.getMessage());
+        assertEquals("nsbox.timeout must be a duration such as 500ms, 30s, 10m, 1h or 1m30s, got \"10\"", e.getMessage());
     }
 
     @Test
