@@ -20,8 +20,19 @@ import java.util.stream.Stream;
  */
 final class ForkReports {
 
-    /** Reports of this build, split by whether their JVM was sandboxed. */
-    record Verdict(List<Path> sandboxed, List<Path> unsandboxed) {
+    /**
+     * Reports of this build, split by whether their JVM was sandboxed. {@code mavens} are reports
+     * that list Maven's own system properties rather than a test JVM's: tests run inside Maven, or
+     * a Surefire that does not record the fork's (2.12.4 does not), so nothing proves anything.
+     */
+    record Verdict(List<Path> sandboxed, List<Path> unsandboxed, List<Path> mavens) {
+    }
+
+    /** What a report says of its JVM: the marker's value, and the JVM's main command. */
+    record Properties(String marker, String command) {
+        boolean isMavens() {
+            return command != null && command.startsWith("org.codehaus.plexus.classworlds.launcher.Launcher");
+        }
     }
 
     private ForkReports() {
@@ -34,6 +45,7 @@ final class ForkReports {
     static Verdict judge(List<Path> directories, String runId, long since) throws IOException {
         List<Path> ok = new ArrayList<>();
         List<Path> bad = new ArrayList<>();
+        List<Path> mavens = new ArrayList<>();
         for (Path dir : directories) {
             if (!Files.isDirectory(dir)) {
                 continue;
@@ -49,33 +61,40 @@ final class ForkReports {
                 if (Files.getLastModifiedTime(r).toMillis() < since) {
                     continue;
                 }
-                (runId.equals(marker(r)) ? ok : bad).add(r);
+                Properties p = properties(r);
+                (runId.equals(p.marker()) ? ok : p.isMavens() ? mavens : bad).add(r);
             }
         }
-        return new Verdict(ok, bad);
+        return new Verdict(ok, bad, mavens);
     }
 
-    /** The value of {@code nsbox.sandboxed} among the report's properties, or null. */
-    static String marker(Path report) throws IOException {
+    /** {@code nsbox.sandboxed} and {@code sun.java.command} among the report's properties. */
+    static Properties properties(Path report) throws IOException {
         XMLInputFactory f = XMLInputFactory.newFactory();
         f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         try (InputStream in = Files.newInputStream(report)) {
             XMLStreamReader x = f.createXMLStreamReader(in);
+            String marker = null;
+            String command = null;
             try {
                 while (x.hasNext()) {
                     if (x.next() == XMLStreamReader.START_ELEMENT) {
                         String name = x.getLocalName();
                         if (name.equals("testcase")) {
-                            return null; // the properties come before the first test case
+                            break; // the properties come before the first test case
                         }
-                        if (name.equals("property")
-                                && JvmWrapper.MARKER.equals(x.getAttributeValue(null, "name"))) {
-                            return x.getAttributeValue(null, "value");
+                        if (name.equals("property")) {
+                            String n = x.getAttributeValue(null, "name");
+                            if (JvmWrapper.MARKER.equals(n)) {
+                                marker = x.getAttributeValue(null, "value");
+                            } else if ("sun.java.command".equals(n)) {
+                                command = x.getAttributeValue(null, "value");
+                            }
                         }
                     }
                 }
-                return null;
+                return new Properties(marker, command);
             } finally {
                 x.close();
             }

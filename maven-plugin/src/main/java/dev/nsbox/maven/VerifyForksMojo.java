@@ -77,6 +77,12 @@ public class VerifyForksMojo extends AbstractMojo {
                         + " (its system properties lack " + JvmWrapper.MARKER + "=" + runId + "); its tests ran"
                         + " unsandboxed: look for a forkCount 0, a <jvm> or an -Djvm that bypass nsbox:prepare");
             }
+            for (Path m : v.mavens()) {
+                problems.add(SpecFiles.displayName(m, root) + ": error: this report lists Maven's own system properties,"
+                        + " not a test JVM's, so nothing proves its tests ran in nsbox's sandbox: either they ran inside"
+                        + " Maven (forkCount 0), or this Surefire/Failsafe does not record the fork's properties (2.12.4"
+                        + " does not, 3.2.5 does); pin a recent maven-surefire-plugin (or failsafe) version");
+            }
             if (!problems.isEmpty()) {
                 throw outcomes.badConfiguration(problems);
             }
