@@ -1,5 +1,5 @@
 def log = new File(basedir, 'build.log').text
-for (goal in ['run', 'validate', 'plan', 'explain', 'help']) {
+for (goal in ['run', 'validate', 'plan', 'explain', 'doctor', 'help']) {
     assert log.contains('nsbox:' + goal)
 }
 for (property in ['nsbox.spec', 'nsbox.skip', 'nsbox.specs', 'nsbox.format', 'nsbox.planFile',

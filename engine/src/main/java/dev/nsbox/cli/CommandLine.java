@@ -88,4 +88,28 @@ public record CommandLine(
         }
         return new CommandLine(command, positional, defines, format, debug, help, after);
     }
+
+    /** The arguments that parse back to this command line (to run the same command elsewhere). */
+    public List<String> toArgs() {
+        List<String> out = new ArrayList<>();
+        if (command != null) {
+            out.add(command);
+        }
+        out.addAll(arguments);
+        defines.forEach((k, v) -> out.add("-D" + k + "=" + v));
+        if (format != null) {
+            out.add("--format=" + format);
+        }
+        if (debug) {
+            out.add("--debug");
+        }
+        if (help) {
+            out.add("--help");
+        }
+        if (afterDashes != null) {
+            out.add("--");
+            out.addAll(afterDashes);
+        }
+        return out;
+    }
 }

@@ -24,7 +24,8 @@ public final class Main {
                 new PlanCommand(),
                 new ExplainCommand(),
                 new SchemaCommand(),
-                new RunCommand()
+                new RunCommand(),
+                new DoctorCommand()
         )) {
             commands.put(c.name(), c);
         }

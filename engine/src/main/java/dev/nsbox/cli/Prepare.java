@@ -2,6 +2,7 @@ package dev.nsbox.cli;
 
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Preparation;
+import dev.nsbox.host.Rootless;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
@@ -36,9 +37,10 @@ final class Prepare {
     }
 
     /**
-     * Loads, plans and predicts {@code spec}. Prints every diagnostic; a spec error, a refused
-     * call or a denied host effect gives exit code 1 (unless {@code keepErrors}, for commands
-     * that show a refused plan rather than stop at it).
+     * Loads, plans and predicts {@code spec}. Prints every diagnostic. A spec error gives exit
+     * code 1; a plan that cannot run stops with {@link dev.nsbox.host.Preparation#runExitCode()}
+     * (1 for a refused host effect, 125 for what this host cannot set up), unless
+     * {@code keepErrors}, for commands that show a refused plan rather than stop at it.
      */
     static Outcome prepare(String spec, CommandLine line, Console console, List<String> command, boolean keepErrors) {
         Path path = Path.of(spec);
@@ -58,11 +60,22 @@ final class Prepare {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
             return new Outcome(null, ExitCodes.INVALID_SPEC);
         }
+        // A JVM relaunched in a user namespace: its parent printed the warnings already.
+        boolean quiet = Relaunch.relaunchedByParent();
         for (Diagnostic d : p.diagnostics()) {
-            console.err().println(d.format());
+            if (d.isError() || !quiet) {
+                console.err().println(d.format());
+            }
         }
         if (p.hasErrors() && !keepErrors) {
-            return new Outcome(null, ExitCodes.INVALID_SPEC);
+            return new Outcome(null, p.runExitCode());
+        }
+        // What a user namespace cannot do here is this machine's limit, not the spec's: exit 3.
+        List<Diagnostic> limits = p.hasErrors() ? List.of()
+                : Rootless.limits(p.plan(), table, System.getenv(), true);
+        limits.forEach(d -> console.err().println(d.format()));
+        if (!limits.isEmpty()) {
+            return new Outcome(keepErrors ? p : null, ExitCodes.UNSUPPORTED);
         }
         return new Outcome(p, p.hasErrors() ? ExitCodes.INVALID_SPEC : ExitCodes.OK);
     }

@@ -4,6 +4,8 @@ import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.StepIO;
+import dev.nsbox.host.Rootless;
+import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.StepLaunch;
 
 import sun.misc.Signal;
@@ -65,6 +67,16 @@ final class RunCommand implements Command {
         }
         if (console.debug()) {
             o.preparation().plan().notes().forEach(n -> console.debug("plan: " + n));
+        }
+        if (Rootless.needsUserNamespace(o.preparation().plan())) {
+            // A JVM cannot unshare a user namespace: run this command again in a JVM started
+            // inside one (once per call), unless this is that JVM already.
+            UserNamespaces.Mapping wanted = new UserNamespaces.Mapping(o.preparation().plan().spec().user().uid(),
+                    o.preparation().plan().spec().user().gid());
+            if (!UserNamespaces.entered().map(wanted::equals).orElse(false)) {
+                return Relaunch.inUserNamespace(wanted, line, console);
+            }
+            Relaunch.dieWithParent(console);
         }
         Listener listener = new Listener() {
             @Override

@@ -1,6 +1,12 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.host.LiveHost;
+import dev.nsbox.host.Preparation;
+import dev.nsbox.host.Rootless;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.plan.Planner;
 import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
@@ -41,8 +47,11 @@ final class ValidateCommand implements Command {
                 without touching the machine. Prints every error and warning to standard error,
                 one line each (FILE:LINE:COLUMN: error: ...), and nothing when all is well.
 
+                A spec that will run in a user namespace (the caller lacks CAP_SYS_ADMIN, or it
+                lists user) is also checked against what a user namespace cannot do here.
+
                 Exit codes: 0 no errors (warnings alone do not fail), 1 a spec has an error,
-                2 bad command line.
+                2 bad command line, 3 this machine cannot provide what a spec needs.
                 """;
     }
 
@@ -58,24 +67,46 @@ final class ValidateCommand implements Command {
             throw new UsageException("validate has no --format; diagnostics are always one line each");
         }
         boolean failed = false;
+        boolean unsupported = false;
         for (String argument : line.arguments()) {
             for (String spec : expand(argument, console)) {
-                failed |= !validate(spec, line, console);
+                int code = validate(spec, line, console);
+                failed |= code == ExitCodes.INVALID_SPEC;
+                unsupported |= code == ExitCodes.UNSUPPORTED;
             }
         }
-        return failed ? ExitCodes.INVALID_SPEC : ExitCodes.OK;
+        return failed ? ExitCodes.INVALID_SPEC : unsupported ? ExitCodes.UNSUPPORTED : ExitCodes.OK;
     }
 
-    /** Prints the spec's diagnostics; whether it has no error. */
-    private static boolean validate(String spec, CommandLine line, Console console) {
+    /**
+     * A valid spec that will run in a user namespace (the caller lacks CAP_SYS_ADMIN, or it
+     * lists user) is also checked against what a user namespace cannot do on this machine:
+     * that is this machine's limit, exit 3 with the fix, said before anything runs.
+     */
+    private static boolean rootlessLimits(LoadedSpec loaded, Console console) {
+        if (LiveHost.hasCapSysAdmin() && !loaded.spec().has(Namespace.USER)) {
+            return true;
+        }
+        try {
+            Plan plan = Planner.plan(loaded.spec(), LiveHost.current());
+            List<Diagnostic> limits = Rootless.limits(plan, Preparation.liveMountTable(), System.getenv(), true);
+            limits.forEach(d -> console.err().println(d.format()));
+            return limits.isEmpty();
+        } catch (IOException | IllegalArgumentException e) {
+            return true;
+        }
+    }
+
+    /** Prints the spec's diagnostics; its exit code. */
+    private static int validate(String spec, CommandLine line, Console console) {
         Path path = Path.of(spec);
         try {
             LoadedSpec loaded = SpecLoader.load(path, spec, Variables.forCli(path, line.defines()));
             loaded.warnings().forEach(w -> console.err().println(w.format()));
-            return true;
+            return rootlessLimits(loaded, console) ? ExitCodes.OK : ExitCodes.UNSUPPORTED;
         } catch (SpecException e) {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
-            return false;
+            return ExitCodes.INVALID_SPEC;
         }
     }
 

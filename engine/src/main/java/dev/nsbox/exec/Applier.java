@@ -1,5 +1,6 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.Op;
 import dev.nsbox.sys.Errnos;
@@ -34,6 +35,7 @@ final class Applier {
     private final Sys sys;
     private final int[] initFds;
     private final int[] trees;
+    private final int madeByLauncher;
     private final byte[] ifreq = new byte[40];
     private int initPid = -1;
 
@@ -51,6 +53,11 @@ final class Applier {
         }
         trees = new int[maxTree + 1];
         Arrays.fill(trees, -1);
+        // A JVM cannot unshare(CLONE_NEWUSER) (EINVAL, multithreaded): when the plan asks for a
+        // user namespace and this JVM was started inside one made for it (docs/design.md,
+        // "Rootless"), that part of the Unshare is already done. Otherwise the flag reaches
+        // the kernel and its EINVAL is reported with the hint to do so.
+        madeByLauncher = UserNamespaces.entered().isPresent() ? Flags.CLONE_NEWUSER : 0;
     }
 
     /** The supervisor's pid in this JVM's PID namespace, or -1 before {@link Op.SpawnInit}. */
@@ -60,7 +67,7 @@ final class Applier {
 
     void apply(Op op, String call) throws SyscallException {
         if (op instanceof Op.Unshare u) {
-            sys.unshare(u.flags(), call);
+            sys.unshare(u.flags() & ~madeByLauncher, call);
         } else if (op instanceof Op.SpawnInit) {
             // Executed through /proc/self/fd/5, the memfd after the file actions: /proc is still
             // the host's procfs here, in which the new child has a pid of its own.
@@ -100,6 +107,9 @@ final class Applier {
             sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
         } else if (op instanceof Op.Mkdir d) {
             sys.mkdir(d.path(), d.mode(), call);
+            // mkdir(2) applies the umask; the plan's mode is exact (a sticky, world-writable
+            // /dev/shm is 01777, not 01755). A umask of 0 on this thread would reach the steps.
+            sys.chmod(d.path(), d.mode(), "chmod(" + quote(d.path()) + ", 0" + Integer.toOctalString(d.mode()) + ")");
         } else if (op instanceof Op.CreateFile f) {
             sys.close(sys.open(f.path(), Sys.O_WRONLY | Sys.O_CREAT | Sys.O_EXCL | Sys.O_CLOEXEC, f.mode(), call));
         } else if (op instanceof Op.Symlink s) {
@@ -202,5 +212,9 @@ final class Applier {
             return "cannot unmount " + u.target();
         }
         return "cannot apply " + op.call();
+    }
+
+    private static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

@@ -55,6 +55,8 @@ import java.util.function.Consumer;
  */
 public final class Sandbox {
 
+    /** The step-output pumps when output is delivered line by line; empty when inherited. */
+    private final List<Pump> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The sandbox's mount table once set up, read by {@link #verify}. */
     private volatile MountTable sandboxTable;
     /** Whether the after-run comparison blamed the sandbox for a change of the host's table. */
@@ -175,7 +177,7 @@ public final class Sandbox {
         List<StepResult> results = new ArrayList<>();
         Map<String, Integer> opened = new HashMap<>();
         FileChannel hostTable = null;
-        List<Thread> readers = new ArrayList<>();
+        List<Pump> readers = new ArrayList<>();
         SandboxThread thread = null;
         int exit = 0;
         int reportFd = -1;
@@ -218,6 +220,7 @@ public final class Sandbox {
                 opened.put("err.w", stdio[2]);
                 readers.add(reader(sys, out[0], io.out(), "nsbox-stdout"));
                 readers.add(reader(sys, err[0], io.err(), "nsbox-stderr"));
+                pumps.addAll(readers);
             }
             int[] initFds = {stdio[0], stdio[1], stdio[2], opened.get("cmd.r"), opened.get("rep.w"), memfd};
 
@@ -266,8 +269,8 @@ public final class Sandbox {
             thread.join();
             sys.close(thread.procFd);
             thread.applier.closeTrees();
-            for (Thread r : readers) {
-                r.join();
+            for (Pump r : readers) {
+                r.thread().join();
             }
 
             String hostAfter = readAll(hostTable);
@@ -434,6 +437,13 @@ public final class Sandbox {
                 }
             }
             results.add(result);
+            for (Pump pump : pumps) {
+                try {
+                    pump.drain(sys);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             listener.stepFinished(result);
             if (!result.succeeded()) {
                 messages.add(step.origin().location() + ": error: " + label(step) + ": " + result.message());
@@ -487,9 +497,53 @@ public final class Sandbox {
         initPid = -1;
     }
 
-    private static Thread reader(Sys sys, int fd, Consumer<String> sink, String name) {
+    /** A thread that delivers one output pipe of the steps line by line. */
+    private record Pump(Thread thread, LineReader lines, Consumer<String> sink) {
+
+        /**
+         * Returns once every byte a finished step wrote to this pipe has been delivered. The
+         * supervisor reports a step only after everything it started is dead, so nothing more
+         * can arrive until the next step starts: the pipe is drained when it holds no byte and
+         * the reader is blocked in read(2) with every line before it handed over. A last line
+         * the step did not end with a newline is delivered as it is, with the step it belongs to.
+         */
+        void drain(Sys sys) throws InterruptedException {
+            for (int i = 0; i < 5000; i++) {
+                long generation = lines.reads();
+                if (lines.waiting() && unread(sys) == 0) {
+                    // A read(2) that has just returned but not yet been counted shows as
+                    // "waiting" with an empty pipe: look again after it had time to count.
+                    Thread.sleep(1);
+                    if (lines.waiting() && lines.reads() == generation && unread(sys) == 0) {
+                        String partial = lines.takePartial();
+                        if (partial != null) {
+                            sink.accept(partial);
+                        }
+                        return;
+                    }
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+        }
+
+        private int unread(Sys sys) {
+            byte[] n = new byte[4];
+            try {
+                sys.ioctl(lines.fd, FIONREAD, n, "ioctl(" + lines.fd + ", FIONREAD)");
+            } catch (SyscallException e) {
+                return 0;
+            }
+            return (n[0] & 0xff) | (n[1] & 0xff) << 8 | (n[2] & 0xff) << 16 | (n[3] & 0xff) << 24;
+        }
+    }
+
+    /** {@code FIONREAD} of asm-generic/ioctls.h: the bytes a pipe holds. */
+    private static final long FIONREAD = 0x541B;
+
+    private static Pump reader(Sys sys, int fd, Consumer<String> sink, String name) {
+        LineReader lines = new LineReader(sys, fd);
         Thread t = new Thread(() -> {
-            LineReader lines = new LineReader(sys, fd);
             try {
                 for (String l = lines.next(); l != null; l = lines.next()) {
                     sink.accept(l);
@@ -502,7 +556,7 @@ public final class Sandbox {
         }, name);
         t.setDaemon(true);
         t.start();
-        return t;
+        return new Pump(t, lines, sink);
     }
 
     private static String readAll(FileChannel ch) throws IOException {
@@ -638,36 +692,65 @@ public final class Sandbox {
         private int pos;
         private int len;
         private boolean eof;
+        /** Blocked in read(2), every complete line before it returned. */
+        private volatile boolean waiting;
+        /** How many read(2) calls have returned. */
+        private volatile long reads;
 
         LineReader(Sys sys, int fd) {
             this.sys = sys;
             this.fd = fd;
         }
 
+        boolean waiting() {
+            return waiting;
+        }
+
+        long reads() {
+            return reads;
+        }
+
+        /** The bytes of an unfinished line, taken while the reader waits; {@code null} if none. */
+        synchronized String takePartial() {
+            if (!waiting || pending.size() == 0) {
+                return null;
+            }
+            String s = pending.toString(StandardCharsets.UTF_8);
+            pending.reset();
+            return s;
+        }
+
         String next() throws SyscallException {
             while (true) {
-                for (; pos < len; pos++) {
-                    if (buf[pos] == '\n') {
-                        pos++;
-                        String s = pending.toString(StandardCharsets.UTF_8);
-                        pending.reset();
-                        return s;
+                synchronized (this) {
+                    for (; pos < len; pos++) {
+                        if (buf[pos] == '\n') {
+                            pos++;
+                            String s = pending.toString(StandardCharsets.UTF_8);
+                            pending.reset();
+                            return s;
+                        }
+                        pending.write(buf[pos]);
                     }
-                    pending.write(buf[pos]);
-                }
-                if (eof) {
-                    if (pending.size() > 0) {
-                        String s = pending.toString(StandardCharsets.UTF_8);
-                        pending.reset();
-                        return s;
+                    if (eof) {
+                        if (pending.size() > 0) {
+                            String s = pending.toString(StandardCharsets.UTF_8);
+                            pending.reset();
+                            return s;
+                        }
+                        return null;
                     }
-                    return null;
+                    waiting = true;
                 }
-                len = sys.read(fd, buf, "read(" + fd + ")");
-                pos = 0;
-                if (len <= 0) {
-                    len = 0;
-                    eof = true;
+                int n = sys.read(fd, buf, "read(" + fd + ")");
+                synchronized (this) {
+                    waiting = false;
+                    reads++;
+                    len = Math.max(n, 0);
+                    pos = 0;
+                    if (n <= 0) {
+                        eof = true;
+                    }
                 }
             }
         }

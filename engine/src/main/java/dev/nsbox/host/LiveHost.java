@@ -23,11 +23,13 @@ public final class LiveHost implements HostView {
     private final Map<String, String> environment;
     private final String cwd;
     private final boolean privileged;
+    private final String userNamespace;
 
     public LiveHost(Map<String, String> environment, String cwd) {
         this.environment = Map.copyOf(environment);
         this.cwd = cwd;
         this.privileged = hasCapSysAdmin();
+        this.userNamespace = UserNamespaces.entered(environment).map(Object::toString).orElse(null);
     }
 
     /** This process: its environment and working directory. */
@@ -74,6 +76,11 @@ public final class LiveHost implements HostView {
     @Override
     public boolean privileged() {
         return privileged;
+    }
+
+    @Override
+    public String launcherUserNamespace() {
+        return userNamespace;
     }
 
     /** Whether this process holds CAP_SYS_ADMIN in its effective set. */

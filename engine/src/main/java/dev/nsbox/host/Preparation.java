@@ -32,8 +32,9 @@ import java.util.Map;
  * @param plan        the plan with its predicted host effects
  * @param hostTable   the host's mount table the prediction was made against
  * @param diagnostics every warning and error, spec first, then plan, then host effects
+ * @param refused     whether a predicted host effect is refused by the spec's policy
  */
-public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diagnostics) {
+public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diagnostics, boolean refused) {
 
     public Preparation {
         diagnostics = List.copyOf(diagnostics);
@@ -42,6 +43,19 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
     /** Whether anything refuses the plan: a spec error, a refused call, or a denied host effect. */
     public boolean hasErrors() {
         return diagnostics.stream().anyMatch(Diagnostic::isError);
+    }
+
+    /**
+     * The exit code {@code run} ends with when it cannot start (SPEC.md, "Exit codes"): 1 for a
+     * refused host effect; 125 for a plan that cannot be set up on this host (a missing mount
+     * point or bind source, a call the kernel will refuse, a working directory the sandbox lacks);
+     * 0 when nothing stands in the way.
+     */
+    public int runExitCode() {
+        if (refused) {
+            return 1;
+        }
+        return hasErrors() ? 125 : 0;
     }
 
     public List<Diagnostic> errors() {
@@ -70,8 +84,9 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
         plan = Predictor.predict(plan, hostTable);
         List<Diagnostic> all = new ArrayList<>(loaded.warnings());
         all.addAll(plan.diagnostics());
-        all.addAll(policy(plan));
-        return new Preparation(plan, hostTable, all);
+        List<Diagnostic> policy = policy(plan);
+        all.addAll(policy);
+        return new Preparation(plan, hostTable, all, policy.stream().anyMatch(Diagnostic::isError));
     }
 
     /**

@@ -30,4 +30,15 @@ public interface HostView {
 
     /** Whether the caller holds {@code CAP_SYS_ADMIN} in its user namespace. */
     boolean privileged();
+
+    /**
+     * The mapping ({@code "U:G"}) of the user namespace a launcher created for this process
+     * before it started (a JVM cannot create one itself), or {@code null} when it runs in the
+     * user namespace it was started in. Such a process is privileged inside, but its sandboxes
+     * still live in that user namespace, with its rules (shared mounts copied from the host
+     * become slaves, the host's mount flags are locked).
+     */
+    default String launcherUserNamespace() {
+        return null;
+    }
 }

@@ -104,10 +104,23 @@ public final class Planner {
             for (Namespace ns : spec.namespaces()) {
                 flags |= cloneFlag(ns);
             }
-            if (!host.privileged() && !spec.has(Namespace.USER)) {
+            String made = host.launcherUserNamespace();
+            if ((!host.privileged() || made != null) && !spec.has(Namespace.USER)) {
                 flags |= Flags.CLONE_NEWUSER;
                 notes.add("adds a user namespace mapping the caller to uid " + spec.user().uid() + ", gid "
                         + spec.user().gid() + ": the caller lacks CAP_SYS_ADMIN");
+            }
+            if ((flags & Flags.CLONE_NEWUSER) != 0) {
+                // unshare(CLONE_NEWUSER) is EINVAL in a multithreaded process: nsbox starts its
+                // JVM inside a user namespace instead, and the executor unshares the rest.
+                notes.add(made != null
+                        ? "CLONE_NEWUSER: this JVM already runs in the user namespace (mapping " + made
+                                + ") that nsbox created for it with unshare --user; the other namespaces are "
+                                + "unshared per sandbox"
+                        : "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox starts a JVM inside one "
+                                + "(unshare --user, uid " + spec.user().uid() + ", gid " + spec.user().gid()
+                                + "), once per nsbox run or once per build, and the other namespaces are unshared "
+                                + "per sandbox");
             }
             Origin nsOrigin = spec.origins().of("namespaces");
             if (flags != 0) {
@@ -139,6 +152,9 @@ public final class Planner {
             }
             Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(),
                     spec.process().dropCapabilities(), steps(command));
+            if (mountNs) {
+                checkWorkingDirectories(launch.steps());
+            }
             return new Plan(spec, notes, ops, keptExpectations(), launch, null, diagnostics);
         }
 
@@ -607,6 +623,27 @@ public final class Planner {
                 return flags;
             }
             return value ? flags | bit : flags & ~bit;
+        }
+
+        /**
+         * A step whose working directory the sandbox does not have would fail in chdir(2) after
+         * set-up; say so now, naming what covers it (typically the caller's working directory
+         * under a tmpfs the spec mounts on /tmp).
+         */
+        private void checkWorkingDirectories(List<StepLaunch> steps) {
+            java.util.Set<String> reported = new java.util.HashSet<>();
+            for (StepLaunch s : steps) {
+                String cwd = s.cwd();
+                if (cwd == null || view.kind(cwd) != HostView.Kind.MISSING || !reported.add(cwd)) {
+                    continue;
+                }
+                SandboxView.Layer layer = view.layerOf(cwd);
+                String covered = layer != null && !layer.target().equals("/")
+                        ? "; the " + layer.backing().describe() + " on " + layer.target() + " covers it" : "";
+                diagnostics.add(Diagnostic.error(s.origin(), "step " + s.name() + ": the working directory " + cwd
+                        + " does not exist inside the sandbox" + covered
+                        + "; set process.cwd (or the step's cwd) to a directory the sandbox has"));
+            }
         }
 
         private List<StepLaunch> steps(List<String> command) {

@@ -74,6 +74,8 @@ public interface LibC {
 
     int mkdir(String pathname, int mode);
 
+    int chmod(String pathname, int mode);
+
     int open(String pathname, int flags, int mode);
 
     int openat(int dirfd, String pathname, int flags, int mode);

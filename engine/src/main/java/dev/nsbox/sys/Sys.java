@@ -219,6 +219,12 @@ public final class Sys {
         }
     }
 
+    public void chmod(String path, int mode, String call) throws SyscallException {
+        if (libc.chmod(path, mode) < 0) {
+            throw fail(call);
+        }
+    }
+
     public int open(String path, int flags, int mode, String call) throws SyscallException {
         for (;;) {
             int fd = libc.open(path, flags, mode);

@@ -94,6 +94,21 @@ class ExamplesRunTest {
     }
 
     @Test
+    void aDevMountIsMinimalAndUsableWithAWorldWritableShm() throws Exception {
+        Privileges.assumeScratchRoot();
+        Run r = nsbox("run", SPECS.resolve("tmpfs-root.yaml").toString(), "--", "sh", "-c",
+                "ls -A /dev | tr '\\n' ' '; echo; stat -c %a /dev/shm; echo ok > /dev/null && head -c 4 /dev/zero | wc -c; "
+                        + "readlink /dev/fd /dev/ptmx");
+        assertEquals(0, r.exit(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals("fd full null ptmx pts random shm stderr stdin stdout tty urandom zero", lines.get(0).trim(),
+                r.toString());
+        assertEquals("1777", lines.get(1), "mkdir(2) applies the umask; the plan's mode must be exact");
+        assertEquals("4", lines.get(2).trim());
+        assertEquals(List.of("/proc/self/fd", "pts/ptmx"), lines.subList(3, 5));
+    }
+
+    @Test
     void hideSecretsMakesEveryCredentialThatExistsReadAsEmpty() throws Exception {
         Privileges.assumeScratchRoot();
         // A credential of our own under a scratch home, so the test does not depend on the machine's.

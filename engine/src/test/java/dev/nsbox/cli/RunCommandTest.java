@@ -115,8 +115,28 @@ class RunCommandTest {
         Process p = start("run", noCwd.toString());
         String err = read(p.getErrorStream());
         assertEquals(125, p.waitFor(), err);
-        assertTrue(err.contains(":7:5: error: steps[0] (lost): cannot enter the working directory /nsbox-no-such-dir: "
-                + "chdir(2): ENOENT (No such file or directory)"), err);
+        assertTrue(err.contains(":7:5: error: step lost: the working directory /nsbox-no-such-dir does not exist inside "
+                + "the sandbox; set process.cwd (or the step's cwd) to a directory the sandbox has"), err);
+    }
+
+    @Test
+    void aMissingBindSourceStopsTheRunWithItsLineAndEnoentBeforeAnythingIsApplied() throws Exception {
+        Path missing = Files.writeString(dir.resolve("missing.yaml"), """
+                version: 1
+                namespaces: [mount]
+                mounts:
+                  - type: bind
+                    source: /nsbox-no-such-source
+                    target: /tmp
+                process: {cwd: /}
+                steps:
+                  - run: ["true"]
+                """);
+        Process p = start("run", missing.toString());
+        String err = read(p.getErrorStream());
+        assertEquals(125, p.waitFor(), err);
+        assertEquals(missing + ":5:13: error: mounts[0]: cannot bind /nsbox-no-such-source on /tmp: "
+                + "open_tree(AT_FDCWD, \"/nsbox-no-such-source\", ...): ENOENT (No such file or directory)", err.trim());
     }
 
     @Test

@@ -423,6 +423,34 @@ class SandboxKernelTest {
         assertEquals("/", c.out().get(3));
     }
 
+    @Test
+    void everyLineOfAStepIsDeliveredBeforeTheNextStepStarts() throws Exception {
+        // The supervisor reports a step once everything it started is dead; its output may still
+        // sit in the pipe. Delivered after the next step was announced, Maven would label the
+        // lines with the wrong step.
+        var plan = TestPlans.sandbox(Flags.CLONE_NEWNS | Flags.CLONE_NEWPID)
+                .shell("i=0; while [ $i -lt 3000 ]; do echo \"first $i\"; i=$((i+1)); done; printf 'first tail'")
+                .shell("echo second").build();
+        List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        RunResult r = new Sandbox(plan, StepIO.lines(seen::add, seen::add), new Listener() {
+            @Override
+            public void stepStarted(int index, dev.nsbox.plan.StepLaunch step) {
+                seen.add("<started " + index + ">");
+            }
+
+            @Override
+            public void stepFinished(StepResult result) {
+                seen.add("<finished " + result.index() + ">");
+            }
+        }, new Sandbox.Options(Duration.ofSeconds(1), false)).run();
+        assertEquals(0, r.exitCode(), r.toString());
+        int finished0 = seen.indexOf("<finished 0>");
+        assertEquals(3002, finished0, "3000 lines and the unterminated tail, then the step's end");
+        assertEquals("first tail", seen.get(finished0 - 1));
+        assertEquals(List.of("<finished 0>", "<started 1>", "second", "<finished 1>"),
+                seen.subList(finished0, seen.size()));
+    }
+
     /** A plan that leaves the tree's propagation as copied and mounts a tmpfs under a shared mount. */
     private static dev.nsbox.plan.Plan leakyPlan(Path shared, String step) {
         var base = TestPlans.sandbox(Flags.CLONE_NEWNS).shell(step).build();

@@ -12,6 +12,7 @@ final class FakeHost implements HostView {
     private final Map<String, String> links = new HashMap<>();
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean privileged = true;
+    private String launcherUserNamespace;
     private String cwd = "/work/project";
 
     FakeHost() {
@@ -48,6 +49,13 @@ final class FakeHost implements HostView {
 
     FakeHost unprivileged() {
         privileged = false;
+        return this;
+    }
+
+    /** A JVM started by nsbox inside a user namespace mapping the caller to {@code mapping}: privileged there. */
+    FakeHost inLauncherUserNamespace(String mapping) {
+        privileged = true;
+        launcherUserNamespace = mapping;
         return this;
     }
 
@@ -90,5 +98,10 @@ final class FakeHost implements HostView {
     @Override
     public boolean privileged() {
         return privileged;
+    }
+
+    @Override
+    public String launcherUserNamespace() {
+        return launcherUserNamespace;
     }
 }

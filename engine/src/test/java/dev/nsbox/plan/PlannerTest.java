@@ -165,7 +165,20 @@ class PlannerTest {
     void aCallerWithoutCapSysAdminGetsAUserNamespaceAndThePlanSaysSo() {
         Plan plan = Planner.plan(new TestSpecs().build(), new FakeHost().unprivileged());
         assertEquals("unshare(CLONE_NEWNS|CLONE_NEWUSER)", calls(plan).get(0));
-        assertEquals(List.of("adds a user namespace mapping the caller to uid 0, gid 0: the caller lacks CAP_SYS_ADMIN"),
+        assertEquals(List.of("adds a user namespace mapping the caller to uid 0, gid 0: the caller lacks CAP_SYS_ADMIN",
+                "CLONE_NEWUSER: a JVM cannot unshare a user namespace; nsbox starts a JVM inside one (unshare --user, "
+                        + "uid 0, gid 0), once per nsbox run or once per build, and the other namespaces are unshared "
+                        + "per sandbox"),
+                plan.notes());
+    }
+
+    @Test
+    void aJvmInTheUserNamespaceNsboxMadeForItStillPlansOneAndSaysItExists() {
+        Plan plan = Planner.plan(new TestSpecs().build(), new FakeHost().inLauncherUserNamespace("0:0"));
+        assertEquals("unshare(CLONE_NEWNS|CLONE_NEWUSER)", calls(plan).get(0));
+        assertEquals(List.of("adds a user namespace mapping the caller to uid 0, gid 0: the caller lacks CAP_SYS_ADMIN",
+                "CLONE_NEWUSER: this JVM already runs in the user namespace (mapping 0:0) that nsbox created for it "
+                        + "with unshare --user; the other namespaces are unshared per sandbox"),
                 plan.notes());
     }
 
@@ -185,6 +198,15 @@ class PlannerTest {
                 .step("build", "make").build(), host);
         assertEquals(List.of("PATH=/usr/bin", "LANG=C.UTF-8", "HOME=/tmp"), plan.launch().steps().get(0).env());
         assertEquals("/work/project", plan.launch().steps().get(0).cwd());
+    }
+
+    @Test
+    void aWorkingDirectoryThatATmpfsOfTheSpecCoversIsAnErrorBeforeAnythingIsApplied() {
+        Plan plan = Planner.plan(new TestSpecs().mount(MountType.TMPFS, "/work").step("build", "make").build(),
+                new FakeHost());
+        assertEquals(List.of("t.yaml:30:3: error: step build: the working directory /work/project does not exist "
+                + "inside the sandbox; the tmpfs on /work covers it; set process.cwd (or the step's cwd) to a "
+                + "directory the sandbox has"), errors(plan));
     }
 
     @Test

@@ -88,17 +88,24 @@ final class Outcomes {
     }
 
     /**
-     * Checks a prepared plan before anything is applied: logs every warning and error of the
-     * spec, the plan and the predicted host effects. An error (a missing mount point, a source
-     * that does not exist, an operation the kernel would refuse, a host effect the spec does not
-     * allow) is BUILD FAILURE with its spec line.
+     * Checks a prepared plan before anything is applied, as {@code nsbox run} does: logs every
+     * warning and error of the spec, the plan and the predicted host effects. A host effect the
+     * spec does not allow (exit 1) is BUILD FAILURE; a plan this host cannot set up (exit 125: a
+     * missing mount point or bind source, a call the kernel will refuse, a working directory the
+     * sandbox lacks) is BUILD ERROR. Either names its spec line.
      */
-    Plan plan(Preparation preparation) throws MojoFailureException {
+    Plan plan(Preparation preparation) throws MojoFailureException, MojoExecutionException {
         report(preparation.diagnostics());
-        if (preparation.hasErrors()) {
-            throw failure(lines(preparation.errors()));
+        int code = preparation.runExitCode();
+        if (code == 0) {
+            return preparation.plan();
         }
-        return preparation.plan();
+        List<String> errors = lines(preparation.errors());
+        if (code == 125) {
+            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code 125)");
+            throw new MojoExecutionException(summary(errors));
+        }
+        throw failure(errors);
     }
 
     /** Logs a prepared plan's diagnostics, for goals that show a plan without applying it. */
@@ -191,6 +198,6 @@ final class Outcomes {
     }
 
     private static List<String> lines(List<Diagnostic> diagnostics) {
-        return diagnostics.stream().map(Diagnostic::format).toList();
+        return new ArrayList<>(diagnostics.stream().map(Diagnostic::format).toList());
     }
 }

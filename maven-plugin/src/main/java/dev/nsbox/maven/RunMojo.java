@@ -2,6 +2,8 @@ package dev.nsbox.maven;
 
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.Sandbox;
+import dev.nsbox.exec.SandboxRunner;
+import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
 import org.apache.maven.execution.MavenSession;
@@ -28,7 +30,9 @@ import java.util.Map;
  * namespaces, root and mounts) always comes from the spec.
  *
  * <p>The sandbox is made in the Maven JVM, on a thread of its own, in milliseconds; no second JVM
- * is started. Each step's output reaches the log line by line as it is produced, marked with the
+ * is started. Where the plan needs a user namespace (Maven runs without {@code CAP_SYS_ADMIN},
+ * or the spec lists {@code user}), which the kernel refuses a JVM, one helper JVM is started in
+ * a user namespace for the whole build and runs every such sandbox. Each step's output reaches the log line by line as it is produced, marked with the
  * step's name. A failing step fails the build (BUILD FAILURE) naming the step, its exit code and
  * its spec line; a machine that cannot provide what the spec needs is a BUILD ERROR saying what
  * is missing and how to enable it. Ending Maven (Ctrl-C) ends the steps and everything they
@@ -153,12 +157,13 @@ public class RunMojo extends AbstractSpecMojo {
                 project.getBasedir().getAbsolutePath());
         Plan plan = outcomes.plan(Engine.prepare(outcomes, source(spec.toPath(), true), overrides, host()));
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
+        SandboxRunner runner = Sandboxes.forCaller();
         getLog().info("nsbox: applying " + plan.spec().file() + (plan.spec().name() == null ? ""
                 : " (" + plan.spec().name() + ")") + ", " + plan.launch().steps().size()
-                + (plan.launch().steps().size() == 1 ? " step" : " steps"));
+                + (plan.launch().steps().size() == 1 ? " step" : " steps") + ", " + runner.where(plan));
         RunResult result;
         try (StepLog log = new StepLog(getLog(), outputFile == null ? null : outputFile.toPath())) {
-            result = new Sandbox(plan, log.io(), log, new Sandbox.Options(graceTime, true)).run();
+            result = runner.run(plan, log.io(), log, new Sandbox.Options(graceTime, true));
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the steps' output to " + outputFile + ": " + e.getMessage(), e);
         }

@@ -1,0 +1,161 @@
+package dev.nsbox.cli;
+
+import dev.nsbox.host.UserNamespaces;
+import dev.nsbox.host.UserNamespaces.Mapping;
+import dev.nsbox.sys.Sys;
+import dev.nsbox.sys.SyscallException;
+
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs this same command line again in a JVM started inside a new user namespace, when a
+ * sandbox needs one and this JVM is not in it: a JVM cannot unshare a user namespace itself
+ * (EINVAL, multithreaded). Once per CLI call, never per sandbox.
+ *
+ * <p>The child is {@code setsid unshare --user --map-user=U --map-group=G --keep-caps -- java
+ * OPTIONS -cp CLASSPATH dev.nsbox.cli.Main ARGS}, with this JVM's options and class path
+ * ({@code --map-root-user} for 0:0), and {@value UserNamespaces#MARKER}{@code =U:G}; {@code setsid} and {@code unshare} exec in place, so the
+ * child's pid is the JVM's. It inherits standard input, output and error. Because it is in a
+ * session of its own, a terminal's ^C reaches only this process, which forwards SIGINT,
+ * SIGTERM and SIGHUP to it exactly once; its exit code becomes ours. The child arms
+ * {@code PR_SET_PDEATHSIG} (SIGKILL) against this process ({@link #dieWithParent}), so killing
+ * this one kills everything.
+ *
+ * <p>The {@code ./nsbox} launcher does the same in the shell for the common case (mapping 0:0),
+ * which saves this JVM's start; this class covers {@code java -jar nsbox.jar} and other
+ * mappings.
+ */
+final class Relaunch {
+
+    /** The JVM flags of the {@code ./nsbox} launcher: nsbox does milliseconds of work. */
+    static final List<String> LEAN_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+            "-Djnr.ffi.asm.enabled=false");
+
+    /** The pid of the process that relaunched this one, in the relaunched JVM's environment. */
+    static final String PARENT = "NSBOX_RELAUNCHED_BY";
+
+    private Relaunch() {
+    }
+
+    /** Runs {@code line} again inside a user namespace mapping the caller to {@code mapping}; its exit code. */
+    static int inUserNamespace(Mapping mapping, CommandLine line, Console console) {
+        List<String> java = new ArrayList<>();
+        java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        java.addAll(jvmOptions());
+        java.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        java.addAll(line.toArgs());
+        Map<String, String> env = new HashMap<>(System.getenv());
+        List<String> cmd;
+        try {
+            cmd = new ArrayList<>(UserNamespaces.wrap(mapping, java, env));
+        } catch (UserNamespaces.Unavailable e) {
+            console.err().println("nsbox: error: " + e.getMessage());
+            return ExitCodes.UNSUPPORTED;
+        }
+        for (String dir : List.of("/usr/bin", "/bin")) {
+            if (Files.isExecutable(Path.of(dir, "setsid"))) {
+                cmd.add(0, dir + "/setsid");
+                break;
+            }
+        }
+        console.debug("relaunch in a user namespace: " + String.join(" ", cmd));
+        ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+        pb.environment().put(UserNamespaces.MARKER, mapping.toString());
+        pb.environment().put(PARENT, Long.toString(ProcessHandle.current().pid()));
+        console.out().flush();
+        console.err().flush();
+        Process child;
+        try {
+            child = pb.start();
+        } catch (IOException e) {
+            console.err().println("nsbox: error: cannot start " + cmd.get(0) + ": " + e.getMessage());
+            return ExitCodes.UNSUPPORTED;
+        }
+        List<Signal> forwarded = List.of(new Signal("INT"), new Signal("TERM"), new Signal("HUP"));
+        List<SignalHandler> previous = new ArrayList<>();
+        for (Signal s : forwarded) {
+            previous.add(Signal.handle(s, sig -> {
+                try {
+                    Sys.get().kill((int) child.pid(), sig.getNumber());
+                } catch (SyscallException | LinkageError e) {
+                    child.destroy();
+                }
+            }));
+        }
+        try {
+            while (true) {
+                try {
+                    return child.waitFor();
+                } catch (InterruptedException e) {
+                    // Keep waiting: the child decides when the run is over.
+                }
+            }
+        } finally {
+            for (int i = 0; i < forwarded.size(); i++) {
+                Signal.handle(forwarded.get(i), previous.get(i));
+            }
+        }
+    }
+
+    /**
+     * This JVM's own options ({@code NSBOX_JAVA_OPTS} of the launcher, {@code -Djffi.boot.library.path}
+     * and the like), so that the relaunched JVM is configured as the user configured this one;
+     * the launcher's lean flags when they cannot be read (a runtime without java.management).
+     */
+    static List<String> jvmOptions() {
+        try {
+            // Not the launcher's -XX:ArchiveClassesAtExit: two JVMs would write one archive.
+            return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(a -> !a.startsWith("-XX:ArchiveClassesAtExit")).toList();
+        } catch (LinkageError | RuntimeException e) {
+            return LEAN_FLAGS;
+        }
+    }
+
+    /**
+     * In a relaunched JVM: die with the process that relaunched it. {@code PR_SET_PDEATHSIG}
+     * fires when the parent thread that spawned us ends (its main thread, which waits for us),
+     * and it is armed only when the parent is still the one that relaunched us.
+     */
+    static void dieWithParent(Console console) {
+        String parent = System.getenv(PARENT);
+        if (parent == null || UserNamespaces.entered().isEmpty()) {
+            return;
+        }
+        try {
+            Sys.get().prctl(Sys.PR_SET_PDEATHSIG, Sys.SIGKILL, "prctl(PR_SET_PDEATHSIG, SIGKILL)");
+        } catch (SyscallException | LinkageError e) {
+            console.debug("cannot arm PR_SET_PDEATHSIG: " + e.getMessage());
+            return;
+        }
+        // In the new user namespace the parent's pid is the same number (no PID namespace yet).
+        // Another parent: the variable was inherited (nsbox run inside a step), or the parent
+        // died before the signal was armed; either way it must not fire for a stranger.
+        if (!parent.equals(Long.toString(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L)))) {
+            try {
+                Sys.get().prctl(Sys.PR_SET_PDEATHSIG, 0, "prctl(PR_SET_PDEATHSIG, 0)");
+            } catch (SyscallException e) {
+                console.debug("cannot disarm PR_SET_PDEATHSIG: " + e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * Whether this JVM was relaunched by {@link #inUserNamespace} of its parent, which has
+     * printed the spec's warnings already.
+     */
+    static boolean relaunchedByParent() {
+        String parent = System.getenv(PARENT);
+        return parent != null && UserNamespaces.entered().isPresent()
+                && parent.equals(Long.toString(ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L)));
+    }
+}

@@ -1,0 +1,232 @@
+package dev.nsbox.exec;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.RecordComponent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes and reads the engine's immutable records ({@code Plan} with its {@code Spec},
+ * operations and steps; {@code StepResult}, {@code RunResult}) as a compact binary form, so
+ * that a {@link SandboxServer} in another JVM runs exactly the plan its caller made.
+ *
+ * <p>Records are written component by component, in declaration order, and rebuilt through
+ * their canonical constructors, so every check a constructor makes runs again on the other
+ * side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
+ * them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
+ * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}. Anything else
+ * is an {@link IllegalArgumentException} naming the type: a field added to a record with a new
+ * kind of value fails the codec's test, not a run.
+ */
+final class RecordCodec {
+
+    private static final String PACKAGE = "dev.nsbox.";
+
+    private static final byte NULL = 0;
+    private static final byte STRING = 1;
+    private static final byte INT = 2;
+    private static final byte LONG = 3;
+    private static final byte BOOLEAN = 4;
+    private static final byte DURATION = 5;
+    private static final byte LIST = 6;
+    private static final byte SET = 7;
+    private static final byte MAP = 8;
+    private static final byte OPTIONAL = 9;
+    private static final byte ENUM = 10;
+    private static final byte RECORD = 11;
+
+    private RecordCodec() {
+    }
+
+    static void write(DataOutputStream out, Object v) throws IOException {
+        if (v == null) {
+            out.writeByte(NULL);
+        } else if (v instanceof String s) {
+            out.writeByte(STRING);
+            writeString(out, s);
+        } else if (v instanceof Integer i) {
+            out.writeByte(INT);
+            out.writeInt(i);
+        } else if (v instanceof Long l) {
+            out.writeByte(LONG);
+            out.writeLong(l);
+        } else if (v instanceof Boolean b) {
+            out.writeByte(BOOLEAN);
+            out.writeBoolean(b);
+        } else if (v instanceof Duration d) {
+            out.writeByte(DURATION);
+            out.writeLong(d.getSeconds());
+            out.writeInt(d.getNano());
+        } else if (v instanceof List<?> l) {
+            out.writeByte(LIST);
+            out.writeInt(l.size());
+            for (Object e : l) {
+                write(out, e);
+            }
+        } else if (v instanceof Set<?> s) {
+            out.writeByte(SET);
+            out.writeInt(s.size());
+            for (Object e : s) {
+                write(out, e);
+            }
+        } else if (v instanceof Map<?, ?> m) {
+            out.writeByte(MAP);
+            out.writeInt(m.size());
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                write(out, e.getKey());
+                write(out, e.getValue());
+            }
+        } else if (v instanceof Optional<?> o) {
+            out.writeByte(OPTIONAL);
+            write(out, o.orElse(null));
+        } else if (v instanceof Enum<?> e) {
+            out.writeByte(ENUM);
+            writeString(out, accepted(e.getDeclaringClass()).getName());
+            writeString(out, e.name());
+        } else if (v instanceof Record r) {
+            out.writeByte(RECORD);
+            Class<?> c = accepted(r.getClass());
+            writeString(out, c.getName());
+            RecordComponent[] parts = c.getRecordComponents();
+            out.writeShort(parts.length);
+            for (RecordComponent p : parts) {
+                try {
+                    p.getAccessor().setAccessible(true);
+                    write(out, p.getAccessor().invoke(r));
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + p.getName(), e);
+                }
+            }
+        } else {
+            throw new IllegalArgumentException("cannot encode a " + v.getClass().getName());
+        }
+    }
+
+    static Object read(DataInputStream in) throws IOException {
+        byte tag = in.readByte();
+        switch (tag) {
+            case NULL:
+                return null;
+            case STRING:
+                return readString(in);
+            case INT:
+                return in.readInt();
+            case LONG:
+                return in.readLong();
+            case BOOLEAN:
+                return in.readBoolean();
+            case DURATION:
+                return Duration.ofSeconds(in.readLong(), in.readInt());
+            case LIST: {
+                int n = in.readInt();
+                List<Object> l = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    l.add(read(in));
+                }
+                return l;
+            }
+            case SET: {
+                int n = in.readInt();
+                Set<Object> s = new LinkedHashSet<>();
+                for (int i = 0; i < n; i++) {
+                    s.add(read(in));
+                }
+                return s;
+            }
+            case MAP: {
+                int n = in.readInt();
+                Map<Object, Object> m = new LinkedHashMap<>();
+                for (int i = 0; i < n; i++) {
+                    Object k = read(in);
+                    m.put(k, read(in));
+                }
+                return m;
+            }
+            case OPTIONAL:
+                return Optional.ofNullable(read(in));
+            case ENUM: {
+                Class<?> c = load(readString(in));
+                String name = readString(in);
+                for (Object e : c.getEnumConstants()) {
+                    if (((Enum<?>) e).name().equals(name)) {
+                        return e;
+                    }
+                }
+                throw new IOException("no constant " + name + " in " + c.getName());
+            }
+            case RECORD: {
+                Class<?> c = load(readString(in));
+                if (!c.isRecord()) {
+                    throw new IOException(c.getName() + " is not a record");
+                }
+                RecordComponent[] parts = c.getRecordComponents();
+                int n = in.readShort();
+                if (n != parts.length) {
+                    throw new IOException(c.getName() + " has " + parts.length + " components, got " + n
+                            + " (the two JVMs run different versions of nsbox)");
+                }
+                Object[] args = new Object[n];
+                Class<?>[] types = new Class<?>[n];
+                for (int i = 0; i < n; i++) {
+                    args[i] = read(in);
+                    types[i] = parts[i].getType();
+                }
+                try {
+                    Constructor<?> k = c.getDeclaredConstructor(types);
+                    k.setAccessible(true);
+                    return k.newInstance(args);
+                } catch (ReflectiveOperationException | IllegalArgumentException e) {
+                    throw new IOException("cannot rebuild " + c.getName() + ": " + e, e);
+                }
+            }
+            default:
+                throw new IOException("unknown tag " + tag);
+        }
+    }
+
+    private static Class<?> accepted(Class<?> c) {
+        if (!c.getName().startsWith(PACKAGE)) {
+            throw new IllegalArgumentException("cannot encode a " + c.getName());
+        }
+        return c;
+    }
+
+    private static Class<?> load(String name) throws IOException {
+        if (!name.startsWith(PACKAGE)) {
+            throw new IOException("refusing to load " + name);
+        }
+        try {
+            return Class.forName(name, false, RecordCodec.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IOException("unknown type " + name, e);
+        }
+    }
+
+    /** UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not. */
+    static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.writeInt(b.length);
+        out.write(b);
+    }
+
+    static String readString(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0) {
+            throw new IOException("negative string length");
+        }
+        byte[] b = in.readNBytes(n);
+        if (b.length != n) {
+            throw new java.io.EOFException();
+        }
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

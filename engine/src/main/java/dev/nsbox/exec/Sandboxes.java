@@ -1,0 +1,134 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.host.Preparation;
+import dev.nsbox.host.Rootless;
+import dev.nsbox.host.UserNamespaces;
+import dev.nsbox.host.UserNamespaces.Mapping;
+import dev.nsbox.mounts.MountTable;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.Diagnostic;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The runner a front end should use: it runs each plan where it can run.
+ *
+ * <ul>
+ *   <li>A plan without a user namespace, or any plan when this JVM already runs in the user
+ *       namespace it needs (the CLI relaunched in one): in this JVM, {@link Sandbox} as is.</li>
+ *   <li>A plan that needs a user namespace (the caller lacks CAP_SYS_ADMIN, or the spec lists
+ *       {@code user}): in a {@link SandboxServer}, a helper JVM started once per mapping
+ *       ({@code user.uid}:{@code user.gid}) under {@code unshare --user}, and reused for every
+ *       later sandbox with that mapping for as long as this JVM lives (a Maven build). The first
+ *       such sandbox pays one JVM start; the following ones cost what they cost in-process plus
+ *       a few messages over a pipe.</li>
+ * </ul>
+ *
+ * <p>Before a helper is started, {@link Rootless#limits} is checked: what a user namespace
+ * cannot do on this machine comes back as a {@link RunResult} with exit code 3 and the fix,
+ * never as a run with weaker isolation.
+ *
+ * <pre>{@code
+ * RunResult r = Sandboxes.forCaller().run(plan, StepIO.lines(log::info, log::warn), listener,
+ *         new Sandbox.Options(grace, true));
+ * }</pre>
+ *
+ * <p>Helpers end when this JVM ends: they read end of file on their standard input, cancel
+ * what runs (SIGTERM, the grace period, then everything killed) and exit.
+ */
+public final class Sandboxes implements SandboxRunner {
+
+    private static final Sandboxes CALLER = new Sandboxes();
+
+    private final Map<Mapping, SandboxServer.Client> servers = new HashMap<>();
+
+    private Sandboxes() {
+    }
+
+    /** The runner for plans made by this process (see the class comment). */
+    public static SandboxRunner forCaller() {
+        return CALLER;
+    }
+
+    /** Whether {@code plan} runs in a helper JVM rather than in this one. */
+    public static boolean needsHelper(Plan plan) {
+        return Rootless.needsUserNamespace(plan)
+                && !UserNamespaces.entered().map(mapping(plan)::equals).orElse(false);
+    }
+
+    static Mapping mapping(Plan plan) {
+        return new Mapping(plan.spec().user().uid(), plan.spec().user().gid());
+    }
+
+    @Override
+    public RunResult run(Plan plan, StepIO io, Listener listener, Sandbox.Options options) {
+        if (!needsHelper(plan)) {
+            return new Sandbox(plan, io, listener, options).run();
+        }
+        SandboxServer.Client client;
+        try {
+            client = server(plan);
+        } catch (Refused e) {
+            return new RunResult(3, List.of(), e.messages, List.of());
+        }
+        return client.run(plan, io, listener, options);
+    }
+
+    @Override
+    public String where(Plan plan) {
+        if (!needsHelper(plan)) {
+            return "in this JVM";
+        }
+        synchronized (servers) {
+            SandboxServer.Client c = servers.get(mapping(plan));
+            return c != null && c.alive() ? c.toString()
+                    : "in a helper JVM to be started in a user namespace (mapping " + mapping(plan) + ")";
+        }
+    }
+
+    private SandboxServer.Client server(Plan plan) throws Refused {
+        Mapping m = mapping(plan);
+        synchronized (servers) {
+            SandboxServer.Client c = servers.get(m);
+            boolean running = c != null && c.alive();
+            // Every plan is checked; whether the machine allows a user namespace at all only
+            // before a helper is started (it forks unshare).
+            List<String> messages = new ArrayList<>();
+            try {
+                MountTable table = Preparation.liveMountTable();
+                for (Diagnostic d : Rootless.limits(plan, table, System.getenv(), !running)) {
+                    messages.add(d.format());
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                messages.add("error: cannot read this process's mount table (/proc/self/mountinfo): " + e.getMessage());
+            }
+            if (!messages.isEmpty()) {
+                throw new Refused(messages);
+            }
+            if (running) {
+                return c;
+            }
+            try {
+                c = SandboxServer.Client.start(m);
+            } catch (UserNamespaces.Unavailable e) {
+                throw new Refused(List.of("error: " + e.getMessage()));
+            }
+            servers.put(m, c);
+            return c;
+        }
+    }
+
+    /** The machine cannot give this plan its user namespace. */
+    private static final class Refused extends Exception {
+        final List<String> messages;
+
+        Refused(List<String> messages) {
+            super(String.join("\n", messages));
+            this.messages = List.copyOf(messages);
+        }
+    }
+}

@@ -1,0 +1,393 @@
+package dev.nsbox.host;
+
+import dev.nsbox.mounts.MountTable;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.Variables;
+import dev.nsbox.sys.Errnos;
+import dev.nsbox.sys.Sys;
+import dev.nsbox.sys.SyscallException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What this machine allows nsbox to do, and how to enable what it does not: the report behind
+ * {@code nsbox doctor} and the Maven plugin's {@code doctor} goal.
+ *
+ * <p>Everything is probed for real where that is harmless: user namespaces and each namespace
+ * type with {@code unshare(1)} exactly as a rootless run needs them ({@code unshare --user
+ * --map-root-user --mount true}, without {@code --user} for root); procfs {@code pidns=} by
+ * mounting a proc with it inside such a throwaway namespace ({@code unshare(1)} makes its mount
+ * tree private first, and a user namespace's mounts cannot reach the host); the new mount API
+ * with {@code open_tree} on a path that does not exist and {@code mount_setattr} on a
+ * descriptor that is not open (ENOSYS means missing, anything else present). Nothing is
+ * mounted in this process's mount namespace and no setting is changed.
+ *
+ * <p>Immutable result.
+ */
+public final class Doctor {
+
+    /** How one check came out. */
+    public enum Status {
+        OK("ok"), NO("no"), WARN("warn"), INFO("info");
+
+        private final String word;
+
+        Status(String word) {
+            this.word = word;
+        }
+
+        public String word() {
+            return word;
+        }
+    }
+
+    /**
+     * One line of the report.
+     *
+     * @param section the group it belongs to ({@code "user namespaces"})
+     * @param status  how it came out
+     * @param text    what was found
+     * @param fix     how to enable it, or null
+     */
+    public record Check(String section, Status status, String text, String fix) {
+    }
+
+    /** The report: every check in order. */
+    public record Report(List<Check> checks) {
+        public Report {
+            checks = List.copyOf(checks);
+        }
+
+        /** The report as text, one check a line, grouped by section, a fix indented under its check. */
+        public String text() {
+            StringBuilder sb = new StringBuilder();
+            String section = null;
+            for (Check c : checks) {
+                if (!c.section().equals(section)) {
+                    section = c.section();
+                    sb.append(sb.length() == 0 ? "" : "\n").append(section).append(":\n");
+                }
+                sb.append(String.format("  %-5s %s%n", c.status().word(), c.text()));
+                if (c.fix() != null) {
+                    sb.append("        fix: ").append(c.fix()).append('\n');
+                }
+            }
+            return sb.toString();
+        }
+
+        /** The checks of one section. */
+        public List<Check> section(String name) {
+            return checks.stream().filter(c -> c.section().equals(name)).toList();
+        }
+    }
+
+    private static final String[][] NAMESPACES = {
+        {"mount", "--mount"}, {"pid", "--pid --fork"}, {"net", "--net"}, {"uts", "--uts"}, {"ipc", "--ipc"},
+        {"cgroup", "--cgroup"}, {"time", "--time"}, {"user", "--user"},
+    };
+
+    private final Map<String, String> env;
+    private final List<Check> checks = new ArrayList<>();
+    private boolean privileged;
+    private boolean userNsWorks;
+
+    private Doctor(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /**
+     * Examines this machine, then each spec of {@code specs} (files, or folders of {@code *.yaml}
+     * files) with {@code variables} for its {@code ${...}} references.
+     */
+    public static Report examine(List<Path> specs, Map<String, String> variables) {
+        Doctor d = new Doctor(System.getenv());
+        d.caller();
+        d.container();
+        d.userNamespaces();
+        d.namespaceTypes();
+        d.mountApi();
+        d.specs(specs, variables);
+        return new Report(d.checks);
+    }
+
+    private void add(String section, Status s, String text, String fix) {
+        checks.add(new Check(section, s, text, fix));
+    }
+
+    private void caller() {
+        String section = "caller";
+        int uid = UserNamespaces.uid();
+        privileged = LiveHost.hasCapSysAdmin();
+        Optional<UserNamespaces.Mapping> entered = UserNamespaces.entered(env);
+        if (privileged && entered.isEmpty()) {
+            add(section, Status.OK, "uid " + uid + " with CAP_SYS_ADMIN: sandboxes are made in this JVM, "
+                    + "as root; a spec that lists user runs in a JVM started inside a user namespace", null);
+        } else if (entered.isPresent()) {
+            add(section, Status.OK, "uid " + uid + " in a user namespace nsbox made (mapping " + entered.get()
+                    + "): sandboxes are made in this JVM", null);
+        } else {
+            add(section, Status.INFO, "uid " + uid + " without CAP_SYS_ADMIN: rootless; nsbox run starts its JVM in a "
+                    + "user namespace mapping you to the spec's user (root by default), once per call, and the "
+                    + "Maven plugin one helper JVM per build", null);
+        }
+    }
+
+    private void container() {
+        String section = "container";
+        List<String> hints = new ArrayList<>();
+        if (Files.exists(Path.of("/.dockerenv"))) {
+            hints.add("/.dockerenv exists (Docker)");
+        }
+        if (Files.exists(Path.of("/run/.containerenv"))) {
+            hints.add("/run/.containerenv exists (Podman)");
+        }
+        if (env.containsKey("container")) {
+            hints.add("$container=" + env.get("container"));
+        }
+        UserNamespaces.read("/proc/1/cgroup").ifPresent(c -> {
+            for (String l : c.split("\n")) {
+                if (l.matches(".*(docker|kubepods|containerd|lxc|libpod|crio).*")) {
+                    hints.add("PID 1's cgroup is " + l.substring(l.lastIndexOf(':') + 1));
+                    break;
+                }
+            }
+        });
+        MountTable table = null;
+        try {
+            table = Preparation.liveMountTable();
+            table.mountAt("/").filter(m -> m.fsType().equals("overlay"))
+                    .ifPresent(m -> hints.add("/ is an overlay filesystem"));
+        } catch (IOException | IllegalArgumentException e) {
+            add(section, Status.WARN, "cannot read /proc/self/mountinfo: " + e.getMessage(), null);
+        }
+        UserNamespaces.read("/proc/self/status").ifPresent(s -> {
+            for (String l : s.split("\n")) {
+                if (l.startsWith("Seccomp:") && l.substring(8).trim().equals("2")) {
+                    hints.add("a seccomp filter is installed (Seccomp: 2)");
+                }
+            }
+        });
+        if (hints.isEmpty()) {
+            add(section, Status.INFO, "no sign of a container", null);
+        } else {
+            add(section, Status.INFO, "probably inside a container: " + String.join("; ", hints), null);
+        }
+        if (table != null) {
+            for (String[] fs : new String[][] {{"proc", "/proc"}, {"sysfs", "/sys"}}) {
+                Optional<String> cover = Rootless.hidden(table, fs[0], fs[1]);
+                if (cover.isPresent()) {
+                    add(section, privileged ? Status.INFO : Status.NO, fs[1] + " is partly covered (" + cover.get()
+                            + "): a fresh " + fs[0] + " cannot be mounted in a user namespace",
+                            privileged ? null : "run nsbox as root here, or start the container with unmasked paths "
+                                    + "(docker --security-opt systempaths=unconfined)");
+                } else {
+                    add(section, Status.OK, fs[1] + " is fully visible: a fresh " + fs[0]
+                            + " can be mounted in a user namespace", null);
+                }
+            }
+        }
+    }
+
+    private void userNamespaces() {
+        String section = "user namespaces";
+        sysctl(section, "user.max_user_namespaces", "/proc/sys/user/max_user_namespaces", "0",
+                "sysctl -w user.max_user_namespaces=15000 (persist it in /etc/sysctl.d/)");
+        sysctl(section, "kernel.unprivileged_userns_clone", "/proc/sys/kernel/unprivileged_userns_clone", "0",
+                "sysctl -w kernel.unprivileged_userns_clone=1 (persist it in /etc/sysctl.d/)");
+        sysctl(section, "kernel.apparmor_restrict_unprivileged_userns",
+                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1",
+                "give unshare an AppArmor profile with 'userns,', or sysctl -w "
+                        + "kernel.apparmor_restrict_unprivileged_userns=0");
+        Optional<Path> unshare = UserNamespaces.unshareBinary(env);
+        if (unshare.isEmpty()) {
+            add(section, Status.NO, "unshare(1) is not on PATH", "install util-linux");
+        } else {
+            Optional<int[]> v = UserNamespaces.unshareVersion(unshare.get());
+            String version = v.map(x -> x[0] + "." + x[1]).orElse("unknown");
+            boolean mapUser = v.map(x -> UserNamespaces.atLeast(x, UserNamespaces.MAP_USER_VERSION)).orElse(false);
+            add(section, mapUser ? Status.OK : Status.WARN, unshare.get() + " is util-linux " + version
+                    + (mapUser ? ", with --map-user/--map-group (any user: mapping)"
+                            : ": only --map-root-user (user: 0:0); other mappings need 2.38"),
+                    mapUser ? null : "upgrade util-linux to 2.38 or later for specs that map to another uid");
+            Optional<String> refused = UserNamespaces.probe(env);
+            userNsWorks = refused.isEmpty();
+            add(section, userNsWorks ? Status.OK : Status.NO, "unshare --user --map-root-user true: "
+                    + (userNsWorks ? "works" : "refused: " + refused.get()),
+                    userNsWorks ? null : String.join("; ", UserNamespaces.policyRefusals()).isEmpty()
+                            ? "no sysctl forbids it; a container's seccomp profile or an LSM does: run the "
+                                    + "container with a profile that allows unshare(CLONE_NEWUSER), or run nsbox as root"
+                            : String.join("; ", UserNamespaces.policyRefusals()));
+        }
+        for (String tool : List.of("newuidmap", "newgidmap")) {
+            Optional<Path> p = Stream.of("/usr/bin", "/bin", "/usr/sbin", "/sbin").map(d -> Path.of(d, tool))
+                    .filter(Files::isExecutable).findFirst();
+            add(section, Status.INFO, tool + ": " + p.map(x -> x + " (not needed: nsbox maps only the caller)")
+                    .orElse("absent (not needed: nsbox maps only the caller)"), null);
+        }
+        String user = env.getOrDefault("USER", System.getProperty("user.name"));
+        int uid = UserNamespaces.uid();
+        for (String file : List.of("/etc/subuid", "/etc/subgid")) {
+            Optional<String> entry = UserNamespaces.read(file).flatMap(t -> t.lines()
+                    .filter(l -> l.startsWith(user + ":") || l.startsWith(uid + ":")).findFirst());
+            add(section, Status.INFO, file + ": " + entry.map(e -> "has " + e).orElse("no entry for " + user)
+                    + " (not needed: one uid and one gid are mapped)", null);
+        }
+    }
+
+    private void sysctl(String section, String name, String file, String bad, String fix) {
+        Optional<String> v = UserNamespaces.read(file).map(String::trim);
+        if (v.isEmpty()) {
+            add(section, Status.INFO, name + ": not present on this kernel", null);
+        } else if (v.get().equals(bad)) {
+            add(section, privileged ? Status.WARN : Status.NO, name + " = " + v.get()
+                    + (privileged ? ": ordinary users cannot create user namespaces" : ": restricts user namespaces"),
+                    fix);
+        } else {
+            add(section, Status.OK, name + " = " + v.get(), null);
+        }
+    }
+
+    private void namespaceTypes() {
+        String section = "namespaces";
+        Optional<Path> unshare = UserNamespaces.unshareBinary(env);
+        if (unshare.isEmpty()) {
+            add(section, Status.NO, "not probed: unshare(1) is missing", "install util-linux");
+            return;
+        }
+        boolean rootless = !privileged && UserNamespaces.entered(env).isEmpty();
+        if (rootless && !userNsWorks) {
+            add(section, Status.NO, "not probed: no user namespace to create them in", null);
+            return;
+        }
+        for (String[] ns : NAMESPACES) {
+            List<String> cmd = new ArrayList<>(List.of(unshare.get().toString()));
+            if (rootless || ns[0].equals("user")) {
+                cmd.addAll(List.of("--user", "--map-root-user"));
+            }
+            if (!ns[0].equals("user")) {
+                cmd.addAll(List.of(ns[1].split(" ")));
+            }
+            cmd.add("true");
+            Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
+            boolean ok = r.isPresent() && r.get().exit() == 0;
+            add(section, ok ? Status.OK : Status.NO, ns[0] + (rootless && !ns[0].equals("user")
+                    ? " (in a user namespace)" : "") + (ok ? "" : ": " + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+                    ok ? null : "this kernel lacks CONFIG_" + ns[0].toUpperCase() + "_NS, or a policy forbids it; "
+                            + "leave " + ns[0] + " out of namespaces");
+        }
+        // procfs pidns= (Linux 6.x): mounted in a throwaway mount namespace that unshare(1)
+        // makes private first; in a user namespace nothing done inside can reach the host.
+        List<String> cmd = new ArrayList<>(List.of(unshare.get().toString()));
+        if (rootless) {
+            cmd.addAll(List.of("--user", "--map-root-user"));
+        }
+        cmd.addAll(List.of("--mount", "--propagation", "private", "--pid", "--fork", "mount", "-t", "proc", "-o",
+                "pidns=/proc/self/ns/pid", "proc", "/proc"));
+        Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
+        boolean ok = r.isPresent() && r.get().exit() == 0;
+        add(section, ok ? Status.OK : Status.NO, "procfs accepts pidns=" + (ok ? "" : ": "
+                + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+                ok ? null : "a proc mount needs a kernel whose procfs takes pidns= (a recent Linux 6.x); "
+                        + "leave proc mounts out of specs, or upgrade the kernel");
+    }
+
+    private void mountApi() {
+        String section = "mount API";
+        Sys sys;
+        try {
+            sys = Sys.get();
+        } catch (LinkageError | RuntimeException e) {
+            add(section, Status.NO, "cannot load the native layer (jnr-ffi): " + e.getMessage(),
+                    "nsbox needs Linux with glibc on x86_64, and java.io.tmpdir must allow executables");
+            return;
+        }
+        try {
+            sys.close(sys.openTree(-100, "/nonexistent/nsbox-doctor-probe", 0, "open_tree"));
+            add(section, Status.OK, "open_tree", null);
+        } catch (SyscallException e) {
+            apiResult(section, "open_tree, move_mount (Linux 5.2)", e.errno());
+        }
+        try {
+            sys.mountSetattr(-1, "", 0, 0, 0, 0, "mount_setattr");
+            add(section, Status.OK, "mount_setattr", null);
+        } catch (SyscallException e) {
+            apiResult(section, "mount_setattr (Linux 5.12)", e.errno());
+        }
+        add(section, Status.INFO, "kernel " + System.getProperty("os.version"), null);
+    }
+
+    private void apiResult(String section, String what, int errno) {
+        if (errno == Errnos.ENOSYS) {
+            add(section, Status.NO, what + ": missing (ENOSYS)", "nsbox needs Linux 5.12 or later");
+        } else {
+            add(section, Status.OK, what + ": present", null);
+        }
+    }
+
+    private void specs(List<Path> specs, Map<String, String> variables) {
+        String section = "specs";
+        MountTable table;
+        try {
+            table = Preparation.liveMountTable();
+        } catch (IOException | IllegalArgumentException e) {
+            add(section, Status.NO, "cannot read /proc/self/mountinfo: " + e.getMessage(), null);
+            return;
+        }
+        List<Path> files = new ArrayList<>();
+        for (Path p : specs) {
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(f -> f.toString().endsWith(".yaml") && Files.isRegularFile(f)).sorted().forEach(files::add);
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    add(section, Status.NO, p + ": cannot list: " + e.getMessage(), null);
+                }
+            } else {
+                files.add(p);
+            }
+        }
+        if (files.isEmpty()) {
+            add(section, Status.INFO, "no spec given (and no specs/ here)", null);
+        }
+        LiveHost host = LiveHost.current();
+        for (Path f : files) {
+            Preparation p;
+            try {
+                p = Preparation.prepare(f, f.toString(), Variables.forCli(f, variables), null, host, table);
+            } catch (SpecException e) {
+                add(section, Status.NO, f + ": invalid spec (" + e.diagnostics().size() + " problem"
+                        + (e.diagnostics().size() == 1 ? "" : "s") + "): " + e.diagnostics().get(0).format(),
+                        "nsbox validate " + f);
+                continue;
+            }
+            if (p.hasErrors()) {
+                add(section, Status.NO, f + ": refused: " + p.errors().get(0).format(), "nsbox plan " + f);
+                continue;
+            }
+            Plan plan = p.plan();
+            boolean rootless = Rootless.needsUserNamespace(plan);
+            List<Diagnostic> limits = Rootless.limits(plan, table, env, false);
+            if (rootless && !userNsWorks && UserNamespaces.entered(env).isEmpty()) {
+                add(section, Status.NO, f + ": will not run here: it needs a user namespace, which this machine "
+                        + "refuses", "see 'user namespaces' above");
+            } else if (!limits.isEmpty()) {
+                StringBuilder why = new StringBuilder();
+                for (Diagnostic d : limits) {
+                    why.append(why.length() == 0 ? "" : "; ").append(d.format());
+                }
+                add(section, Status.NO, f + ": will not run here: " + why, "see each message");
+            } else {
+                add(section, Status.OK, f + ": will run here" + (rootless ? " (in a user namespace mapping you to "
+                        + plan.spec().user().uid() + ":" + plan.spec().user().gid() + ")" : " (as root)"), null);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.host.LiveHost;
+import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.yaml.Variables;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A plan sent to the sandbox server arrives equal to the one its caller made. */
+class RecordCodecTest {
+
+    private static Object roundTrip(Object v) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        RecordCodec.write(new DataOutputStream(buf), v);
+        return RecordCodec.read(new DataInputStream(new ByteArrayInputStream(buf.toByteArray())));
+    }
+
+    /** Every example, planned and predicted against this machine, with notes, diagnostics and effects. */
+    @TestFactory
+    Stream<DynamicTest> everyExamplePlanSurvivesTheTrip() throws IOException {
+        List<Path> specs;
+        try (Stream<Path> s = Files.list(Path.of("..", "specs"))) {
+            specs = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertTrue(specs.size() >= 5, specs.toString());
+        return specs.stream().map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(), () -> {
+            Plan plan = Preparation.prepare(spec, spec.toString(), Variables.forCli(spec, Map.of()), null,
+                    LiveHost.current(), Preparation.liveMountTable()).plan();
+            assertEquals(plan, roundTrip(plan));
+        }));
+    }
+
+    @Test
+    void resultsSurviveTheTrip() throws IOException {
+        StepResult step = new StepResult(1, "test", StepResult.Outcome.SIGNALED, 143, 15, true,
+                Duration.ofMillis(1234), "timed out");
+        RunResult run = new RunResult(143, List.of(step), List.of("error: x\n  hint: y"), List.of("+ 1 2 3"));
+        assertEquals(run, roundTrip(run));
+        assertEquals(List.of("a", 1, 2L, true, Duration.ofNanos(5)), roundTrip(List.of("a", 1, 2L, true, Duration.ofNanos(5))));
+        String big = "x".repeat(100_000);
+        assertEquals(big, roundTrip(big));
+    }
+
+    @Test
+    void onlyTheEnginesOwnTypesAreAccepted() {
+        assertThrows(IllegalArgumentException.class, () -> roundTrip(new java.util.Date()));
+        assertThrows(IllegalArgumentException.class, () -> roundTrip(List.of(new Thread())));
+    }
+}

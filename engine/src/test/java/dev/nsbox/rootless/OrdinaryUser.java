@@ -1,0 +1,278 @@
+package dev.nsbox.rootless;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+/**
+ * An ordinary user (no CAP_SYS_ADMIN) to run nsbox as, for the rootless tests.
+ *
+ * <p>When the tests run as root (CI runs {@code mvn -B verify} as root), that is the user named
+ * by {@code NSBOX_TEST_USER}, default {@code nsboxci}, which {@code .ci/run} creates; commands
+ * run as it through {@code runuser -u USER --}, in the test JVM's scratch mount namespace. When
+ * the tests run as an ordinary user already, that is the user itself.
+ *
+ * <p>The user needs no Maven repository of its own: the engine's class path (this test JVM's,
+ * read from Surefire's manifest-only jar when there is one) is copied into a folder under
+ * {@code engine/target/rootless} it can read. Its work folders live there too, not under
+ * {@code /tmp}, which the example specs cover with a tmpfs.
+ */
+final class OrdinaryUser {
+
+    static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+            "-Djnr.ffi.asm.enabled=false");
+
+    final String name;
+    final int uid;
+    final int gid;
+    final String home;
+    final Path base;
+    final String classPath;
+    private final List<String> prefix;
+
+    private OrdinaryUser(String name, int uid, int gid, String home, Path base, String classPath, List<String> prefix) {
+        this.name = name;
+        this.uid = uid;
+        this.gid = gid;
+        this.home = home;
+        this.base = base;
+        this.classPath = classPath;
+        this.prefix = prefix;
+    }
+
+    /** The user, with its class path prepared under {@code base}; skips the test when there is none. */
+    static synchronized OrdinaryUser get() throws IOException, InterruptedException {
+        Path base = Path.of("target", "rootless").toAbsolutePath();
+        boolean root = euid() == 0;
+        String name;
+        List<String> prefix;
+        if (root) {
+            name = System.getenv().getOrDefault("NSBOX_TEST_USER", "nsboxci");
+            Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) || Files.isExecutable(Path.of("/sbin/runuser")),
+                    "needs runuser(1) (util-linux) to run as an ordinary user");
+            Assumptions.assumeTrue(run(List.of("id", "-u", name)).exit == 0, "needs an ordinary user '" + name
+                    + "' to run the rootless tests as: create it with 'useradd -m " + name
+                    + "' (as .ci/run does), or name one in NSBOX_TEST_USER");
+            prefix = List.of("runuser", "-u", name, "--");
+        } else {
+            name = System.getProperty("user.name");
+            prefix = List.of();
+        }
+        int uid = Integer.parseInt(run(List.of("id", "-u", name)).out.trim());
+        int gid = Integer.parseInt(run(List.of("id", "-g", name)).out.trim());
+        Assumptions.assumeTrue(uid != 0, "the rootless tests need a user other than root");
+        String home = run(List.of("sh", "-c", "getent passwd " + name + " | cut -d: -f6")).out.trim();
+        Files.createDirectories(base);
+        readable(base);
+        Path cp = base.resolve("classpath");
+        String classPath = copyClassPath(cp);
+        OrdinaryUser u = new OrdinaryUser(name, uid, gid, home, base, classPath, prefix);
+        Result probe = u.exec(List.of("unshare", "--user", "--map-root-user", "true"), null);
+        Assumptions.assumeTrue(probe.exit == 0, "this machine refuses user " + name + " a user namespace ("
+                + probe.err.trim() + "); see nsbox doctor");
+        return u;
+    }
+
+    /** A fresh folder owned by the user under {@code base}. */
+    Path folder(String name) throws IOException {
+        Path d = Files.createTempDirectory(base, name + "-");
+        own(d);
+        return d;
+    }
+
+    /** Makes {@code p} and everything under it the user's. */
+    void own(Path p) throws IOException {
+        if (euid() != 0) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                Files.setAttribute(f, "unix:uid", uid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                Files.setAttribute(f, "unix:gid", gid, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            }
+        }
+    }
+
+    /** {@code java [flags] -cp CLASSPATH main args...} as the user. */
+    ProcessBuilder java(String main, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_FLAGS);
+        cmd.addAll(List.of("-cp", classPath, main));
+        cmd.addAll(args);
+        return command(cmd);
+    }
+
+    /** {@code nsbox ARGS} through the CLI's main class, as {@code java -jar nsbox.jar} would run it. */
+    ProcessBuilder nsbox(String... args) {
+        return java("dev.nsbox.cli.Main", List.of(args));
+    }
+
+    /** Any command as the user, with a small clean environment. */
+    ProcessBuilder command(List<String> argv) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(argv);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().clear();
+        pb.environment().put("PATH", "/usr/local/bin:/usr/bin:/bin");
+        pb.environment().put("HOME", home);
+        pb.environment().put("USER", name);
+        pb.environment().put("LOGNAME", name);
+        pb.environment().put("LANG", "C.UTF-8");
+        pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.directory(base.toFile());
+        return pb;
+    }
+
+    Result exec(List<String> argv, Path cwd) throws IOException, InterruptedException {
+        ProcessBuilder pb = command(argv);
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
+        return Result.of(pb.start());
+    }
+
+    /** A jar with only a manifest (Main-Class, Class-Path) for the {@code ./nsbox} launcher's NSBOX_JAR. */
+    Path manifestJar() throws IOException {
+        Path jar = base.resolve("classpath").resolve("nsbox-test.jar");
+        Manifest m = new Manifest();
+        m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        m.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "dev.nsbox.cli.Main");
+        List<String> urls = new ArrayList<>();
+        for (String e : classPath.split(":")) {
+            urls.add(Path.of(e).toUri().toString());
+        }
+        m.getMainAttributes().put(Attributes.Name.CLASS_PATH, String.join(" ", urls));
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), m)) {
+            out.flush();
+        }
+        readable(jar);
+        return jar;
+    }
+
+    record Result(int exit, String out, String err) {
+        static Result of(Process p) throws IOException, InterruptedException {
+            p.getOutputStream().close();
+            byte[][] err = new byte[1][];
+            Thread t = new Thread(() -> {
+                try {
+                    err[0] = p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    err[0] = new byte[0];
+                }
+            });
+            t.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            t.join();
+            return new Result(code, out, new String(err[0], StandardCharsets.UTF_8));
+        }
+    }
+
+    private static Result run(List<String> cmd) throws IOException, InterruptedException {
+        return Result.of(new ProcessBuilder(cmd).start());
+    }
+
+    static int euid() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("Uid:")) {
+                    return Integer.parseInt(l.split("\\s+")[2]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** This JVM's class path, copied where the user can read it; its entries joined by ':'. */
+    private static String copyClassPath(Path to) throws IOException {
+        Files.createDirectories(to);
+        List<String> out = new ArrayList<>();
+        int i = 0;
+        for (Path e : entries()) {
+            Path dest = to.resolve((i++) + "-" + e.getFileName());
+            if (Files.isDirectory(e)) {
+                copyTree(e, dest);
+            } else if (Files.isRegularFile(e)) {
+                Files.copy(e, dest, StandardCopyOption.REPLACE_EXISTING);
+            } else {
+                continue;
+            }
+            out.add(dest.toString());
+        }
+        readable(to);
+        return String.join(":", out);
+    }
+
+    /** The class path entries, expanding Surefire's manifest-only booter jar. */
+    private static Set<Path> entries() throws IOException {
+        Set<Path> out = new LinkedHashSet<>();
+        for (String e : System.getProperty("java.class.path").split(":")) {
+            Path p = Path.of(e).toAbsolutePath();
+            if (p.getFileName().toString().startsWith("surefirebooter") && Files.isRegularFile(p)) {
+                try (JarFile jar = new JarFile(p.toFile())) {
+                    String cp = jar.getManifest().getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+                    for (String u : cp.trim().split("\\s+")) {
+                        Path entry = Path.of(java.net.URI.create(u));
+                        if (!entry.getFileName().toString().startsWith("surefire")
+                                && !entry.toString().contains("/org/apache/maven/surefire/")) {
+                            out.add(entry);
+                        }
+                    }
+                }
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                Path d = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(d);
+                } else {
+                    Files.copy(f, d, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+
+    /** a+rX on {@code p} and below (its parents must be traversable already: .ci/run sees to it). */
+    private static void readable(Path p) throws IOException {
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(f);
+                perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+                perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_READ);
+                if (Files.isDirectory(f)) {
+                    perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                    perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE);
+                }
+                Files.setPosixFilePermissions(f, perms);
+            }
+        }
+    }
+
+    static String read(InputStream in) throws IOException {
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
