@@ -157,6 +157,15 @@ final class Outcomes {
         return new MojoFailureException(message);
     }
 
+    /**
+     * Problems of the project's configuration, each already a full line
+     * ({@code pom.xml:31:15: error: ...}): all are logged, then BUILD FAILURE.
+     */
+    MojoFailureException badConfiguration(List<String> problems) {
+        problems.forEach(log::error);
+        return failure(problems);
+    }
+
     /** The machine, not the project, is at fault: BUILD ERROR. */
     MojoExecutionException machine(List<String> messages) {
         messages.forEach(m -> m.lines().forEach(log::error));

@@ -59,7 +59,7 @@ record SpecOverrides(
             env = new EnvSpec(env.clear(), env.keep(), set, env.origins());
         }
         String cwd = workingDirectory == null || workingDirectory.isBlank() ? p.cwd() : absolute(workingDirectory);
-        ProcessSpec process = new ProcessSpec(cwd, env, defaultTimeout, p.noNewPrivileges(), p.origins());
+        ProcessSpec process = new ProcessSpec(cwd, env, defaultTimeout, p.noNewPrivileges(), p.dropCapabilities(), p.origins());
 
         List<Step> newSteps = spec.steps();
         if (command != null && !command.isBlank()) {
