@@ -10,7 +10,9 @@
  * steps' standard streams. Every other descriptor was closed by the spawn.
  *
  * Commands (fd 3), each a host-endian u32 length followed by that many bytes:
- *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 no_new_privs str cwd u32 argc str... u32 envc str...
+ *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 flags str cwd u32 argc str... u32 envc str...
+ *       flags: bit 0 PR_SET_NO_NEW_PRIVS, bit 1 drop every capability (bounding set, ambient,
+ *       inheritable, permitted, effective) before exec
  *       run one step; str is a u32 length and that many bytes (no NUL)
  *   'Q' exit
  * End of file on fd 3 (the executor is gone: its JVM exited or was killed, which closes the pipe)
@@ -37,7 +39,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -55,6 +59,33 @@ static int proc_fd = -1; /* the host's procfs as it was at start, for the subrea
 static sigset_t handled;
 
 static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Leaves the calling process (about to exec a step) with no capability at all, even as uid 0.
+ * execve(2) gives root P'(permitted) = (P(inheritable) & F(inheritable)) | (F(permitted) &
+ * P(bounding)) | P'(ambient) (capabilities(7), "Transformation of capabilities during
+ * execve()"), with F all ones for root: so the bounding set is emptied (PR_CAPBSET_DROP, which
+ * needs CAP_SETPCAP, hence first), the ambient set cleared, then capset(2) empties inheritable,
+ * permitted and effective. A bounding set cannot grow again, so nothing the step execs later,
+ * set-uid or not, gets a capability back. Returns 0, or -1 with errno.
+ */
+static int drop_capabilities(void) {
+    for (int cap = 0; cap <= 63; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            if (errno == EINVAL) {
+                break; /* past the kernel's last capability */
+            }
+            return -1;
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+        return -1;
+    }
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    return (int) syscall(SYS_capset, &hdr, data);
+}
 
 static void report(const char *fmt, ...) {
     char line[256];
@@ -289,11 +320,11 @@ static void kill_all(void) {
 static void run_step(struct msg *m) {
     int64_t timeout_ms = take_i64(m);
     int64_t grace_ms = take_i64(m);
-    const uint8_t *nnp = take(m, 1);
+    const uint8_t *flags = take(m, 1);
     char *cwd = take_str(m);
     char **argv = take_strv(m);
     char **envp = take_strv(m);
-    if (m->bad || !nnp || !cwd || !argv || !envp || !argv[0]) {
+    if (m->bad || !flags || !cwd || !argv || !envp || !argv[0]) {
         report("error message %d", EINVAL);
         return;
     }
@@ -317,7 +348,10 @@ static void run_step(struct msg *m) {
         setsid();
         char kind = 0;
         int err = 0;
-        if (*nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+        if ((*flags & 2) && drop_capabilities() < 0) {
+            kind = 'P';
+            err = errno;
+        } else if ((*flags & 1) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
             kind = 'N';
             err = errno;
         } else if (chdir(cwd) < 0) {
@@ -356,6 +390,8 @@ static void run_step(struct msg *m) {
             report("exec %d", err);
         } else if (buf[0] == 'C') {
             report("chdir %d", err);
+        } else if (buf[0] == 'P') {
+            report("error capabilities %d", err);
         } else {
             report("error no_new_privs %d", err);
         }

@@ -22,12 +22,12 @@ final class Protocol {
     }
 
     /** The 'R' command: run one step. */
-    static byte[] run(StepLaunch step, boolean noNewPrivs, Duration grace) {
+    static byte[] run(StepLaunch step, boolean noNewPrivs, boolean dropCapabilities, Duration grace) {
         Out o = new Out();
         o.b('R');
         o.i64(step.timeout() == null ? 0 : Math.max(1, step.timeout().toMillis()));
         o.i64(grace.toMillis());
-        o.b(noNewPrivs ? 1 : 0);
+        o.b((noNewPrivs ? 1 : 0) | (dropCapabilities ? 2 : 0));
         o.str(step.cwd() == null ? "/" : step.cwd());
         o.strs(step.argv());
         o.strs(step.env());

@@ -70,7 +70,16 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
      */
     public static Preparation prepare(Path specFile, String displayName, Map<String, String> variables,
                                       List<String> command, HostView host, MountTable hostTable) throws SpecException {
-        LoadedSpec loaded = SpecLoader.load(specFile, displayName, variables);
+        return prepare(SpecLoader.load(specFile, displayName, variables), command, host, hostTable);
+    }
+
+    /**
+     * Prepares a spec already loaded, which a front end may have changed first (the Maven
+     * plugin's steps, timeout and environment from the pom).
+     *
+     * @param command replaces the spec's steps when not null
+     */
+    public static Preparation prepare(LoadedSpec loaded, List<String> command, HostView host, MountTable hostTable) {
         Plan plan = Planner.plan(loaded.spec(), host, command);
         plan = Predictor.predict(plan, hostTable);
         List<Diagnostic> all = new ArrayList<>(loaded.warnings());

@@ -48,10 +48,12 @@ public record Plan(
      * How the steps are started.
      *
      * @param pidNamespace    the supervisor is PID 1 of a new PID namespace
-     * @param noNewPrivileges {@code PR_SET_NO_NEW_PRIVS} before every exec
-     * @param steps           in order; the first failing one stops the run
+     * @param noNewPrivileges  {@code PR_SET_NO_NEW_PRIVS} before every exec
+     * @param dropCapabilities every capability dropped before every exec
+     * @param steps            in order; the first failing one stops the run
      */
-    public record Launch(boolean pidNamespace, boolean noNewPrivileges, List<StepLaunch> steps) {
+    public record Launch(boolean pidNamespace, boolean noNewPrivileges, boolean dropCapabilities,
+                         List<StepLaunch> steps) {
         public Launch {
             steps = List.copyOf(steps);
         }

@@ -152,7 +152,8 @@ public final class Planner {
                 ops.add(new Op.Umount(".", Flags.MNT_DETACH, ro));
                 ops.add(new Op.Chdir("/", ro));
             }
-            Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(), steps(command));
+            Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(),
+                    spec.process().dropCapabilities(), steps(command));
             if (mountNs) {
                 checkWorkingDirectories(launch.steps());
             }

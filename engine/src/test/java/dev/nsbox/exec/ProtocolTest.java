@@ -20,12 +20,12 @@ class ProtocolTest {
     void runCommandIsFramedWithItsLengthAndFieldsInOrder() {
         StepLaunch s = new StepLaunch("t", List.of("echo", "hi"), List.of("A=1"), "/w", Duration.ofSeconds(2),
                 at(1, "steps[0]"));
-        ByteBuffer b = ByteBuffer.wrap(Protocol.run(s, true, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.wrap(Protocol.run(s, true, true, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
         assertEquals(b.capacity() - 4, b.getInt());
         assertEquals('R', b.get());
         assertEquals(2000, b.getLong());
         assertEquals(500, b.getLong());
-        assertEquals(1, b.get());
+        assertEquals(1 | 2, b.get(), "flags: no_new_privs, drop capabilities");
         assertEquals("/w", str(b));
         assertEquals(2, b.getInt());
         assertEquals("echo", str(b));

@@ -155,6 +155,21 @@ class SandboxKernelTest {
         }
     }
 
+    /**
+     * capabilities(7): with an empty bounding set and no inheritable or ambient capability, execve
+     * gives even uid 0 nothing, so a root step can no longer remount (mount(2) needs
+     * CAP_SYS_ADMIN: EPERM). Without the flag the same step keeps root's capabilities and can.
+     */
+    @Test
+    void droppedCapabilitiesLeaveARootStepUnableToRemount() {
+        String probe = "grep -E '^Cap(Prm|Eff|Bnd)' /proc/self/status; mount -o remount,bind,ro /proc && echo remounted";
+        Kernel.Captured dropped = Kernel.run(withProc().dropCapabilities(true).shell(probe).build());
+        assertEquals(List.of("CapPrm:\t0000000000000000", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000"),
+                dropped.out());
+        Kernel.Captured kept = Kernel.run(withProc().shell(probe).build());
+        assertTrue(kept.out().contains("remounted"), kept.out().toString());
+    }
+
     @Test
     void noNewPrivilegesIsSetForTheStepWhenAsked() {
         Kernel.Captured on = Kernel.run(withProc().shell("grep NoNewPrivs /proc/self/status").build());

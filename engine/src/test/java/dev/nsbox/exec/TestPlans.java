@@ -33,6 +33,7 @@ final class TestPlans {
     private final List<StepLaunch> steps = new ArrayList<>();
     private final boolean pid;
     private boolean noNewPrivs = true;
+    private boolean dropCapabilities;
     private int line = 1;
 
     private TestPlans(boolean pid) {
@@ -72,6 +73,11 @@ final class TestPlans {
         return this;
     }
 
+    TestPlans dropCapabilities(boolean on) {
+        dropCapabilities = on;
+        return this;
+    }
+
     TestPlans noNewPrivs(boolean on) {
         noNewPrivs = on;
         return this;
@@ -101,6 +107,6 @@ final class TestPlans {
         Spec spec = new Spec(FILE, "/", 1, "test", null, EnumSet.noneOf(dev.nsbox.spec.Namespace.class),
                 UserMapping.ROOT, null, Propagation.RPRIVATE, HostEffectsPolicy.DENY, Root.host(o), List.of(),
                 ProcessSpec.defaults(o), List.of(), Origins.of(o));
-        return new Plan(spec, List.of(), ops, expectations, new Plan.Launch(pid, noNewPrivs, steps), null, List.of());
+        return new Plan(spec, List.of(), ops, expectations, new Plan.Launch(pid, noNewPrivs, dropCapabilities, steps), null, List.of());
     }
 }

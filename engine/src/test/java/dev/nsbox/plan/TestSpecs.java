@@ -61,7 +61,7 @@ final class TestSpecs {
 
     TestSpecs env(boolean clear, List<String> keep, Map<String, String> set) {
         process = new ProcessSpec(null, new EnvSpec(clear, keep, set, Origins.of(origin(3, "process.env"))), null,
-                true, Origins.of(origin(3, "process")));
+                true, false, Origins.of(origin(3, "process")));
         return this;
     }
 

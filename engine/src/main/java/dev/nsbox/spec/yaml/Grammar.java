@@ -184,7 +184,10 @@ public final class Grammar {
                     key("cwd", Type.SANDBOX_PATH, "The working directory: an absolute path inside the sandbox."),
                     new Key("env", Type.OBJECT, false, List.of(), ENV, ENV.doc()),
                     key("timeout", Type.DURATION, "Per step, unless the step says otherwise (500ms, 30s, 10m, 1h)."),
-                    key("noNewPrivileges", Type.BOOLEAN, "Set PR_SET_NO_NEW_PRIVS before each step (default true).")));
+                    key("noNewPrivileges", Type.BOOLEAN, "Set PR_SET_NO_NEW_PRIVS before each step (default true)."),
+                    key("dropCapabilities", Type.BOOLEAN, "Drop every capability (bounding, ambient, inheritable, "
+                            + "permitted, effective) before each step, so that even a root step cannot mount or "
+                            + "remount (default false).")));
 
     public static final Section STEP = new Section("step", "One step: run (argv, no shell) or shell (/bin/sh -c).",
             List.of(

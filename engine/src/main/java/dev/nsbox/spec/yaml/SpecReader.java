@@ -338,7 +338,8 @@ final class SpecReader {
         EnvSpec env = f.containsKey("env") ? env(f.get("env")) : EnvSpec.inherit(at(e.key(), "process.env"));
         Duration timeout = opt(f, "timeout", n -> duration(n, "process.timeout"));
         Boolean nnp = opt(f, "noNewPrivileges", n -> bool(n, "process.noNewPrivileges"));
-        return new ProcessSpec(cwd, env, timeout, !Boolean.FALSE.equals(nnp),
+        Boolean drop = opt(f, "dropCapabilities", n -> bool(n, "process.dropCapabilities"));
+        return new ProcessSpec(cwd, env, timeout, !Boolean.FALSE.equals(nnp), Boolean.TRUE.equals(drop),
                 new Origins(at(e.key(), "process"), originsOf(f, "process")));
     }
 

@@ -14,8 +14,10 @@ import static dev.nsbox.spec.yaml.TestSpecs.errors;
 import static dev.nsbox.spec.yaml.TestSpecs.load;
 import static dev.nsbox.spec.yaml.TestSpecs.spec;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The parser's rules, each pinned by its exact message, line and column. */
 class SpecReaderTest {
@@ -233,6 +235,16 @@ class SpecReaderTest {
                 + "bytes, got \"64kb\""), errors(spec("mounts:\n  - {type: tmpfs, target: /t, size: 64kb}\n")));
         assertEquals(List.of("s.yaml:4:37: error: mounts[0].size must be at least 1 byte (tmpfs reads size 0 as no "
                 + "limit), got \"0\""), errors(spec("mounts:\n  - {type: tmpfs, target: /t, size: 0}\n")));
+    }
+
+    @Test
+    void dropCapabilitiesIsOffUnlessTheSpecSaysTrue() {
+        assertFalse(load(spec("name: plain\n")).spec().process().dropCapabilities());
+        assertTrue(load(spec("process: {dropCapabilities: true}\n")).spec().process().dropCapabilities());
+        assertFalse(load(spec("process: {dropCapabilities: false}\n")).spec().process().dropCapabilities());
+        assertEquals(List.of("s.yaml:3:29: error: process.dropCapabilities must be true or false, got the string \"yes\" "
+                        + "(a string in YAML 1.2, where only true and false are booleans)"),
+                errors(spec("process: {dropCapabilities: yes}\n")));
     }
 
     @Test

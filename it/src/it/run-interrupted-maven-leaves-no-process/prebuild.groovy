@@ -1,0 +1,2 @@
+new File(basedir, 'target').mkdirs()
+return true

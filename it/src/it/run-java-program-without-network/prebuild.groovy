@@ -1,0 +1,4 @@
+// target/ exists before the build, as it would after any earlier phase: nsbox never creates
+// mount points on the host, so the writable bind of target/ needs it.
+new File(basedir, 'target').mkdirs()
+return true

@@ -1,0 +1,9 @@
+def lines = new File(basedir, 'build.log').readLines()
+def target = new File(basedir, 'target').canonicalPath
+assert !new File(target).exists()
+// The bind's source, where the plan found nothing to bind.
+assert lines.contains('[ERROR] nsbox.yaml:6:26: error: mounts[0]: cannot bind ' + target + ' on ' + target
+        + ': open_tree(AT_FDCWD, "' + target + '", ...): ENOENT (No such file or directory)')
+assert lines.any { it.endsWith('(the sandbox cannot be set up on this host: exit code 125) -> [Help 1]') }
+assert lines.contains('[ERROR] [Help 1] http://cwiki.apache.org/confluence/display/MAVEN/MojoExecutionException')
+assert !lines.any { it.startsWith('[INFO] [never]') }

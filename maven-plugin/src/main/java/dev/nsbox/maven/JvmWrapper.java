@@ -1,0 +1,107 @@
+package dev.nsbox.maven;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The java executable that Surefire and Failsafe start instead of the real one: a POSIX sh
+ * script {@code HOME/bin/java} that runs {@code nsbox run SPEC -- REAL_JAVA ARGS...}, and a copy of
+ * the real JDK's {@code release} file as {@code HOME/release}.
+ *
+ * <p>Why it looks like this:
+ * <ul>
+ *   <li>Surefire accepts a {@code jvm} only when its path ends in {@code bin/java}, and reads
+ *       {@code release} next to {@code bin/} to learn the Java version; without it a modular
+ *       project silently runs on the class path.</li>
+ *   <li>Surefire sets the fork's {@code JAVA_HOME} to the wrapper's home, so the script names
+ *       the real java (and the JVM that runs the engine) by absolute path, never through
+ *       {@code $JAVA_HOME}, which would call the wrapper again until it fails; it also gives the
+ *       test JVM the real {@code JAVA_HOME} back, as it would have had without nsbox.</li>
+ *   <li>The test JVM gets {@code -Dnsbox.sandboxed=RUN}: that argument reaches it only as the
+ *       command nsbox ran inside the sandbox, and Surefire's XML reports list it, which is what
+ *       {@code nsbox:verify-forks} checks.</li>
+ *   <li>The engine runs from the plugin's own resolved artifacts (nsbox-engine, snakeyaml-engine,
+ *       jnr-ffi and its dependencies), which Maven has already put in the local repository to run
+ *       this plugin: it works offline, and needs no separately published jar.</li>
+ * </ul>
+ *
+ * <p>Touches only {@code home}.
+ */
+final class JvmWrapper {
+
+    /** The system property the wrapper gives every test JVM. */
+    static final String MARKER = "nsbox.sandboxed";
+
+    /** The engine JVM's flags: nsbox does milliseconds of work, so the fastest cold start (see ./nsbox). */
+    static final List<String> ENGINE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "-Xshare:auto", "-Djnr.ffi.asm.enabled=false");
+
+    private JvmWrapper() {
+    }
+
+    /**
+     * Writes {@code home/bin/java} and {@code home/release}.
+     *
+     * @param javaHome  the real JDK (Maven's {@code java.home}, which Surefire would have used)
+     * @param classpath the engine and its dependencies
+     * @param spec      the spec file
+     * @param defines   {@code -D name=value} for the spec's variables
+     * @param runId     the value of {@code -Dnsbox.sandboxed}
+     * @return the wrapper, {@code home/bin/java}
+     */
+    static Path write(Path home, Path javaHome, List<Path> classpath, Path spec, Map<String, String> defines,
+                      String runId) throws IOException {
+        Path realJava = javaHome.resolve("bin/java");
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Files.copy(javaHome.resolve("release"), home.resolve("release"), StandardCopyOption.REPLACE_EXISTING);
+
+        List<String> engine = new ArrayList<>();
+        engine.add(realJava.toString());
+        engine.addAll(ENGINE_JVM_FLAGS);
+        engine.add("-cp");
+        engine.add(String.join(":", classpath.stream().map(Path::toString).toList()));
+        engine.add("dev.nsbox.cli.Main");
+        engine.add("run");
+        defines.forEach((k, v) -> {
+            engine.add("-D");
+            engine.add(k + "=" + v);
+        });
+        engine.add(spec.toString());
+        engine.add("--");
+        engine.add(realJava.toString());
+        engine.add("-D" + MARKER + "=" + runId);
+
+        StringBuilder sh = new StringBuilder();
+        sh.append("#!/bin/sh\n");
+        sh.append("# Written by nsbox:prepare. Surefire and Failsafe start each test JVM through this file:\n");
+        sh.append("# nsbox applies the spec below and runs the real java inside the sandbox, with the\n");
+        sh.append("# arguments Surefire gave. The real java is named by absolute path, never $JAVA_HOME,\n");
+        sh.append("# which Surefire points at this wrapper's folder.\n");
+        sh.append("JAVA_HOME=").append(quote(javaHome.toString())).append("\n");
+        sh.append("export JAVA_HOME\n");
+        sh.append("exec");
+        for (String a : engine) {
+            sh.append(" \\\n    ").append(quote(a));
+        }
+        sh.append(" \\\n    \"$@\"\n");
+
+        Path java = bin.resolve("java");
+        Path tmp = bin.resolve("java.tmp");
+        Files.writeString(tmp, sh.toString());
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // Renamed into place, so that a fork of a parallel build never execs a half-written script.
+        Files.move(tmp, java, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return java;
+    }
+
+    /** One word for sh(1): single quotes, with each ' written as '\''. */
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,203 @@
+package dev.nsbox.maven;
+
+import dev.nsbox.exec.RunResult;
+import dev.nsbox.exec.StepResult;
+import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.LoadedSpec;
+import dev.nsbox.spec.yaml.SpecLoader;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.logging.Log;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one place where the engine's outcomes become Maven's (STYLE.md, "Maven"), following the
+ * exit codes of SPEC.md:
+ *
+ * <ul>
+ *   <li>a spec that is invalid or has a refused host effect (exit 1), and a step that fails
+ *       (126, 127, 128+N, or its own code), are the project's fault: {@link MojoFailureException},
+ *       BUILD FAILURE;</li>
+ *   <li>a machine that cannot provide what the spec needs (3), or a sandbox that could not be set
+ *       up (125), are the environment's: {@link MojoExecutionException}, BUILD ERROR.</li>
+ * </ul>
+ *
+ * <p>Every problem is logged on a line of its own in the compiler form of SPEC.md
+ * ({@code nsbox.yaml:7:5: error: ...}), so that editors and CI annotators find it; the exception's
+ * message repeats the first one, which is what Maven prints last. No Java stack trace: the engine
+ * says what went wrong in words.
+ */
+final class Outcomes {
+
+    /** A spec to read: the file, how messages name it, and its variables. */
+    record Source(Path file, String displayName, Map<String, String> variables) {
+    }
+
+    private final Log log;
+
+    Outcomes(Log log) {
+        this.log = log;
+    }
+
+    /**
+     * Reads one spec. A spec with an error is BUILD FAILURE; its warnings are reported with the
+     * plan's diagnostics ({@link #plan}).
+     */
+    LoadedSpec load(Source source) throws MojoFailureException {
+        if (!Files.exists(source.file())) {
+            // A module of a reactor that inherits the goal without a spec of its own lands here.
+            throw badParameter(source.displayName() + ": error: the spec does not exist; write it, point <spec> "
+                    + "(-Dnsbox.spec) at another, or set <skip>true</skip> where no sandbox is wanted");
+        }
+        try {
+            return SpecLoader.load(source.file(), source.displayName(), source.variables());
+        } catch (SpecException e) {
+            report(e.diagnostics());
+            throw failure(lines(e.errors()));
+        }
+    }
+
+    /**
+     * Reads every spec and logs every problem of every one before it fails, as a compiler does,
+     * so that one build shows all there is to fix.
+     *
+     * @return how many specs were read
+     */
+    int validate(List<Source> sources) throws MojoFailureException {
+        List<String> errors = new ArrayList<>();
+        for (Source s : sources) {
+            try {
+                report(SpecLoader.load(s.file(), s.displayName(), s.variables()).warnings());
+            } catch (SpecException e) {
+                report(e.diagnostics());
+                errors.addAll(lines(e.errors()));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw failure(errors);
+        }
+        return sources.size();
+    }
+
+    /**
+     * Checks a prepared plan before anything is applied, as {@code nsbox run} does: logs every
+     * warning and error of the spec, the plan and the predicted host effects. A host effect the
+     * spec does not allow (exit 1) is BUILD FAILURE; a plan this host cannot set up (exit 125: a
+     * missing mount point or bind source, a call the kernel will refuse, a working directory the
+     * sandbox lacks) is BUILD ERROR. Either names its spec line.
+     */
+    Plan plan(Preparation preparation) throws MojoFailureException, MojoExecutionException {
+        report(preparation.diagnostics());
+        int code = preparation.runExitCode();
+        if (code == 0) {
+            return preparation.plan();
+        }
+        List<String> errors = lines(preparation.errors());
+        if (code == 125) {
+            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code 125)");
+            throw new MojoExecutionException(summary(errors));
+        }
+        throw failure(errors);
+    }
+
+    /** Logs a prepared plan's diagnostics, for goals that show a plan without applying it. */
+    void report(Preparation preparation) {
+        report(preparation.diagnostics());
+    }
+
+    /**
+     * The end of a run. A failing step is BUILD FAILURE naming the step, its exit code and its
+     * spec line, as the engine words it, whatever the code (a step may well exit with 3); a
+     * machine that cannot provide what the spec needs (3 with no step to blame), or a sandbox
+     * that could not be set up (125), is BUILD ERROR saying what is missing.
+     */
+    void run(RunResult result) throws MojoExecutionException, MojoFailureException {
+        if (result.succeeded()) {
+            return;
+        }
+        List<String> messages = new ArrayList<>(result.messages());
+        if (messages.isEmpty()) {
+            messages.add("the sandbox ended with exit code " + result.exitCode());
+        }
+        if (!stepFailed(result)) {
+            if (result.setupFailed()) {
+                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code 125)");
+            }
+            throw machine(messages);
+        }
+        messages.forEach(m -> m.lines().forEach(log::error));
+        String first = messages.get(0);
+        if (!first.contains("exited with " + result.exitCode())) {
+            messages.set(0, first + " (exit code " + result.exitCode() + ")");
+        }
+        throw failure(messages);
+    }
+
+    /** Whether the run's exit code is that of a step that ran, or whose command could not be executed. */
+    private static boolean stepFailed(RunResult result) {
+        if (result.steps().isEmpty()) {
+            return false;
+        }
+        StepResult last = result.steps().get(result.steps().size() - 1);
+        return !last.succeeded() && last.outcome() != StepResult.Outcome.NOT_STARTED
+                && last.exitCode() == result.exitCode();
+    }
+
+    /** A problem of the project's configuration rather than of a spec (a bad parameter). */
+    MojoFailureException badParameter(String message) {
+        log.error(message);
+        return new MojoFailureException(message);
+    }
+
+    /**
+     * Problems of the project's configuration, each already a full line
+     * ({@code pom.xml:31:15: error: ...}): all are logged, then BUILD FAILURE.
+     */
+    MojoFailureException badConfiguration(List<String> problems) {
+        problems.forEach(log::error);
+        return failure(problems);
+    }
+
+    /** The machine, not the project, is at fault: BUILD ERROR. */
+    MojoExecutionException machine(List<String> messages) {
+        messages.forEach(m -> m.lines().forEach(log::error));
+        return new MojoExecutionException(summary(messages));
+    }
+
+    private void report(List<Diagnostic> diagnostics) {
+        for (Diagnostic d : diagnostics) {
+            if (d.isError()) {
+                log.error(d.format());
+            } else {
+                log.warn(d.format());
+            }
+        }
+    }
+
+    private static MojoFailureException failure(List<String> errors) {
+        return new MojoFailureException(summary(errors));
+    }
+
+    /** The first problem, and how many more the log shows above it. */
+    private static String summary(List<String> messages) {
+        if (messages.isEmpty()) {
+            return "nsbox failed without saying why";
+        }
+        String first = messages.get(0);
+        int more = messages.size() - 1;
+        return more == 0 ? first : first + " (and " + more + " more " + (more == 1 ? "problem" : "problems")
+                + ", listed above)";
+    }
+
+    private static List<String> lines(List<Diagnostic> diagnostics) {
+        return new ArrayList<>(diagnostics.stream().map(Diagnostic::format).toList());
+    }
+}

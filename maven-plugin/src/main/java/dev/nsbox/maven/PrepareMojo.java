@@ -1,0 +1,247 @@
+package dev.nsbox.maven;
+
+import dev.nsbox.host.Preparation;
+import dev.nsbox.mounts.MountTable;
+import dev.nsbox.spec.Origin;
+import dev.nsbox.spec.Spec;
+import dev.nsbox.spec.yaml.LoadedSpec;
+import dev.nsbox.spec.yaml.Variables;
+import dev.nsbox.host.LiveHost;
+import org.apache.maven.artifact.Artifact;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugin.descriptor.PluginDescriptor;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+import javax.inject.Inject;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Makes Surefire and Failsafe run every forked test JVM in a sandbox of its own. Writes
+ * {@code target/nsbox-jvm/bin/java}, a wrapper that applies the test spec with nsbox and runs the
+ * real java inside it, and sets the property {@code jvm}, which both plugins read for their
+ * {@code jvm} parameter (as jacoco's {@code prepare-agent} sets {@code argLine}). Bound to
+ * {@code initialize} by default.
+ *
+ * <p>Fails closed: a configuration under which a test would run outside the sandbox
+ * ({@code forkCount} 0, a {@code jvm} that names something else, {@code -Djvm}), or would hang or
+ * kill itself inside it (a TCP {@code forkNode}, {@code enableProcessChecker} {@code native} or
+ * {@code all}), is a build error naming the setting and the fix, as is a test spec that lets the
+ * test JVM keep root's capabilities. {@code nsbox:verify-forks} proves afterwards that every fork
+ * went through the sandbox. See docs/hermetic-tests.md.
+ *
+ * @since 0.1.0
+ */
+@Mojo(name = "prepare", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
+public class PrepareMojo extends AbstractMojo {
+
+    /** Where the wrapper is written, under the build directory. */
+    static final String HOME = "nsbox-jvm";
+
+    /** The hostname of the built-in spec. */
+    static final String HOSTNAME = "nsbox-tests";
+
+    /**
+     * The spec every test JVM runs in. When it is not set, nsbox's built-in spec: no network but a
+     * loopback of its own, the whole host read-only except the module's build directory, a private
+     * {@code /tmp}, its own PIDs and hostname, and no capabilities (written to
+     * {@code target/nsbox-jvm/hermetic-tests.yaml}, where you can read it and start your own from
+     * it). A spec of your own must set {@code process.dropCapabilities: true}; its variables are
+     * {@code basedir}, {@code project.basedir}, {@code project.build.directory},
+     * {@code project.build.outputDirectory}, {@code project.build.testOutputDirectory},
+     * {@code settings.localRepository}, {@code session.executionRootDirectory}, those of {@code variables}, {@code env.NAME} and
+     * {@code user.home}. Its steps are ignored: the test JVM is the command.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.testSpec")
+    private File testSpec;
+
+    /**
+     * Skips the goal: no wrapper is written, {@code jvm} is not set, and the tests run outside any
+     * sandbox. {@code nsbox:verify-forks} reads the same property and is skipped too. Drop
+     * {@code -Dnsbox.skip} (or set {@code <skip>false</skip>}) to sandbox the tests again.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.skip", defaultValue = "false")
+    private boolean skip;
+
+    /**
+     * Extra variables for {@code ${name}} in the test spec, passed to it as {@code -D name=value}
+     * each time a test JVM starts. They win over the ones nsbox defines.
+     *
+     * @since 0.1.0
+     */
+    @Parameter
+    private Map<String, String> variables;
+
+    /** This plugin, with the artifacts it runs from: the engine and its dependencies. */
+    @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
+    private PluginDescriptor plugin;
+
+    private final MavenProject project;
+    private final MavenSession session;
+
+    @Inject
+    public PrepareMojo(MavenProject project, MavenSession session) {
+        this.project = project;
+        this.session = session;
+    }
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("nsbox: skipped, because nsbox.skip is true: the tests will run OUTSIDE any sandbox;"
+                    + " drop -Dnsbox.skip (or set <skip>false</skip>) to sandbox them");
+            return;
+        }
+        Outcomes outcomes = new Outcomes(getLog());
+        Path home = Path.of(project.getBuild().getDirectory(), HOME);
+        Path wrapper = home.resolve("bin/java");
+        Path root = session.getExecutionRootDirectory() == null ? null : Path.of(session.getExecutionRootDirectory());
+
+        // Set first, so that the checks see what Surefire will see: a -Djvm of the command line
+        // or of the JVM wins over a project property in Maven's parameter evaluator.
+        project.getProperties().setProperty("jvm", wrapper.toString());
+        List<ForkChecks.Execution> executions = TestPlugins.of(project.getBuildPlugins(), root);
+        List<String> problems = ForkChecks.check(executions, this::lookup, wrapper.toString());
+        if (!problems.isEmpty()) {
+            throw outcomes.badConfiguration(problems);
+        }
+        for (ForkChecks.Execution e : executions) {
+            if (e.version() != null && e.version().startsWith("2.")) {
+                // Measured with 2.12.4: the forks run sandboxed, but the reports list Maven's own
+                // properties, so nsbox:verify-forks will fail; said now, before the tests run.
+                getLog().warn((e.location() == null ? "" : e.location() + ": ") + "warning: " + e.label()
+                        + " records Maven's system properties in its reports, not the test JVM's, so"
+                        + " nsbox:verify-forks cannot prove the forks ran sandboxed and will fail; pin a 3.x version");
+            }
+        }
+
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        if (!Files.isRegularFile(javaHome.resolve("release"))) {
+            throw outcomes.machine(List.of("error: the JDK at " + javaHome + " has no release file, from which Surefire"
+                    + " learns the test JVM's Java version (without it a modular project silently runs on the class"
+                    + " path); run Maven with a complete JDK (JAVA_HOME)"));
+        }
+
+        Path specFile = specFile(outcomes, home);
+        Map<String, String> defines = defines();
+        String display = SpecFiles.displayName(specFile, root);
+        LoadedSpec loaded = outcomes.load(new Outcomes.Source(specFile, display, Variables.forCli(specFile, defines)));
+        Spec spec = loaded.spec();
+        if (!spec.process().dropCapabilities()) {
+            Origin o = spec.process().origins().self();
+            throw outcomes.badConfiguration(List.of(o.location() + ": error: process.dropCapabilities is not true, so"
+                    + " each test JVM would keep root's capabilities and could remount the read-only project"
+                    + " writable; add \"dropCapabilities: true\" under process"));
+        }
+        MountTable table;
+        try {
+            table = Preparation.liveMountTable();
+        } catch (IOException | IllegalArgumentException e) {
+            throw outcomes.machine(List.of("cannot read this process's mount table (/proc/self/mountinfo): "
+                    + e.getMessage()));
+        }
+        // Planned now against this machine, so that a spec that cannot work fails here, once,
+        // rather than in every fork.
+        outcomes.plan(Preparation.prepare(loaded, List.of(javaHome.resolve("bin/java").toString()),
+                new LiveHost(System.getenv(), project.getBasedir().getAbsolutePath()), table));
+
+        String runId = UUID.randomUUID().toString();
+        try {
+            JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId);
+            Files.writeString(home.resolve(VerifyForksMojo.RUN_ID), runId + "\n");
+        } catch (IOException e) {
+            throw outcomes.machine(List.of("error: cannot write the test JVM wrapper in " + home + ": " + e));
+        }
+        getLog().info("nsbox: test JVMs of this module run in " + display + " through " + wrapper
+                + " (jvm property set; run " + runId + ")");
+    }
+
+    private String lookup(String name) {
+        String v = session.getUserProperties().getProperty(name);
+        if (v == null) {
+            v = session.getSystemProperties().getProperty(name);
+        }
+        if (v == null) {
+            v = project.getProperties().getProperty(name);
+        }
+        return v;
+    }
+
+    private Path specFile(Outcomes outcomes, Path home) throws MojoFailureException, MojoExecutionException {
+        if (testSpec != null) {
+            if (!testSpec.isFile()) {
+                throw outcomes.badParameter(testSpec + ": error: the test spec does not exist; write it, point"
+                        + " <testSpec> (-Dnsbox.testSpec) at another, or remove it to use nsbox's built-in spec");
+            }
+            return testSpec.toPath().toAbsolutePath().normalize();
+        }
+        Path builtIn = home.resolve("hermetic-tests.yaml");
+        try (InputStream in = PrepareMojo.class.getResourceAsStream("hermetic-tests.yaml")) {
+            Files.createDirectories(home);
+            Files.copy(in, builtIn, StandardCopyOption.REPLACE_EXISTING);
+            // Bound over /etc/hosts by the built-in spec: without it the sandbox's hostname
+            // resolves nowhere (no network, no DNS) and InetAddress.getLocalHost() throws.
+            Files.writeString(home.resolve("hosts"), "127.0.0.1\tlocalhost " + HOSTNAME + "\n"
+                    + "::1\tlocalhost ip6-localhost ip6-loopback\n");
+        } catch (IOException | NullPointerException e) {
+            throw outcomes.machine(List.of("error: cannot write the built-in test spec to " + builtIn + ": " + e));
+        }
+        return builtIn;
+    }
+
+    /** The variables of the test spec, the same here and in every fork. */
+    private Map<String, String> defines() {
+        Map<String, String> d = new LinkedHashMap<>();
+        String basedir = project.getBasedir().getAbsolutePath();
+        d.put("basedir", basedir);
+        d.put("project.basedir", basedir);
+        d.put("project.build.directory", project.getBuild().getDirectory());
+        d.put("project.build.outputDirectory", project.getBuild().getOutputDirectory());
+        d.put("project.build.testOutputDirectory", project.getBuild().getTestOutputDirectory());
+        if (session.getLocalRepository() != null) {
+            d.put("settings.localRepository", session.getLocalRepository().getBasedir());
+        }
+        d.put("session.executionRootDirectory", session.getExecutionRootDirectory());
+        if (variables != null) {
+            variables.forEach((k, v) -> d.put(k, v == null ? "" : v));
+        }
+        d.values().removeIf(java.util.Objects::isNull);
+        return d;
+    }
+
+    /** The engine and its dependencies, as Maven resolved them to run this plugin. */
+    private List<Path> classpath(Outcomes outcomes) throws MojoExecutionException {
+        List<Path> cp = new ArrayList<>();
+        boolean engine = false;
+        for (Artifact a : plugin.getArtifacts()) {
+            if (a.getFile() != null) {
+                cp.add(a.getFile().toPath().toAbsolutePath());
+                engine |= "nsbox-engine".equals(a.getArtifactId());
+            }
+        }
+        if (!engine) {
+            throw outcomes.machine(List.of("error: nsbox-engine is not among the plugin's resolved artifacts ("
+                    + plugin.getArtifacts() + "); the plugin's installation is broken"));
+        }
+        return cp;
+    }
+}

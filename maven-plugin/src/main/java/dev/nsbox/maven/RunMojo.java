@@ -1,0 +1,172 @@
+package dev.nsbox.maven;
+
+import dev.nsbox.exec.RunResult;
+import dev.nsbox.exec.Sandbox;
+import dev.nsbox.exec.SandboxRunner;
+import dev.nsbox.exec.Sandboxes;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.spec.Origin;
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.MojoExecution;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.plugins.annotations.ResolutionScope;
+import org.apache.maven.project.MavenProject;
+
+import javax.inject.Inject;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies the spec and runs its steps in one sandbox: the steps of the spec, or those of the
+ * pom ({@code steps}), or one command line ({@code -Dnsbox.command="..."}). The sandbox (its
+ * namespaces, root and mounts) always comes from the spec.
+ *
+ * <p>The sandbox is made in the Maven JVM, on a thread of its own, in milliseconds; no second JVM
+ * is started. Where the plan needs a user namespace (Maven runs without {@code CAP_SYS_ADMIN},
+ * or the spec lists {@code user}), which the kernel refuses a JVM, one helper JVM is started in
+ * a user namespace for the whole build and runs every such sandbox. Each step's output reaches the log line by line as it is produced, marked with the
+ * step's name. A failing step fails the build (BUILD FAILURE) naming the step, its exit code and
+ * its spec line; a machine that cannot provide what the spec needs is a BUILD ERROR saying what
+ * is missing and how to enable it. Ending Maven (Ctrl-C) ends the steps and everything they
+ * started.
+ *
+ * <p>Bound to the {@code test} phase by default; bind it to any phase. The project's dependencies
+ * are resolved first, so that a spec may name {@code ${project.testClasspath}} (and
+ * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
+ * {@code %classpath} does.
+ *
+ * @since 0.1.0
+ */
+@Mojo(name = "run", defaultPhase = LifecyclePhase.TEST, threadSafe = true,
+        requiresDependencyResolution = ResolutionScope.TEST)
+public class RunMojo extends AbstractSpecMojo {
+
+    /**
+     * Steps to run instead of the spec's, each with the keys of a spec's step:
+     * <pre>{@code
+     * <steps>
+     *   <step>
+     *     <name>compile</name>
+     *     <run><arg>javac</arg><arg>-d</arg><arg>target/classes</arg><arg>Main.java</arg></run>
+     *   </step>
+     *   <step>
+     *     <name>test</name>
+     *     <shell>./run-tests.sh --fast</shell>
+     *     <timeout>2m</timeout>
+     *     <env><FAST>1</FAST></env>
+     *     <cwd>tests</cwd>
+     *   </step>
+     * </steps>
+     * }</pre>
+     * {@code run} is an argv (no shell), {@code shell} a line for {@code /bin/sh -c}; {@code cwd}
+     * is relative to the project's folder. Empty: the spec's steps. Steps are structured, so there
+     * is no {@code nsbox.steps} property; use {@code nsbox.command} on the command line.
+     *
+     * @since 0.1.0
+     */
+    @Parameter
+    private List<PomStep> steps;
+
+    /**
+     * One command line, run with {@code /bin/sh -c} in the spec's sandbox instead of any step:
+     * {@code mvn nsbox:run -Dnsbox.command="ls -la /proc"}. Its output is marked {@code [command]}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.command")
+    private String command;
+
+    /**
+     * How long a step may run ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, or parts such
+     * as {@code 1m30s}), for every step that does not set its own; it replaces the spec's
+     * {@code process.timeout}. A step past it gets SIGTERM, then SIGKILL after {@code grace}, and
+     * fails the build. Empty: the spec's timeout, or none.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.timeout")
+    private String timeout;
+
+    /**
+     * How long a step has between SIGTERM and SIGKILL, after its timeout or when Maven is
+     * stopped ({@code 10s}).
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.grace", defaultValue = "10s")
+    private String grace;
+
+    /**
+     * Environment variables set for every step, over the spec's {@code process.env.set}
+     * ({@code <environment><TZ>UTC</TZ></environment>}). A step's own {@code env} still wins.
+     * There is no {@code nsbox.environment} property: Maven cannot make a map of one string; on
+     * the command line, {@code nsbox.command} is a shell line and can set variables itself
+     * ({@code -Dnsbox.command="TZ=UTC ./report.sh"}).
+     *
+     * @since 0.1.0
+     */
+    @Parameter
+    private Map<String, String> environment;
+
+    /**
+     * The working directory of every step that does not set its own, instead of the spec's
+     * {@code process.cwd}. Empty: the spec's, or the project's folder.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.workingDirectory")
+    private File workingDirectory;
+
+    /**
+     * Also writes the steps' output (standard output and error, as they come, without marks) to
+     * this file, as exec-maven-plugin's {@code outputFile} does. The log still shows it.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.outputFile")
+    private File outputFile;
+
+    /** This goal execution, whose pom line names a failing pom step. */
+    @Parameter(defaultValue = "${mojoExecution}", readonly = true)
+    private MojoExecution mojoExecution;
+
+    @Inject
+    public RunMojo(MavenProject project, MavenSession session) {
+        super(project, session);
+    }
+
+    @Override
+    protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
+        Duration graceTime;
+        try {
+            graceTime = SpecOverrides.duration(grace, "nsbox.grace");
+        } catch (IllegalArgumentException e) {
+            throw outcomes.badParameter(e.getMessage());
+        }
+        Origin pom = PomLocation.of(project, mojoExecution, Path.of(session.getExecutionRootDirectory()));
+        SpecOverrides overrides = new SpecOverrides(steps, pom, command, timeout, environment,
+                workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
+                project.getBasedir().getAbsolutePath());
+        Plan plan = outcomes.plan(Engine.prepare(outcomes, source(spec.toPath(), true), overrides, host()));
+        plan.notes().forEach(n -> getLog().info("nsbox: " + n));
+        SandboxRunner runner = Sandboxes.forCaller();
+        getLog().info("nsbox: applying " + plan.spec().file() + (plan.spec().name() == null ? ""
+                : " (" + plan.spec().name() + ")") + ", " + plan.launch().steps().size()
+                + (plan.launch().steps().size() == 1 ? " step" : " steps") + ", " + runner.where(plan));
+        RunResult result;
+        try (StepLog log = new StepLog(getLog(), outputFile == null ? null : outputFile.toPath())) {
+            result = runner.run(plan, log.io(), log, new Sandbox.Options(graceTime, true));
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write the steps' output to " + outputFile + ": " + e.getMessage(), e);
+        }
+        outcomes.run(result);
+    }
+}

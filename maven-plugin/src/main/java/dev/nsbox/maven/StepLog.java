@@ -1,0 +1,117 @@
+package dev.nsbox.maven;
+
+import dev.nsbox.exec.Listener;
+import dev.nsbox.exec.StepIO;
+import dev.nsbox.exec.StepResult;
+import dev.nsbox.plan.StepLaunch;
+import org.apache.maven.plugin.logging.Log;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+/**
+ * The steps' output in the Maven log, line by line as it is produced, each line marked with the
+ * name of the step that wrote it: {@code [INFO] [compile] Main.java:3: warning: ...}. Standard
+ * output is logged at INFO, standard error at WARNING, so that what a step complains about stands
+ * out; each system call the sandbox made is logged at DEBUG ({@code mvn -X}).
+ *
+ * <p>Thread-safe: the engine delivers standard output and standard error on two threads of their
+ * own while the run's thread reports steps starting and ending. The mark is the step that was
+ * started last, which is the step that wrote the line: the engine delivers every line of a step,
+ * an unterminated last one included, before it reports the step's end and starts the next.
+ */
+final class StepLog implements Listener, Closeable {
+
+    private final Log log;
+    private final BufferedWriter file;
+    private final long created = System.nanoTime();
+    private volatile String current = "nsbox";
+
+    /** @param outputFile where the output also goes, unmarked, or null */
+    StepLog(Log log, Path outputFile) throws IOException {
+        this.log = log;
+        if (outputFile != null) {
+            Path parent = outputFile.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            this.file = Files.newBufferedWriter(outputFile, StandardCharsets.UTF_8);
+        } else {
+            this.file = null;
+        }
+    }
+
+    /** Where the engine delivers the steps' output. */
+    StepIO io() {
+        return StepIO.lines(this::out, this::err);
+    }
+
+    private void out(String line) {
+        log.info("[" + current + "] " + line);
+        write(line);
+    }
+
+    private void err(String line) {
+        log.warn("[" + current + "] " + line);
+        write(line);
+    }
+
+    private synchronized void write(String line) {
+        if (file != null) {
+            try {
+                file.write(line);
+                file.newLine();
+                file.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    @Override
+    public void trace(String call) {
+        if (log.isDebugEnabled()) {
+            log.debug("nsbox: " + call);
+        }
+    }
+
+    @Override
+    public void stepStarted(int index, StepLaunch step) {
+        if (index == 0) {
+            // In the Maven JVM, on a thread of its own: milliseconds, where a second JVM takes hundreds.
+            log.info("nsbox: sandbox set up in " + (System.nanoTime() - created) / 1_000_000 + " ms");
+        }
+        current = step.name();
+        log.info("nsbox: step " + step.name() + ": " + step.argv().stream().map(StepLog::word)
+                .collect(Collectors.joining(" ")) + " (in " + step.cwd() + ")");
+    }
+
+    @Override
+    public void stepFinished(StepResult result) {
+        // A failure is reported once, by Outcomes, with its spec line.
+        if (result.succeeded()) {
+            log.info("nsbox: step " + result.name() + " succeeded in " + result.duration().toMillis() + " ms");
+        }
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (file != null) {
+            file.close();
+        }
+    }
+
+    /** A word as a shell would need it quoted, for display on one line of the log. */
+    private static String word(String s) {
+        if (!s.isEmpty() && s.matches("[A-Za-z0-9_@%+=:,./-]+")) {
+            return s;
+        }
+        return "'" + s.strip().replace("'", "'\\''").replace("\n", "\\n") + "'";
+    }
+}

@@ -1,0 +1,114 @@
+package dev.nsbox.maven;
+
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+import javax.inject.Inject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Proves that every test JVM of this build ran in nsbox's sandbox: each Surefire and Failsafe XML
+ * report ({@code TEST-*.xml}) written since {@code nsbox:prepare} ran must list the system
+ * property {@code nsbox.sandboxed} with this build's run ID, which the test JVM gets only as the
+ * command nsbox ran inside the sandbox. A report without it (tests that ran inside Maven, or
+ * through another java) fails the build, naming the report. Reports older than
+ * {@code nsbox:prepare}'s run are from an earlier build and are not judged. Bound to
+ * {@code verify} by default, after Failsafe's tests.
+ *
+ * @since 0.1.0
+ */
+@Mojo(name = "verify-forks", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
+public class VerifyForksMojo extends AbstractMojo {
+
+    /** The file in {@code target/nsbox-jvm} where {@code nsbox:prepare} leaves its run ID. */
+    static final String RUN_ID = "run-id";
+
+    /**
+     * Skips the check, together with {@code nsbox:prepare}. Drop {@code -Dnsbox.skip} (or set
+     * {@code <skip>false</skip>}) to check again.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.skip", defaultValue = "false")
+    private boolean skip;
+
+    private final MavenProject project;
+    private final MavenSession session;
+
+    @Inject
+    public VerifyForksMojo(MavenProject project, MavenSession session) {
+        this.project = project;
+        this.session = session;
+    }
+
+    @Override
+    public void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("nsbox: skipped, because nsbox.skip is true; drop -Dnsbox.skip (or set <skip>false</skip>)"
+                    + " to check the test JVMs again");
+            return;
+        }
+        Outcomes outcomes = new Outcomes(getLog());
+        Path root = session.getExecutionRootDirectory() == null ? null : Path.of(session.getExecutionRootDirectory());
+        Path runIdFile = Path.of(project.getBuild().getDirectory(), PrepareMojo.HOME, RUN_ID);
+        if (!Files.isRegularFile(runIdFile)) {
+            throw outcomes.badParameter(SpecFiles.displayName(runIdFile, root) + ": error: nsbox:prepare has not run in"
+                    + " this module, so nothing sandboxed its tests; add the prepare goal to the plugin's executions");
+        }
+        try {
+            String runId = Files.readString(runIdFile).trim();
+            long since = Files.getLastModifiedTime(runIdFile).toMillis();
+            ForkReports.Verdict v = ForkReports.judge(reportDirectories(root), runId, since);
+            List<String> problems = new ArrayList<>();
+            for (Path bad : v.unsandboxed()) {
+                problems.add(SpecFiles.displayName(bad, root) + ": error: this test JVM did not run in nsbox's sandbox"
+                        + " (its system properties lack " + JvmWrapper.MARKER + "=" + runId + "); its tests ran"
+                        + " unsandboxed: look for a forkCount 0, a <jvm> or an -Djvm that bypass nsbox:prepare");
+            }
+            for (Path m : v.mavens()) {
+                problems.add(SpecFiles.displayName(m, root) + ": error: this report lists Maven's own system properties,"
+                        + " not a test JVM's, so nothing proves its tests ran in nsbox's sandbox: either they ran inside"
+                        + " Maven (forkCount 0), or this Surefire/Failsafe does not record the fork's properties (2.12.4"
+                        + " does not, 3.2.5 does); pin a recent maven-surefire-plugin (or failsafe) version");
+            }
+            if (!problems.isEmpty()) {
+                throw outcomes.badConfiguration(problems);
+            }
+            if (v.sandboxed().isEmpty()) {
+                getLog().info("nsbox: no test report was written since nsbox:prepare ran; no test JVM to check");
+            } else {
+                getLog().info("nsbox: all " + v.sandboxed().size() + " test reports of this build come from test JVMs"
+                        + " that ran in nsbox's sandbox (" + JvmWrapper.MARKER + "=" + runId + ")");
+            }
+        } catch (IOException e) {
+            throw outcomes.machine(List.of("error: cannot read the test reports: " + e));
+        }
+    }
+
+    private List<Path> reportDirectories(Path root) {
+        Set<Path> dirs = new LinkedHashSet<>();
+        Path target = Path.of(project.getBuild().getDirectory());
+        dirs.add(target.resolve("surefire-reports"));
+        dirs.add(target.resolve("failsafe-reports"));
+        for (ForkChecks.Execution e : TestPlugins.of(project.getBuildPlugins(), root)) {
+            ForkChecks.Value dir = e.values().get("reportsDirectory");
+            if (dir != null && dir.text() != null && !dir.text().contains("${")) {
+                Path p = Path.of(dir.text().trim());
+                dirs.add(p.isAbsolute() ? p : project.getBasedir().toPath().resolve(p));
+            }
+        }
+        return new ArrayList<>(dirs);
+    }
+}
