@@ -122,6 +122,15 @@ public final class Harness {
                 System.out.println("  load average: " + h.sections.get(h.sections.size() - 1).load);
             }
         }
+        if (!Measure.SPAWN_ERRORS.isEmpty()) {
+            Section errors = new Section("spawn-errors", "Spawn errors during the run", null);
+            errors.notMeasured = Measure.SPAWN_ERRORS.size() + " spawn(s) from the harness's JVM failed and were "
+                    + "retried once (the retry succeeded, or the measurement is reported as failed above): `"
+                    + Measure.SPAWN_ERRORS.get(0) + "`. See the analysis.";
+            h.sections.add(errors);
+            System.out.println("spawn errors retried: " + Measure.SPAWN_ERRORS.size() + ", first: "
+                    + Measure.SPAWN_ERRORS.get(0));
+        }
         Report.write(h.sections, out, report, smoke, repo);
         // The closing line: every variant that ran exited 0 (smoke asserts nothing else).
         System.out.println((smoke ? "smoke" : "bench") + ": " + Measure.checks + " passed, " + failures + " failed");
@@ -437,6 +446,9 @@ public final class Harness {
                 .include(EngineBenchmark.class.getName() + "\\.")
                 .shouldFailOnError(true);
         if (smoke) {
+            // Nothing is timed in a smoke run, so another JMH on the machine (which holds
+            // /tmp/jmh.lock) is no reason to stop.
+            System.setProperty("jmh.ignoreLock", "true");
             o.forks(0).warmupIterations(1).warmupTime(TimeValue.milliseconds(200))
                     .measurementIterations(1).measurementTime(TimeValue.milliseconds(300))
                     .param("mounts", "10").param("tableEntries", "50");

@@ -81,8 +81,22 @@ final class Measure {
         if (dir != null) {
             pb.directory(dir);
         }
-        return pb.start().waitFor();
+        Process p;
+        try {
+            p = pb.start();
+        } catch (java.io.IOException e) {
+            // Seen now and then right after an nsbox run in this JVM: "error=9, Bad file
+            // descriptor" from the JDK's own spawn (bench/analysis.md, 1). Counted, reported,
+            // and tried once more, so that one such failure neither hides nor ends the run.
+            SPAWN_ERRORS.add(e.getMessage());
+            System.err.println("bench: spawn failed, retrying once: " + e.getMessage());
+            p = pb.start();
+        }
+        return p.waitFor();
     }
+
+    /** The messages of spawns that failed and were retried, for the report. */
+    static final List<String> SPAWN_ERRORS = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     static int spawn(List<String> command) throws Exception {
         return spawn(command, null, null);

@@ -104,6 +104,9 @@ final class Report {
         m.append("## Machine\n\n").append(saved.machine()).append('\n');
         m.append("## Targets\n\n| measurement | target | measured | verdict |\n|---|---|---|---|\n");
         for (Section s : sections) {
+            if (s.id.equals("spawn-errors")) {
+                continue;
+            }
             if (s.notMeasured != null) {
                 m.append("| ").append(s.title).append(" | ").append(targetOf(s.id)).append(" | - | **not measured** "
                         + "(see below) |\n");
@@ -119,7 +122,7 @@ final class Report {
         for (Section s : sections) {
             m.append("## ").append(s.title).append("\n\n");
             if (s.notMeasured != null) {
-                m.append("**Not measured.** ").append(s.notMeasured).append("\n\n");
+                m.append(s.id.equals("spawn-errors") ? "" : "**Not measured.** ").append(s.notMeasured).append("\n\n");
                 continue;
             }
             m.append("| variant | n | min ").append(s.unit).append(" | median ").append(s.unit).append(" | max ")
