@@ -189,13 +189,15 @@ public final class Sandbox {
 
             int memfd = InitBinary.memfd(sys);
             int[] cmd = sys.pipe2(Sys.O_CLOEXEC, "pipe2(cmd, O_CLOEXEC)");
-            opened.put("cmd.w", cmd[1]);
+            // The write end belongs to commandFd alone (closeCommandPipe closes it once): were it
+            // also in `opened`, the finally below would close it a second time, possibly after
+            // another thread of the JVM had been given the same descriptor number.
+            commandFd = cmd[1];
             opened.put("cmd.r", high(sys, cmd[0]));
             int[] rep = sys.pipe2(Sys.O_CLOEXEC, "pipe2(rep, O_CLOEXEC)");
             opened.put("rep.r", rep[0]);
             opened.put("rep.w", high(sys, rep[1]));
             reportFd = rep[0];
-            commandFd = cmd[1];
             int[] stdio = {0, 1, 2};
             if (io.inherits()) {
                 // A caller started with a standard stream closed (a CI job without input) has
