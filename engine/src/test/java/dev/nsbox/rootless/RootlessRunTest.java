@@ -115,9 +115,9 @@ class RootlessRunTest {
                 hostname: rootless-test
                 root: {type: host, readOnly: true}
                 mounts:
+                  - {type: tmpfs, target: /tmp}
                   - {type: bind, source: "%1$s/src", target: "%1$s/src", readOnly: true}
                   - {type: bind, source: "%1$s/out", target: "%1$s/out"}
-                  - {type: tmpfs, target: /tmp}
                   - {type: proc, target: /proc}
                 process:
                   cwd: "%1$s"
