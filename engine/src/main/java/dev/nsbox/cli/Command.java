@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 /** One subcommand of the CLI. */
 public interface Command {
 

@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 import dev.nsbox.host.Doctor;
 
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 import dev.nsbox.mounts.PropagationModel.Kernel;
 import dev.nsbox.plan.Explainer;
 

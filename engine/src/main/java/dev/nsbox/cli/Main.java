@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

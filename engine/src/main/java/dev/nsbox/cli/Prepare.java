@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Preparation;
 import dev.nsbox.host.Rootless;

@@ -1,5 +1,7 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.exec.ExitCodes;
+
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.host.UserNamespaces.Mapping;
 import dev.nsbox.sys.Sys;

@@ -78,8 +78,8 @@ public final class Sandbox {
         }
     }
 
-    private static final int SETUP_FAILED = 125;
-    private static final int UNSUPPORTED = 3;
+    private static final int SETUP_FAILED = ExitCodes.SETUP_FAILED;
+    private static final int UNSUPPORTED = ExitCodes.UNSUPPORTED;
     private static final Set<Sandbox> LIVE = new LinkedHashSet<>();
     private static boolean hookInstalled;
 

@@ -1,5 +1,7 @@
 package dev.nsbox.host;
 
+import dev.nsbox.exec.ExitCodes;
+
 import dev.nsbox.mounts.HostEffect;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.HostView;
@@ -53,9 +55,9 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
      */
     public int runExitCode() {
         if (refused) {
-            return 1;
+            return ExitCodes.INVALID_SPEC;
         }
-        return hasErrors() ? 125 : 0;
+        return hasErrors() ? ExitCodes.SETUP_FAILED : ExitCodes.OK;
     }
 
     public List<Diagnostic> errors() {

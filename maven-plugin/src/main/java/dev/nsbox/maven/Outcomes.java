@@ -1,5 +1,6 @@
 package dev.nsbox.maven;
 
+import dev.nsbox.exec.ExitCodes;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.StepResult;
 import dev.nsbox.host.Preparation;
@@ -97,11 +98,11 @@ final class Outcomes {
     Plan plan(Preparation preparation) throws MojoFailureException, MojoExecutionException {
         report(preparation.diagnostics());
         int code = preparation.runExitCode();
-        if (code == 0) {
+        if (code == ExitCodes.OK) {
             return preparation.plan();
         }
         List<String> errors = lines(preparation.errors());
-        if (code == 125) {
+        if (code == ExitCodes.SETUP_FAILED) {
             errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code 125)");
             throw new MojoExecutionException(summary(errors));
         }
