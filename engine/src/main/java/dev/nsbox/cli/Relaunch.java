@@ -7,8 +7,6 @@ import dev.nsbox.host.UserNamespaces.Mapping;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -82,28 +80,19 @@ final class Relaunch {
             console.err().println("nsbox: error: cannot start " + cmd.get(0) + ": " + e.getMessage());
             return ExitCodes.UNSUPPORTED;
         }
-        List<Signal> forwarded = List.of(new Signal("INT"), new Signal("TERM"), new Signal("HUP"));
-        List<SignalHandler> previous = new ArrayList<>();
-        for (Signal s : forwarded) {
-            previous.add(Signal.handle(s, sig -> {
-                try {
-                    Sys.get().kill((int) child.pid(), sig.getNumber());
-                } catch (SyscallException | LinkageError e) {
-                    child.destroy();
-                }
-            }));
-        }
-        try {
+        try (SignalForwarding f = SignalForwarding.start(sig -> {
+            try {
+                Sys.get().kill((int) child.pid(), sig);
+            } catch (SyscallException | LinkageError e) {
+                child.destroy();
+            }
+        }, console::debug)) {
             while (true) {
                 try {
                     return child.waitFor();
                 } catch (InterruptedException e) {
                     // Keep waiting: the child decides when the run is over.
                 }
-            }
-        } finally {
-            for (int i = 0; i < forwarded.size(); i++) {
-                Signal.handle(forwarded.get(i), previous.get(i));
             }
         }
     }

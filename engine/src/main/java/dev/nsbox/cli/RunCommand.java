@@ -8,10 +8,7 @@ import dev.nsbox.host.Rootless;
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.StepLaunch;
 
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -91,22 +88,14 @@ final class RunCommand implements Command {
         };
         console.out().flush();
         Sandbox box = new Sandbox(o.preparation().plan(), StepIO.inherit(), listener, Sandbox.Options.defaults());
-        // SIGINT, SIGTERM and SIGHUP sent to nsbox go to the step, as they would to the step run
-        // without nsbox; the run then ends with the step's own exit code (130 when SIGINT killed
-        // it). Without these handlers the JVM would start shutting down instead, and only the
-        // sandbox's shutdown hook would tell the step, always with SIGTERM.
-        List<Signal> forwarded = List.of(new Signal("INT"), new Signal("TERM"), new Signal("HUP"));
-        List<SignalHandler> previous = new ArrayList<>();
-        for (Signal s : forwarded) {
-            previous.add(Signal.handle(s, sig -> box.signal(sig.getNumber())));
-        }
+        // SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to nsbox go to the step, as they would to the
+        // step run without nsbox; the run then ends with the step's own exit code (130 when
+        // SIGINT killed it). Without this the JVM would start shutting down instead (and only
+        // the sandbox's shutdown hook would tell the step, always with SIGTERM), or print a
+        // thread dump for SIGQUIT.
         RunResult result;
-        try {
+        try (SignalForwarding f = SignalForwarding.start(box::signal, console::debug)) {
             result = box.run();
-        } finally {
-            for (int i = 0; i < forwarded.size(); i++) {
-                Signal.handle(forwarded.get(i), previous.get(i));
-            }
         }
         for (String m : result.messages()) {
             console.err().println(m);

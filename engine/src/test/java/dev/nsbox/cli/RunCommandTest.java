@@ -150,6 +150,21 @@ class RunCommandTest {
         assertEquals(143, p.exitValue());
     }
 
+    /** HotSpot keeps SIGQUIT for a thread dump; nsbox hands it to the step instead (SPEC.md). */
+    @Test
+    void sigquitToNsboxReachesTheStepAndPrintsNoThreadDump() throws Exception {
+        Process p = start("run", spec.toString(), "--", "sh", "-c",
+                "trap 'echo got QUIT; exit 9' QUIT; echo ready; while :; do sleep 0.1; done");
+        java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        assertEquals("ready", r.readLine());
+        new ProcessBuilder("kill", "-QUIT", Long.toString(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS));
+        assertEquals("got QUIT", r.readLine());
+        assertEquals(null, r.readLine(), "no thread dump, nothing else");
+        assertEquals(9, p.exitValue());
+        assertTrue(read(p.getErrorStream()).contains("exited with 9"));
+    }
+
     @Test
     void killingNsboxLeavesNoSandboxProcessBehind() throws Exception {
         killingNsboxLeavesNothing(spec);

@@ -162,7 +162,8 @@ class RootlessRunTest {
         pb.environment().put("NSBOX_JAR", user.manifestJar().toString());
         Path cache = user.folder("cache");
         pb.environment().put("XDG_CACHE_HOME", cache.toString());
-        // The first call dumps the AppCDS archive, the second maps it: neither shows in the output.
+        // The first call dumps the AppCDS archive under a name of its own, the second moves it in
+        // place and maps it: neither shows in the output.
         for (int i = 0; i < 2; i++) {
             Result r = Result.of(pb.start());
             assertEquals(7, r.exit(), r.out() + r.err());
@@ -170,8 +171,39 @@ class RootlessRunTest {
             assertTrue(r.err().contains("this JVM already runs in the user namespace (mapping 0:0)"), r.err());
             assertFalse(r.err().contains("relaunch in a user namespace"), r.err());
             try (Stream<Path> s = Files.list(cache.resolve("nsbox"))) {
-                assertEquals(1, s.filter(f -> f.toString().endsWith(".jsa")).count(), "one archive, no temporary file");
+                List<String> names = s.map(f -> f.getFileName().toString()).sorted().toList();
+                assertEquals(1, names.size(), names.toString());
+                assertTrue(names.get(0).endsWith(i == 0 ? ".dump" : ".jsa"), names.toString());
             }
+        }
+    }
+
+    /**
+     * The launcher execs the JVM on every call, the first (which dumps the AppCDS archive)
+     * included: SIGTERM and SIGQUIT sent to the pid that started reach the step.
+     */
+    @Test
+    void theLaunchersFirstCallPassesSignalsToTheStep() throws Exception {
+        Path work = user.folder("launcher-signals");
+        Path spec = behaviourSpec(work);
+        Path launcher = SPECS.getParent().resolve("nsbox");
+        for (String sig : List.of("TERM", "QUIT")) {
+            ProcessBuilder pb = user.command(List.of(launcher.toString(), "run", spec.toString(), "--", "sh", "-c",
+                    "trap 'echo got " + sig + "; exit 9' " + sig + "; echo ready; while :; do sleep 0.1; done"));
+            pb.environment().put("NSBOX_JAR", user.manifestJar().toString());
+            pb.environment().put("XDG_CACHE_HOME", user.folder("cache").toString());
+            Process p = pb.start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("ready", out.readLine());
+            // runuser(1) is this test's child; nsbox is runuser's child, the JVM itself.
+            ProcessHandle nsbox = p.toHandle().info().command().orElse("").endsWith("java") ? p.toHandle()
+                    : p.toHandle().children().filter(h -> h.info().command().orElse("").endsWith("java"))
+                            .findFirst().orElseThrow(() -> new AssertionError("the launcher did not exec the JVM"));
+            new ProcessBuilder("kill", "-" + sig, Long.toString(nsbox.pid())).start().waitFor();
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+            assertEquals("got " + sig, out.readLine());
+            assertEquals(null, out.readLine(), "no thread dump, nothing else");
+            assertEquals(9, p.exitValue());
         }
     }
 
