@@ -279,6 +279,11 @@ public final class SandboxServer {
             return !dead && process.isAlive();
         }
 
+        /** What the helper said of itself: its pid and its user namespace's mapping. */
+        String description() {
+            return description;
+        }
+
         @Override
         public String toString() {
             return "in a helper JVM (" + description + ")";

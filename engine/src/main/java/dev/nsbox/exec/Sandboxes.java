@@ -9,6 +9,7 @@ import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -69,13 +70,16 @@ public final class Sandboxes implements SandboxRunner {
         if (!needsHelper(plan)) {
             return new Sandbox(plan, io, listener, options).run();
         }
-        SandboxServer.Client client;
+        Helper helper;
         try {
-            client = server(plan);
+            helper = server(plan);
         } catch (Refused e) {
             return new RunResult(3, List.of(), e.messages, List.of());
         }
-        return client.run(plan, io, listener, options);
+        if (helper.took() != null) {
+            listener.helperStarted(helper.client().description(), helper.took());
+        }
+        return helper.client().run(plan, io, listener, options);
     }
 
     @Override
@@ -90,7 +94,11 @@ public final class Sandboxes implements SandboxRunner {
         }
     }
 
-    private SandboxServer.Client server(Plan plan) throws Refused {
+    /** The helper a run goes to; {@code took} is how long starting it took, null when it was running. */
+    private record Helper(SandboxServer.Client client, Duration took) {
+    }
+
+    private Helper server(Plan plan) throws Refused {
         Mapping m = mapping(plan);
         synchronized (servers) {
             SandboxServer.Client c = servers.get(m);
@@ -110,15 +118,16 @@ public final class Sandboxes implements SandboxRunner {
                 throw new Refused(messages);
             }
             if (running) {
-                return c;
+                return new Helper(c, null);
             }
+            long start = System.nanoTime();
             try {
                 c = SandboxServer.Client.start(m);
             } catch (UserNamespaces.Unavailable e) {
                 throw new Refused(List.of("error: " + e.getMessage()));
             }
             servers.put(m, c);
-            return c;
+            return new Helper(c, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

@@ -314,6 +314,8 @@ class RootlessRunTest {
             ms.add(Long.parseLong(m.group(3)));
         }
         assertEquals(6, ms.size(), r.out());
+        assertEquals(1, lines.stream().filter(l -> l.startsWith("helper started: nsbox sandbox server, pid ")).count(),
+                "one helper JVM for six sandboxes: " + r.out());
         assertEquals(6, lines.stream().filter(l -> l.equals("out: 2 rootless-test 0")).count(), r.out());
         assertEquals(6, lines.stream().filter(l -> l.equals("err: warn")).count(), r.out());
         System.out.println("rootless sandbox server, ms per run (first starts the helper JVM): " + ms);
@@ -338,6 +340,8 @@ class RootlessRunTest {
             assertTrue(r.out().contains("run " + k + " exit 0"), r.out());
         }
         assertEquals(3, namespaces.size(), "three PID namespaces at once: " + r.out());
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith("helper started: ")).count(),
+                "three runs at once start one helper: " + r.out());
         assertEquals(1, r.out().lines().filter(l -> l.startsWith("where: in a helper JVM (")).count(), r.out());
     }
 

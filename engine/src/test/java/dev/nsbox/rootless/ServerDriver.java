@@ -19,7 +19,8 @@ import java.util.List;
  * What the Maven plugin does, as a small program a test runs as an ordinary user: prepares
  * SPEC against the live host and runs it N times through {@link Sandboxes#forCaller()},
  * printing each line of the steps' output ({@code out: }, {@code err: }), where it ran, and
- * each run's exit code and duration ({@code run I exit E ms M}).
+ * each run's exit code and duration ({@code run I exit E ms M}), and each start of a helper JVM
+ * ({@code helper started: ...}).
  */
 public final class ServerDriver {
 
@@ -49,6 +50,11 @@ public final class ServerDriver {
             RunResult r = runner.run(plan, StepIO.lines(l -> System.out.println("out: " + l),
                     l -> System.out.println("err: " + l)), new Listener() {
                         @Override
+                        public void helperStarted(String helper, Duration took) {
+                            System.out.println("helper started: " + helper);
+                        }
+
+                        @Override
                         public void stepStarted(int index, dev.nsbox.plan.StepLaunch step) {
                             System.out.println("step " + index + " " + step.name());
                         }
@@ -71,7 +77,12 @@ public final class ServerDriver {
             int k = i;
             Thread t = new Thread(() -> {
                 RunResult r = runner.run(plan, StepIO.lines(l -> System.out.println("out " + k + ": " + l),
-                        l -> System.out.println("err " + k + ": " + l)), Listener.NONE,
+                        l -> System.out.println("err " + k + ": " + l)), new Listener() {
+                            @Override
+                            public void helperStarted(String helper, Duration took) {
+                                System.out.println("helper started: " + helper);
+                            }
+                        },
                         new Sandbox.Options(Duration.ofSeconds(5), true));
                 exits[k] = r.exitCode();
                 System.out.println("run " + k + " exit " + r.exitCode());

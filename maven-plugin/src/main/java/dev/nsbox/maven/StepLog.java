@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Collectors;
 
 /**
@@ -79,6 +80,14 @@ final class StepLog implements Listener, Closeable {
         if (log.isDebugEnabled()) {
             log.debug("nsbox: " + call);
         }
+    }
+
+    @Override
+    public void helperStarted(String helper, Duration took) {
+        // Once per build and mapping: the one JVM start a rootless build pays, said so that the
+        // first sandbox's set-up time is not mistaken for what every sandbox costs.
+        log.info("nsbox: started the sandbox helper JVM in " + took.toMillis() + " ms (" + helper
+                + "); the build's later sandboxes with this mapping reuse it");
     }
 
     @Override
