@@ -175,6 +175,46 @@ class RootlessRunTest {
         }
     }
 
+    /**
+     * {@code ${user.home}} is the caller's home in a rootless run too, though the JVM that plans
+     * the sandbox runs as uid 0 of a user namespace, where Java would take root's home from the
+     * password file: a hide of {@code ${user.home}/.ssh} must hide the caller's keys, not
+     * {@code /root/.ssh}. Both ways into the namespace: the CLI's relaunch, and the launcher's
+     * {@code unshare}; and a mapping other than root, which the launcher's JVM relaunches again.
+     */
+    @Test
+    void userHomeIsTheCallersHomeInsideTheUserNamespace() throws Exception {
+        Path work = user.folder("home");
+        Path spec = Files.writeString(work.resolve("nsbox.yaml"), """
+                version: 1
+                namespaces: [mount]
+                steps:
+                  - shell: echo "home ${user.home} uid $(id -u)"
+                """);
+        Path other = Files.writeString(work.resolve("other.yaml"), """
+                version: 1
+                namespaces: [mount]
+                user: {uid: 1000, gid: 1000}
+                steps:
+                  - shell: echo "home ${user.home} uid $(id -u)"
+                """);
+        user.own(work);
+        Result cli = Result.of(user.nsbox("run", spec.toString()).start());
+        assertEquals(0, cli.exit(), cli.out() + cli.err());
+        assertEquals("home " + user.home + " uid 0\n", cli.out());
+        ProcessBuilder launcher = user.command(List.of(SPECS.getParent().resolve("nsbox").toString(), "run",
+                spec.toString()));
+        launcher.environment().put("NSBOX_JAR", user.manifestJar().toString());
+        launcher.environment().put("NSBOX_CDS", "0");
+        Result viaLauncher = Result.of(launcher.start());
+        assertEquals(0, viaLauncher.exit(), viaLauncher.out() + viaLauncher.err());
+        assertEquals("home " + user.home + " uid 0\n", viaLauncher.out());
+        launcher.command().set(launcher.command().size() - 1, other.toString());
+        Result nested = Result.of(launcher.start());
+        assertEquals(0, nested.exit(), nested.out() + nested.err());
+        assertEquals("home " + user.home + " uid 1000\n", nested.out());
+    }
+
     /** Another mapping than root: the step runs as that uid, and its files are still the caller's outside. */
     @Test
     void aSpecsUserMappingIsTheStepsUidAndFilesStayTheCallers() throws Exception {
