@@ -96,12 +96,14 @@ public final class Doctor {
     };
 
     private final Map<String, String> env;
+    private final Path sysctl;
     private final List<Check> checks = new ArrayList<>();
     private boolean privileged;
     private boolean userNsWorks;
 
-    private Doctor(Map<String, String> env) {
+    private Doctor(Map<String, String> env, Path sysctl) {
         this.env = env;
+        this.sysctl = sysctl;
     }
 
     /**
@@ -109,7 +111,7 @@ public final class Doctor {
      * files) with {@code variables} for its {@code ${...}} references.
      */
     public static Report examine(List<Path> specs, Map<String, String> variables) {
-        Doctor d = new Doctor(System.getenv());
+        Doctor d = new Doctor(System.getenv(), UserNamespaces.SYSCTL);
         d.caller();
         d.container();
         d.userNamespaces();
@@ -199,14 +201,7 @@ public final class Doctor {
 
     private void userNamespaces() {
         String section = "user namespaces";
-        sysctl(section, "user.max_user_namespaces", "/proc/sys/user/max_user_namespaces", "0",
-                "sysctl -w user.max_user_namespaces=15000 (persist it in /etc/sysctl.d/)");
-        sysctl(section, "kernel.unprivileged_userns_clone", "/proc/sys/kernel/unprivileged_userns_clone", "0",
-                "sysctl -w kernel.unprivileged_userns_clone=1 (persist it in /etc/sysctl.d/)");
-        sysctl(section, "kernel.apparmor_restrict_unprivileged_userns",
-                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1",
-                "give unshare an AppArmor profile with 'userns,', or sysctl -w "
-                        + "kernel.apparmor_restrict_unprivileged_userns=0");
+        checks.addAll(policyChecks(sysctl, privileged));
         Optional<Path> unshare = UserNamespaces.unshareBinary(env);
         if (unshare.isEmpty()) {
             add(section, Status.NO, "unshare(1) is not on PATH", "install util-linux");
@@ -222,10 +217,10 @@ public final class Doctor {
             userNsWorks = refused.isEmpty();
             add(section, userNsWorks ? Status.OK : Status.NO, "unshare --user --map-root-user true: "
                     + (userNsWorks ? "works" : "refused: " + refused.get()),
-                    userNsWorks ? null : String.join("; ", UserNamespaces.policyRefusals()).isEmpty()
+                    userNsWorks ? null : UserNamespaces.policyRefusals(sysctl).isEmpty()
                             ? "no sysctl forbids it; a container's seccomp profile or an LSM does: run the "
                                     + "container with a profile that allows unshare(CLONE_NEWUSER), or run nsbox as root"
-                            : String.join("; ", UserNamespaces.policyRefusals()));
+                            : String.join("; ", UserNamespaces.policyRefusals(sysctl)));
         }
         for (String tool : List.of("newuidmap", "newgidmap")) {
             Optional<Path> p = Stream.of("/usr/bin", "/bin", "/usr/sbin", "/sbin").map(d -> Path.of(d, tool))
@@ -243,17 +238,27 @@ public final class Doctor {
         }
     }
 
-    private void sysctl(String section, String name, String file, String bad, String fix) {
-        Optional<String> v = UserNamespaces.read(file).map(String::trim);
-        if (v.isEmpty()) {
-            add(section, Status.INFO, name + ": not present on this kernel", null);
-        } else if (v.get().equals(bad)) {
-            add(section, privileged ? Status.WARN : Status.NO, name + " = " + v.get()
-                    + (privileged ? ": ordinary users cannot create user namespaces" : ": restricts user namespaces"),
-                    fix);
-        } else {
-            add(section, Status.OK, name + " = " + v.get(), null);
+    /**
+     * One check for each sysctl that can restrict user namespaces ({@link UserNamespaces#POLICIES}),
+     * read under {@code sysctl}: what it restricts and how to enable it when it does. For a
+     * caller with CAP_SYS_ADMIN a restriction is a warning, since nsbox needs no user namespace
+     * there unless a spec lists user.
+     */
+    static List<Check> policyChecks(Path sysctl, boolean privileged) {
+        String section = "user namespaces";
+        List<Check> out = new ArrayList<>();
+        for (UserNamespaces.Policy p : UserNamespaces.POLICIES) {
+            Optional<String> v = UserNamespaces.read(p.file(sysctl).toString()).map(String::trim);
+            if (v.isEmpty()) {
+                out.add(new Check(section, Status.INFO, p.name() + ": not present on this kernel", null));
+            } else if (v.get().equals(p.refusing())) {
+                out.add(new Check(section, privileged ? Status.WARN : Status.NO, p.what()
+                        + (privileged ? " (for ordinary users; root needs none)" : ""), p.fix()));
+            } else {
+                out.add(new Check(section, Status.OK, p.name() + " = " + v.get(), null));
+            }
         }
+        return out;
     }
 
     private void namespaceTypes() {
@@ -265,7 +270,8 @@ public final class Doctor {
         }
         boolean rootless = !privileged && UserNamespaces.entered(env).isEmpty();
         if (rootless && !userNsWorks) {
-            add(section, Status.NO, "not probed: no user namespace to create them in", null);
+            add(section, Status.NO, "not probed: no user namespace to create them in",
+                    "enable user namespaces (see 'user namespaces' above), or run nsbox as root");
             return;
         }
         for (String[] ns : NAMESPACES) {
