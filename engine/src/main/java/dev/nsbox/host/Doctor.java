@@ -100,6 +100,9 @@ public final class Doctor {
     private final List<Check> checks = new ArrayList<>();
     private boolean privileged;
     private boolean userNsWorks;
+    /** Whether the front ends will let a spec use a user namespace: it works and no sysctl forbids it. */
+    private boolean userNsAllowed;
+    private boolean procCovered;
 
     private Doctor(Map<String, String> env, Path sysctl) {
         this.env = env;
@@ -186,6 +189,7 @@ public final class Doctor {
         if (table != null) {
             for (String[] fs : new String[][] {{"proc", "/proc"}, {"sysfs", "/sys"}}) {
                 Optional<String> cover = Rootless.hidden(table, fs[0], fs[1]);
+                procCovered |= cover.isPresent() && fs[0].equals("proc");
                 if (cover.isPresent()) {
                     add(section, privileged ? Status.INFO : Status.NO, fs[1] + " is partly covered (" + cover.get()
                             + "): a fresh " + fs[0] + " cannot be mounted in a user namespace",
@@ -215,6 +219,9 @@ public final class Doctor {
                     mapUser ? null : "upgrade util-linux to 2.38 or later for specs that map to another uid");
             Optional<String> refused = UserNamespaces.probe(env);
             userNsWorks = refused.isEmpty();
+            // validate, plan and run refuse on the sysctls before they try (UserNamespaces.refusal):
+            // judge the specs below the same way.
+            userNsAllowed = userNsWorks && UserNamespaces.policyRefusals(sysctl).isEmpty();
             add(section, userNsWorks ? Status.OK : Status.NO, "unshare --user --map-root-user true: "
                     + (userNsWorks ? "works" : "refused: " + refused.get()),
                     userNsWorks ? null : UserNamespaces.policyRefusals(sysctl).isEmpty()
@@ -286,7 +293,7 @@ public final class Doctor {
             Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
             boolean ok = r.isPresent() && r.get().exit() == 0;
             add(section, ok ? Status.OK : Status.NO, ns[0] + (rootless && !ns[0].equals("user")
-                    ? " (in a user namespace)" : "") + (ok ? "" : ": " + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+                    ? " (in a user namespace)" : "") + (ok ? "" : ": " + oneLine(r)),
                     ok ? null : "this kernel lacks CONFIG_" + ns[0].toUpperCase() + "_NS, or a policy forbids it; "
                             + "leave " + ns[0] + " out of namespaces");
         }
@@ -300,10 +307,22 @@ public final class Doctor {
                 "pidns=/proc/self/ns/pid", "proc", "/proc"));
         Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
         boolean ok = r.isPresent() && r.get().exit() == 0;
-        add(section, ok ? Status.OK : Status.NO, "procfs accepts pidns=" + (ok ? "" : ": "
-                + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+        if (!ok && rootless && procCovered) {
+            // mnt_already_visible refuses any fresh proc here, pidns= or not: that is the cause.
+            add(section, Status.NO, "procfs pidns= not known: a fresh proc is refused in a user namespace while "
+                    + "/proc is partly covered (see 'container' above): " + oneLine(r),
+                    "run nsbox as root here, or start the container with unmasked paths "
+                            + "(docker --security-opt systempaths=unconfined)");
+            return;
+        }
+        add(section, ok ? Status.OK : Status.NO, "procfs accepts pidns=" + (ok ? "" : ": " + oneLine(r)),
                 ok ? null : "a proc mount needs a kernel whose procfs takes pidns= (a recent Linux 6.x); "
                         + "leave proc mounts out of specs, or upgrade the kernel");
+    }
+
+    /** What a failed probe said, on one line: the report has one line per check. */
+    private static String oneLine(Optional<UserNamespaces.Result> r) {
+        return r.map(x -> String.join(" ", x.output().trim().split("\\s*\\n\\s*"))).orElse("cannot run unshare");
     }
 
     private void mountApi() {
@@ -381,7 +400,7 @@ public final class Doctor {
             Plan plan = p.plan();
             boolean rootless = Rootless.needsUserNamespace(plan);
             List<Diagnostic> limits = Rootless.limits(plan, table, env, false);
-            if (rootless && !userNsWorks && UserNamespaces.entered(env).isEmpty()) {
+            if (rootless && !userNsAllowed && UserNamespaces.entered(env).isEmpty()) {
                 add(section, Status.NO, f + ": will not run here: it needs a user namespace, which this machine "
                         + "refuses", "see 'user namespaces' above");
             } else if (!limits.isEmpty()) {

@@ -258,7 +258,9 @@ public final class UserNamespaces {
         if (r.isEmpty()) {
             return Optional.of("cannot run " + unshare.get());
         }
-        return r.get().exit() == 0 ? Optional.empty() : Optional.of(r.get().output().trim());
+        // One line: it ends up inside a one-line diagnostic.
+        return r.get().exit() == 0 ? Optional.empty()
+                : Optional.of(r.get().output().trim().replaceAll("\\s*\n\\s*", " "));
     }
 
     /**

@@ -62,12 +62,14 @@ final class OrdinaryUser {
         List<String> prefix;
         if (root) {
             name = System.getenv().getOrDefault("NSBOX_TEST_USER", "nsboxci");
-            Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) || Files.isExecutable(Path.of("/sbin/runuser")),
-                    "needs runuser(1) (util-linux) to run as an ordinary user");
+            // By its path: a wrapper's shell may exec the command with the user's PATH, without sbin.
+            Path runuser = Stream.of("/usr/sbin/runuser", "/sbin/runuser").map(Path::of).filter(Files::isExecutable)
+                    .findFirst().orElse(null);
+            Assumptions.assumeTrue(runuser != null, "needs runuser(1) (util-linux) to run as an ordinary user");
             Assumptions.assumeTrue(run(List.of("id", "-u", name)).exit == 0, "needs an ordinary user '" + name
                     + "' to run the rootless tests as: create it with 'useradd -m " + name
                     + "' (as .ci/run does), or name one in NSBOX_TEST_USER");
-            prefix = List.of("runuser", "-u", name, "--");
+            prefix = List.of(runuser.toString(), "-u", name, "--");
         } else {
             name = System.getProperty("user.name");
             prefix = List.of();
@@ -109,17 +111,27 @@ final class OrdinaryUser {
 
     /** {@code java [flags] -cp CLASSPATH main args...} as the user. */
     ProcessBuilder java(String main, List<String> args) {
+        return command(javaArgv(main, args));
+    }
+
+    /** {@code java [flags] -cp CLASSPATH main args...}, to be run as the user by a wrapper. */
+    List<String> javaArgv(String main, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(List.of("-cp", classPath, main));
         cmd.addAll(args);
-        return command(cmd);
+        return cmd;
     }
 
     /** {@code nsbox ARGS} through the CLI's main class, as {@code java -jar nsbox.jar} would run it. */
     ProcessBuilder nsbox(String... args) {
-        return java("dev.nsbox.cli.Main", List.of(args));
+        return command(nsboxArgv(args));
+    }
+
+    /** The command line of {@link #nsbox}, to be run as the user by a wrapper. */
+    List<String> nsboxArgv(String... args) {
+        return javaArgv("dev.nsbox.cli.Main", List.of(args));
     }
 
     /** Any command as the user, with a small clean environment. */
