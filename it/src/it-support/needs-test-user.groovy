@@ -4,7 +4,7 @@
 // run nsbox rootless: everything needs-scratch-namespace.groovy needs, plus the user, runuser(1),
 // a user namespace that user may create, and read access to the plugin the invoker installed.
 // Elsewhere they are skipped, saying what is missing and how to provide it; where they must run
-// (.ci/run sets NSBOX_IT_REQUIRE_TEST_USER=true), they fail instead, with the same words.
+// (.ci/run sets NSBOX_REQUIRE_TEST_USER=true), they fail instead, with the same words.
 if (!evaluate(new File(itSupport, 'needs-scratch-namespace.groovy'))) {
     return false
 }
@@ -43,8 +43,8 @@ if (runuser == null) {
         }
     }
 }
-if (why != null && System.getenv('NSBOX_IT_REQUIRE_TEST_USER') == 'true') {
-    throw new IllegalStateException("${basedir.name} must run here (NSBOX_IT_REQUIRE_TEST_USER=true), but ${why}")
+if (why != null && System.getenv('NSBOX_REQUIRE_TEST_USER') == 'true') {
+    throw new IllegalStateException("${basedir.name} must run here (NSBOX_REQUIRE_TEST_USER=true), but ${why}")
 }
 if (why != null) {
     println "[nsbox-it] SKIPPED ${basedir.name}: ${why}"

@@ -51,6 +51,10 @@ final class Relaunch {
         List<String> java = new ArrayList<>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         java.addAll(jvmOptions());
+        // Java takes user.home from the password entry of its uid, and in the user namespace
+        // that uid is the spec's (root: /root), so ${user.home} would name another home than
+        // the caller's, and a hide of ${user.home}/.ssh would hide nothing of the caller's.
+        java.add("-Duser.home=" + System.getProperty("user.home"));
         java.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         java.addAll(line.toArgs());
         Map<String, String> env = new HashMap<>(System.getenv());

@@ -96,12 +96,17 @@ public final class Doctor {
     };
 
     private final Map<String, String> env;
+    private final Path sysctl;
     private final List<Check> checks = new ArrayList<>();
     private boolean privileged;
     private boolean userNsWorks;
+    /** Whether the front ends will let a spec use a user namespace: it works and no sysctl forbids it. */
+    private boolean userNsAllowed;
+    private boolean procCovered;
 
-    private Doctor(Map<String, String> env) {
+    private Doctor(Map<String, String> env, Path sysctl) {
         this.env = env;
+        this.sysctl = sysctl;
     }
 
     /**
@@ -109,7 +114,7 @@ public final class Doctor {
      * files) with {@code variables} for its {@code ${...}} references.
      */
     public static Report examine(List<Path> specs, Map<String, String> variables) {
-        Doctor d = new Doctor(System.getenv());
+        Doctor d = new Doctor(System.getenv(), UserNamespaces.SYSCTL);
         d.caller();
         d.container();
         d.userNamespaces();
@@ -184,6 +189,7 @@ public final class Doctor {
         if (table != null) {
             for (String[] fs : new String[][] {{"proc", "/proc"}, {"sysfs", "/sys"}}) {
                 Optional<String> cover = Rootless.hidden(table, fs[0], fs[1]);
+                procCovered |= cover.isPresent() && fs[0].equals("proc");
                 if (cover.isPresent()) {
                     add(section, privileged ? Status.INFO : Status.NO, fs[1] + " is partly covered (" + cover.get()
                             + "): a fresh " + fs[0] + " cannot be mounted in a user namespace",
@@ -199,14 +205,7 @@ public final class Doctor {
 
     private void userNamespaces() {
         String section = "user namespaces";
-        sysctl(section, "user.max_user_namespaces", "/proc/sys/user/max_user_namespaces", "0",
-                "sysctl -w user.max_user_namespaces=15000 (persist it in /etc/sysctl.d/)");
-        sysctl(section, "kernel.unprivileged_userns_clone", "/proc/sys/kernel/unprivileged_userns_clone", "0",
-                "sysctl -w kernel.unprivileged_userns_clone=1 (persist it in /etc/sysctl.d/)");
-        sysctl(section, "kernel.apparmor_restrict_unprivileged_userns",
-                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1",
-                "give unshare an AppArmor profile with 'userns,', or sysctl -w "
-                        + "kernel.apparmor_restrict_unprivileged_userns=0");
+        checks.addAll(policyChecks(sysctl, privileged));
         Optional<Path> unshare = UserNamespaces.unshareBinary(env);
         if (unshare.isEmpty()) {
             add(section, Status.NO, "unshare(1) is not on PATH", "install util-linux");
@@ -220,12 +219,15 @@ public final class Doctor {
                     mapUser ? null : "upgrade util-linux to 2.38 or later for specs that map to another uid");
             Optional<String> refused = UserNamespaces.probe(env);
             userNsWorks = refused.isEmpty();
+            // validate, plan and run refuse on the sysctls before they try (UserNamespaces.refusal):
+            // judge the specs below the same way.
+            userNsAllowed = userNsWorks && UserNamespaces.policyRefusals(sysctl).isEmpty();
             add(section, userNsWorks ? Status.OK : Status.NO, "unshare --user --map-root-user true: "
                     + (userNsWorks ? "works" : "refused: " + refused.get()),
-                    userNsWorks ? null : String.join("; ", UserNamespaces.policyRefusals()).isEmpty()
+                    userNsWorks ? null : UserNamespaces.policyRefusals(sysctl).isEmpty()
                             ? "no sysctl forbids it; a container's seccomp profile or an LSM does: run the "
                                     + "container with a profile that allows unshare(CLONE_NEWUSER), or run nsbox as root"
-                            : String.join("; ", UserNamespaces.policyRefusals()));
+                            : String.join("; ", UserNamespaces.policyRefusals(sysctl)));
         }
         for (String tool : List.of("newuidmap", "newgidmap")) {
             Optional<Path> p = Stream.of("/usr/bin", "/bin", "/usr/sbin", "/sbin").map(d -> Path.of(d, tool))
@@ -243,17 +245,27 @@ public final class Doctor {
         }
     }
 
-    private void sysctl(String section, String name, String file, String bad, String fix) {
-        Optional<String> v = UserNamespaces.read(file).map(String::trim);
-        if (v.isEmpty()) {
-            add(section, Status.INFO, name + ": not present on this kernel", null);
-        } else if (v.get().equals(bad)) {
-            add(section, privileged ? Status.WARN : Status.NO, name + " = " + v.get()
-                    + (privileged ? ": ordinary users cannot create user namespaces" : ": restricts user namespaces"),
-                    fix);
-        } else {
-            add(section, Status.OK, name + " = " + v.get(), null);
+    /**
+     * One check for each sysctl that can restrict user namespaces ({@link UserNamespaces#POLICIES}),
+     * read under {@code sysctl}: what it restricts and how to enable it when it does. For a
+     * caller with CAP_SYS_ADMIN a restriction is a warning, since nsbox needs no user namespace
+     * there unless a spec lists user.
+     */
+    static List<Check> policyChecks(Path sysctl, boolean privileged) {
+        String section = "user namespaces";
+        List<Check> out = new ArrayList<>();
+        for (UserNamespaces.Policy p : UserNamespaces.POLICIES) {
+            Optional<String> v = UserNamespaces.read(p.file(sysctl).toString()).map(String::trim);
+            if (v.isEmpty()) {
+                out.add(new Check(section, Status.INFO, p.name() + ": not present on this kernel", null));
+            } else if (v.get().equals(p.refusing())) {
+                out.add(new Check(section, privileged ? Status.WARN : Status.NO, p.what()
+                        + (privileged ? " (for ordinary users; root needs none)" : ""), p.fix()));
+            } else {
+                out.add(new Check(section, Status.OK, p.name() + " = " + v.get(), null));
+            }
         }
+        return out;
     }
 
     private void namespaceTypes() {
@@ -265,7 +277,8 @@ public final class Doctor {
         }
         boolean rootless = !privileged && UserNamespaces.entered(env).isEmpty();
         if (rootless && !userNsWorks) {
-            add(section, Status.NO, "not probed: no user namespace to create them in", null);
+            add(section, Status.NO, "not probed: no user namespace to create them in",
+                    "enable user namespaces (see 'user namespaces' above), or run nsbox as root");
             return;
         }
         for (String[] ns : NAMESPACES) {
@@ -280,7 +293,7 @@ public final class Doctor {
             Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
             boolean ok = r.isPresent() && r.get().exit() == 0;
             add(section, ok ? Status.OK : Status.NO, ns[0] + (rootless && !ns[0].equals("user")
-                    ? " (in a user namespace)" : "") + (ok ? "" : ": " + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+                    ? " (in a user namespace)" : "") + (ok ? "" : ": " + oneLine(r)),
                     ok ? null : "this kernel lacks CONFIG_" + ns[0].toUpperCase() + "_NS, or a policy forbids it; "
                             + "leave " + ns[0] + " out of namespaces");
         }
@@ -294,10 +307,22 @@ public final class Doctor {
                 "pidns=/proc/self/ns/pid", "proc", "/proc"));
         Optional<UserNamespaces.Result> r = UserNamespaces.run(cmd, 10);
         boolean ok = r.isPresent() && r.get().exit() == 0;
-        add(section, ok ? Status.OK : Status.NO, "procfs accepts pidns=" + (ok ? "" : ": "
-                + r.map(x -> x.output().trim()).orElse("cannot run unshare")),
+        if (!ok && rootless && procCovered) {
+            // mnt_already_visible refuses any fresh proc here, pidns= or not: that is the cause.
+            add(section, Status.NO, "procfs pidns= not known: a fresh proc is refused in a user namespace while "
+                    + "/proc is partly covered (see 'container' above): " + oneLine(r),
+                    "run nsbox as root here, or start the container with unmasked paths "
+                            + "(docker --security-opt systempaths=unconfined)");
+            return;
+        }
+        add(section, ok ? Status.OK : Status.NO, "procfs accepts pidns=" + (ok ? "" : ": " + oneLine(r)),
                 ok ? null : "a proc mount needs a kernel whose procfs takes pidns= (a recent Linux 6.x); "
                         + "leave proc mounts out of specs, or upgrade the kernel");
+    }
+
+    /** What a failed probe said, on one line: the report has one line per check. */
+    private static String oneLine(Optional<UserNamespaces.Result> r) {
+        return r.map(x -> String.join(" ", x.output().trim().split("\\s*\\n\\s*"))).orElse("cannot run unshare");
     }
 
     private void mountApi() {
@@ -375,7 +400,7 @@ public final class Doctor {
             Plan plan = p.plan();
             boolean rootless = Rootless.needsUserNamespace(plan);
             List<Diagnostic> limits = Rootless.limits(plan, table, env, false);
-            if (rootless && !userNsWorks && UserNamespaces.entered(env).isEmpty()) {
+            if (rootless && !userNsAllowed && UserNamespaces.entered(env).isEmpty()) {
                 add(section, Status.NO, f + ": will not run here: it needs a user namespace, which this machine "
                         + "refuses", "see 'user namespaces' above");
             } else if (!limits.isEmpty()) {

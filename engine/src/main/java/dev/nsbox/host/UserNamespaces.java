@@ -116,34 +116,71 @@ public final class UserNamespaces {
         return -1;
     }
 
+    /** Where the kernel shows its sysctls. */
+    static final Path SYSCTL = Path.of("/proc/sys");
+
+    /**
+     * A sysctl that can keep an unprivileged user from creating a user namespace.
+     *
+     * @param name     its name ({@code user.max_user_namespaces}), which is also its path under
+     *                 {@code /proc/sys} with dots as slashes
+     * @param refusing the value that refuses
+     * @param what     what that value does, with the errno the kernel then gives where it is known
+     * @param fix      how to enable user namespaces again
+     */
+    record Policy(String name, String refusing, String what, String fix) {
+        Path file(Path sysctl) {
+            return sysctl.resolve(name.replace('.', '/'));
+        }
+    }
+
+    /**
+     * The sysctls that restrict user namespaces, in the order they are reported; the one table
+     * behind {@link #policyRefusals()} and {@code nsbox doctor}.
+     *
+     * <p>{@code user.max_user_namespaces} is the kernel's own (kernel/ucount.c): it holds per
+     * user namespace, every ancestor's limit counts, and 0 makes {@code unshare(CLONE_NEWUSER)}
+     * fail with ENOSPC (measured on Linux 6.18, in a child user namespace whose limit its owner
+     * set to 0). {@code kernel.unprivileged_userns_clone} is a Debian and Arch patch: 0 makes
+     * the call fail with EPERM for a caller without CAP_SYS_ADMIN.
+     * {@code kernel.apparmor_restrict_unprivileged_userns} is Ubuntu's (23.10 and later): the
+     * namespace is made, but without capabilities unless an AppArmor profile allows it, so
+     * mapping the caller fails. Neither of the last two exists on the kernel nsbox is tested on;
+     * their values and errnos are the distributions' documented behaviour, not measured here.
+     */
+    static final List<Policy> POLICIES = List.of(
+            new Policy("user.max_user_namespaces", "0",
+                    "user namespaces are disabled: user.max_user_namespaces = 0, so unshare(CLONE_NEWUSER) fails "
+                            + "with ENOSPC (No space left on device)",
+                    "enable them with 'sysctl -w user.max_user_namespaces=15000' (persist it in /etc/sysctl.d/)"),
+            new Policy("kernel.unprivileged_userns_clone", "0",
+                    "unprivileged user namespaces are disabled: kernel.unprivileged_userns_clone = 0, so "
+                            + "unshare(CLONE_NEWUSER) fails with EPERM (Operation not permitted) without CAP_SYS_ADMIN",
+                    "enable them with 'sysctl -w kernel.unprivileged_userns_clone=1' (persist it in /etc/sysctl.d/)"),
+            new Policy("kernel.apparmor_restrict_unprivileged_userns", "1",
+                    "AppArmor restricts unprivileged user namespaces: kernel.apparmor_restrict_unprivileged_userns = 1 "
+                            + "(Ubuntu 23.10 and later), so a user namespace gets no capabilities and unshare(1) "
+                            + "cannot map the caller",
+                    "allow them for unshare with an AppArmor profile granting 'userns,' (see "
+                            + "https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces), or "
+                            + "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' (persist it in /etc/sysctl.d/)"));
+
     /**
      * What keeps an unprivileged user from creating a user namespace on this machine, read from
      * the sysctls that restrict it; empty when none does. Each entry says what and how to
      * enable it.
      */
     public static List<String> policyRefusals() {
+        return policyRefusals(SYSCTL);
+    }
+
+    /** {@link #policyRefusals()} read from another {@code /proc/sys} (a test's fake tree). */
+    static List<String> policyRefusals(Path sysctl) {
         List<String> out = new ArrayList<>();
-        read("/proc/sys/user/max_user_namespaces").map(String::trim).ifPresent(v -> {
-            if (v.equals("0")) {
-                out.add("user namespaces are disabled: user.max_user_namespaces = 0; enable them with "
-                        + "'sysctl -w user.max_user_namespaces=15000' (persist it in /etc/sysctl.d/)");
-            }
-        });
-        read("/proc/sys/kernel/unprivileged_userns_clone").map(String::trim).ifPresent(v -> {
-            if (v.equals("0")) {
-                out.add("unprivileged user namespaces are disabled: kernel.unprivileged_userns_clone = 0; enable "
-                        + "them with 'sysctl -w kernel.unprivileged_userns_clone=1' (persist it in /etc/sysctl.d/)");
-            }
-        });
-        read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").map(String::trim).ifPresent(v -> {
-            if (v.equals("1")) {
-                out.add("AppArmor restricts unprivileged user namespaces: "
-                        + "kernel.apparmor_restrict_unprivileged_userns = 1 (Ubuntu 23.10 and later); allow them "
-                        + "for unshare with an AppArmor profile granting 'userns,' (see "
-                        + "https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces), or "
-                        + "'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0'");
-            }
-        });
+        for (Policy p : POLICIES) {
+            read(p.file(sysctl).toString()).map(String::trim).filter(p.refusing()::equals)
+                    .ifPresent(v -> out.add(p.what() + "; " + p.fix()));
+        }
         return out;
     }
 
@@ -221,7 +258,9 @@ public final class UserNamespaces {
         if (r.isEmpty()) {
             return Optional.of("cannot run " + unshare.get());
         }
-        return r.get().exit() == 0 ? Optional.empty() : Optional.of(r.get().output().trim());
+        // One line: it ends up inside a one-line diagnostic.
+        return r.get().exit() == 0 ? Optional.empty()
+                : Optional.of(r.get().output().trim().replaceAll("\\s*\n\\s*", " "));
     }
 
     /**

@@ -62,19 +62,21 @@ final class OrdinaryUser {
         List<String> prefix;
         if (root) {
             name = System.getenv().getOrDefault("NSBOX_TEST_USER", "nsboxci");
-            Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")) || Files.isExecutable(Path.of("/sbin/runuser")),
-                    "needs runuser(1) (util-linux) to run as an ordinary user");
-            Assumptions.assumeTrue(run(List.of("id", "-u", name)).exit == 0, "needs an ordinary user '" + name
+            // By its path: a wrapper's shell may exec the command with the user's PATH, without sbin.
+            Path runuser = Stream.of("/usr/sbin/runuser", "/sbin/runuser").map(Path::of).filter(Files::isExecutable)
+                    .findFirst().orElse(null);
+            needs(runuser != null, "needs runuser(1) (util-linux) to run as an ordinary user");
+            needs(run(List.of("id", "-u", name)).exit == 0, "needs an ordinary user '" + name
                     + "' to run the rootless tests as: create it with 'useradd -m " + name
                     + "' (as .ci/run does), or name one in NSBOX_TEST_USER");
-            prefix = List.of("runuser", "-u", name, "--");
+            prefix = List.of(runuser.toString(), "-u", name, "--");
         } else {
             name = System.getProperty("user.name");
             prefix = List.of();
         }
         int uid = Integer.parseInt(run(List.of("id", "-u", name)).out.trim());
         int gid = Integer.parseInt(run(List.of("id", "-g", name)).out.trim());
-        Assumptions.assumeTrue(uid != 0, "the rootless tests need a user other than root");
+        needs(uid != 0, "the rootless tests need a user other than root");
         String home = run(List.of("sh", "-c", "getent passwd " + name + " | cut -d: -f6")).out.trim();
         Files.createDirectories(base);
         readable(base);
@@ -82,9 +84,20 @@ final class OrdinaryUser {
         String classPath = copyClassPath(cp);
         OrdinaryUser u = new OrdinaryUser(name, uid, gid, home, base, classPath, prefix);
         Result probe = u.exec(List.of("unshare", "--user", "--map-root-user", "true"), null);
-        Assumptions.assumeTrue(probe.exit == 0, "this machine refuses user " + name + " a user namespace ("
+        needs(probe.exit == 0, "this machine refuses user " + name + " a user namespace ("
                 + probe.err.trim() + "); see nsbox doctor");
         return u;
+    }
+
+    /**
+     * Skips the test, saying what the machine lacks; unless {@code NSBOX_REQUIRE_TEST_USER=true}
+     * (.ci/run sets it), where the rootless tests must run and a missing ability is a failure.
+     */
+    private static void needs(boolean present, String what) {
+        if (!present && "true".equals(System.getenv("NSBOX_REQUIRE_TEST_USER"))) {
+            throw new AssertionError(what + " (NSBOX_REQUIRE_TEST_USER=true: the rootless tests must run here)");
+        }
+        Assumptions.assumeTrue(present, what);
     }
 
     /** A fresh folder owned by the user under {@code base}. */
@@ -109,17 +122,27 @@ final class OrdinaryUser {
 
     /** {@code java [flags] -cp CLASSPATH main args...} as the user. */
     ProcessBuilder java(String main, List<String> args) {
+        return command(javaArgv(main, args));
+    }
+
+    /** {@code java [flags] -cp CLASSPATH main args...}, to be run as the user by a wrapper. */
+    List<String> javaArgv(String main, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
         cmd.addAll(List.of("-cp", classPath, main));
         cmd.addAll(args);
-        return command(cmd);
+        return cmd;
     }
 
     /** {@code nsbox ARGS} through the CLI's main class, as {@code java -jar nsbox.jar} would run it. */
     ProcessBuilder nsbox(String... args) {
-        return java("dev.nsbox.cli.Main", List.of(args));
+        return command(nsboxArgv(args));
+    }
+
+    /** The command line of {@link #nsbox}, to be run as the user by a wrapper. */
+    List<String> nsboxArgv(String... args) {
+        return javaArgv("dev.nsbox.cli.Main", List.of(args));
     }
 
     /** Any command as the user, with a small clean environment. */

@@ -105,6 +105,82 @@ class RootlessRunTest {
         assertEquals(before, mountTable(), "nothing reached the host");
     }
 
+    /**
+     * specs/offline-build.yaml: Maven builds the example project in the sandbox, with no
+     * network, from a read-only local repository, as the ordinary user. The user gets a home
+     * of its own for the run ({@code -D user.home}), so nothing is left in its real one: its
+     * repository is filled by Maven outside any sandbox, from this test JVM's repository
+     * through a {@code file://} mirror (see {@link #offlineRepository}), and it holds a
+     * settings.xml with a password, which the spec hides.
+     */
+    @Test
+    void offlineBuildExampleBuildsWithMavenFromTheCallersRepository() throws Exception {
+        Path work = user.folder("offline");
+        Path home = work.resolve("home");
+        offlineRepository(work, home.resolve(".m2/repository"));
+        Files.writeString(home.resolve(".m2/settings.xml"),
+                "<settings><servers><server><id>corp</id><password>s3cret</password></server></servers></settings>\n");
+        Path project = work.resolve("hello");
+        copyTree(SPECS.resolve("hello"), project);
+        user.own(work);
+        String before = mountTable();
+        Result r = Result.of(user.nsbox("run", SPECS.resolve("offline-build.yaml").toString(),
+                "-D", "user.home=" + home, "-D", "project.basedir=" + project).start());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("network interfaces:  [lo]"), r.out());
+        assertTrue(r.out().contains("sealed: no network, read-only sources, writable target/"), r.out());
+        assertOwned(project.resolve("target/hello-1.0.jar"));
+        assertOwned(project.resolve("target/classes/hello/Main.class"));
+        assertOwned(project.resolve("target/sandbox-probe"));
+        assertEquals(before, mountTable(), "the host's mount table is unchanged");
+
+        Result secret = Result.of(user.nsbox("run", SPECS.resolve("offline-build.yaml").toString(),
+                "-D", "user.home=" + home, "-D", "project.basedir=" + project, "--", "cat",
+                home.resolve(".m2/settings.xml").toString()).start());
+        assertEquals(1, secret.exit(), secret.out() + secret.err());
+        assertFalse(secret.out().contains("s3cret"), secret.out());
+        assertTrue(secret.err().contains("Permission denied"), secret.err());
+    }
+
+    /**
+     * Fills {@code repository} with what {@code mvn package} of the example project needs,
+     * without the network and without giving the user this JVM's own repository (root's
+     * {@code ~/.m2} is not readable by it): first the project is built once in this JVM's
+     * identity, which puts its plugins in this JVM's repository (on a fresh CI machine that is
+     * the one download it makes, as the spec tells users to do before building offline); then
+     * a second build fills {@code repository} through a mirror of every remote repository that
+     * is this JVM's repository as a {@code file://} URL. The mirror is named {@code central}
+     * because Maven records where each artifact came from, and offline it accepts only
+     * artifacts from a repository the build knows: the build in the sandbox knows central.
+     */
+    private static void offlineRepository(Path work, Path repository) throws IOException, InterruptedException {
+        Path own = Path.of(System.getProperty("maven.repo.local",
+                Path.of(System.getProperty("user.home"), ".m2", "repository").toString()));
+        Files.createDirectories(repository);
+        Path settings = Files.writeString(work.resolve("mirror-settings.xml"), """
+                <settings>
+                  <mirrors>
+                    <mirror><id>central</id><mirrorOf>*</mirrorOf><url>%s</url></mirror>
+                  </mirrors>
+                </settings>
+                """.formatted(own.toUri()));
+        for (List<String> args : List.of(List.<String>of(),
+                List.of("-s", settings.toString(), "-Dmaven.repo.local=" + repository))) {
+            Path project = Files.createTempDirectory(work, "prefetch-");
+            copyTree(SPECS.resolve("hello"), project);
+            List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "-f", project.resolve("pom.xml").toString()));
+            cmd.addAll(args);
+            cmd.add("package");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // Surefire points JAVA_HOME at the test JVM wrapper's folder: Maven gets the real JDK.
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+            Process p = pb.start();
+            String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), String.join(" ", cmd) + "\n" + log);
+        }
+    }
+
     private Path behaviourSpec(Path work) throws IOException {
         Files.createDirectories(work.resolve("src"));
         Files.createDirectories(work.resolve("out"));
@@ -205,6 +281,46 @@ class RootlessRunTest {
             assertEquals(null, out.readLine(), "no thread dump, nothing else");
             assertEquals(9, p.exitValue());
         }
+    }
+
+    /**
+     * {@code ${user.home}} is the caller's home in a rootless run too, though the JVM that plans
+     * the sandbox runs as uid 0 of a user namespace, where Java would take root's home from the
+     * password file: a hide of {@code ${user.home}/.ssh} must hide the caller's keys, not
+     * {@code /root/.ssh}. Both ways into the namespace: the CLI's relaunch, and the launcher's
+     * {@code unshare}; and a mapping other than root, which the launcher's JVM relaunches again.
+     */
+    @Test
+    void userHomeIsTheCallersHomeInsideTheUserNamespace() throws Exception {
+        Path work = user.folder("home");
+        Path spec = Files.writeString(work.resolve("nsbox.yaml"), """
+                version: 1
+                namespaces: [mount]
+                steps:
+                  - shell: echo "home ${user.home} uid $(id -u)"
+                """);
+        Path other = Files.writeString(work.resolve("other.yaml"), """
+                version: 1
+                namespaces: [mount]
+                user: {uid: 1000, gid: 1000}
+                steps:
+                  - shell: echo "home ${user.home} uid $(id -u)"
+                """);
+        user.own(work);
+        Result cli = Result.of(user.nsbox("run", spec.toString()).start());
+        assertEquals(0, cli.exit(), cli.out() + cli.err());
+        assertEquals("home " + user.home + " uid 0\n", cli.out());
+        ProcessBuilder launcher = user.command(List.of(SPECS.getParent().resolve("nsbox").toString(), "run",
+                spec.toString()));
+        launcher.environment().put("NSBOX_JAR", user.manifestJar().toString());
+        launcher.environment().put("NSBOX_CDS", "0");
+        Result viaLauncher = Result.of(launcher.start());
+        assertEquals(0, viaLauncher.exit(), viaLauncher.out() + viaLauncher.err());
+        assertEquals("home " + user.home + " uid 0\n", viaLauncher.out());
+        launcher.command().set(launcher.command().size() - 1, other.toString());
+        Result nested = Result.of(launcher.start());
+        assertEquals(0, nested.exit(), nested.out() + nested.err());
+        assertEquals("home " + user.home + " uid 1000\n", nested.out());
     }
 
     /** Another mapping than root: the step runs as that uid, and its files are still the caller's outside. */
