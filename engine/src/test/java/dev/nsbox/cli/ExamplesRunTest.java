@@ -1,7 +1,11 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.testing.Processes;
+import dev.nsbox.testing.Processes.Result;
+
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,7 +13,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -21,48 +24,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * separate JVM (which inherits this test JVM's scratch mount namespace). Each asserts what the
  * example promises, from inside the sandbox.
  */
+@Timeout(900)
 class ExamplesRunTest {
 
     private static final Path SPECS = Path.of("..", "specs").toAbsolutePath().normalize();
     private static final Path HELLO = SPECS.resolve("hello");
 
-    record Run(int exit, String out, String err) {
-        @Override
-        public String toString() {
-            return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
-        }
-    }
-
-    static Run nsbox(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djnr.ffi.asm.enabled=false",
-                "-cp", System.getProperty("java.class.path"), "dev.nsbox.cli.Main"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    static Result nsbox(String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(Processes.nsbox(args));
         // Surefire points JAVA_HOME at the test JVM wrapper's folder; the examples keep JAVA_HOME.
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process p = pb.start();
-        var out = p.getInputStream();
-        var err = p.getErrorStream();
-        byte[][] buf = new byte[2][];
-        Thread t = new Thread(() -> {
-            try {
-                buf[1] = err.readAllBytes();
-            } catch (IOException e) {
-                buf[1] = new byte[0];
-            }
-        });
-        t.start();
-        buf[0] = out.readAllBytes();
-        assertTrue(p.waitFor(300, TimeUnit.SECONDS), "nsbox did not finish");
-        t.join();
-        return new Run(p.exitValue(), new String(buf[0], StandardCharsets.UTF_8), new String(buf[1], StandardCharsets.UTF_8));
+        return Result.of(pb.start());
     }
 
     @Test
     void hermeticTestsCompilesAndRunsAProgramWithNoNetworkAndReadOnlySources() throws Exception {
         Privileges.assumeScratchRoot();
-        Run r = nsbox("run", SPECS.resolve("hermetic-tests.yaml").toString());
+        Result r = nsbox("run", SPECS.resolve("hermetic-tests.yaml").toString());
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("hostname:            hermetic"), r.toString());
         assertTrue(r.out().contains("network interfaces:  [lo]"), r.toString());
@@ -76,7 +54,7 @@ class ExamplesRunTest {
         Privileges.assumeScratchRoot();
         assertEquals(0, nsbox("run", SPECS.resolve("hermetic-tests.yaml").toString()).exit());
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Run r = nsbox("run", SPECS.resolve("hermetic-tests.yaml").toString(), "--", "java", "-XX:-UsePerfData",
+            Result r = nsbox("run", SPECS.resolve("hermetic-tests.yaml").toString(), "--", "java", "-XX:-UsePerfData",
                     "-cp", "target/classes", "hello.Main", "127.0.0.1", Integer.toString(listener.getLocalPort()));
             assertEquals(0, r.exit(), r.toString());
             assertTrue(r.out().contains("connect 127.0.0.1:" + listener.getLocalPort() + " refused"), r.toString());
@@ -86,7 +64,7 @@ class ExamplesRunTest {
     @Test
     void tmpfsRootShowsOnlyWhatTheSpecMounted() throws Exception {
         Privileges.assumeScratchRoot();
-        Run r = nsbox("run", SPECS.resolve("tmpfs-root.yaml").toString());
+        Result r = nsbox("run", SPECS.resolve("tmpfs-root.yaml").toString());
         assertEquals(0, r.exit(), r.toString());
         assertEquals("root: bin dev etc lib lib64 proc sbin tmp usr", r.out().lines().findFirst().orElse("").trim(),
                 r.toString());
@@ -96,7 +74,7 @@ class ExamplesRunTest {
     @Test
     void aDevMountIsMinimalAndUsableWithAWorldWritableShm() throws Exception {
         Privileges.assumeScratchRoot();
-        Run r = nsbox("run", SPECS.resolve("tmpfs-root.yaml").toString(), "--", "sh", "-c",
+        Result r = nsbox("run", SPECS.resolve("tmpfs-root.yaml").toString(), "--", "sh", "-c",
                 "ls -A /dev | tr '\\n' ' '; echo; stat -c %a /dev/shm; echo ok > /dev/null && head -c 4 /dev/zero | wc -c; "
                         + "readlink /dev/fd /dev/ptmx");
         assertEquals(0, r.exit(), r.toString());
@@ -117,7 +95,7 @@ class ExamplesRunTest {
         Files.writeString(home.resolve(".ssh/id_ed25519"), "PRIVATE KEY\n");
         Files.writeString(home.resolve(".npmrc"), "//registry/:_authToken=secret\n");
         try {
-            Run r = nsbox("run", "-D", "user.home=" + home, SPECS.resolve("hide-secrets.yaml").toString(), "--", "sh",
+            Result r = nsbox("run", "-D", "user.home=" + home, SPECS.resolve("hide-secrets.yaml").toString(), "--", "sh",
                     "-c", "cat " + home + "/.npmrc; ls -A " + home + "/.ssh; echo end");
             assertEquals(0, r.exit(), r.toString());
             assertEquals("end", r.out().trim(), r.toString());
@@ -139,7 +117,7 @@ class ExamplesRunTest {
         String log = new String(prefetch.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(prefetch.waitFor(300, TimeUnit.SECONDS));
         assertEquals(0, prefetch.exitValue(), log);
-        Run r = nsbox("run", SPECS.resolve("offline-build.yaml").toString());
+        Result r = nsbox("run", SPECS.resolve("offline-build.yaml").toString());
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("sealed: no network, read-only sources, writable target/"), r.toString());
     }

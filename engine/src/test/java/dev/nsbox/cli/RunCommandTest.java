@@ -1,6 +1,7 @@
 package dev.nsbox.cli;
 
 import dev.nsbox.testing.Privileges;
+import dev.nsbox.testing.Processes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,11 +58,7 @@ class RunCommandTest {
     }
 
     private Process start(String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djnr.ffi.asm.enabled=false",
-                "-cp", System.getProperty("java.class.path"), "dev.nsbox.cli.Main"));
-        cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(false).start();
+        return new ProcessBuilder(Processes.nsbox(args)).start();
     }
 
     private static String read(java.io.InputStream in) throws IOException {
@@ -189,37 +185,17 @@ class RunCommandTest {
         java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
         assertEquals("ready", r.readLine());
         try {
-            for (int i = 0; i < 50 && processesWith(marker).size() < 2; i++) {
+            for (int i = 0; i < 50 && Processes.sleepsWith(marker).size() < 2; i++) {
                 Thread.sleep(100);
             }
-            assertEquals(2, processesWith(marker).size());
+            assertEquals(2, Processes.sleepsWith(marker).size());
         } finally {
             p.destroyForcibly();
         }
         p.waitFor();
-        for (int i = 0; i < 50 && !processesWith(marker).isEmpty(); i++) {
+        for (int i = 0; i < 50 && !Processes.sleepsWith(marker).isEmpty(); i++) {
             Thread.sleep(100);
         }
-        assertEquals(List.of(), processesWith(marker));
-    }
-
-    private static List<String> processesWith(String marker) throws IOException {
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmd.startsWith("sleep ") && cmd.contains(marker)) {
-                        found.add(cmd);
-                    }
-                } catch (IOException e) {
-                    // gone
-                }
-            }
-        }
-        return found;
+        assertEquals(List.of(), Processes.sleepsWith(marker));
     }
 }

@@ -1,5 +1,8 @@
 package dev.nsbox.rootless;
 
+import dev.nsbox.testing.Processes;
+import dev.nsbox.testing.Processes.Result;
+
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
@@ -66,7 +69,7 @@ final class OrdinaryUser {
             Path runuser = Stream.of("/usr/sbin/runuser", "/sbin/runuser").map(Path::of).filter(Files::isExecutable)
                     .findFirst().orElse(null);
             needs(runuser != null, "needs runuser(1) (util-linux) to run as an ordinary user");
-            needs(run(List.of("id", "-u", name)).exit == 0, "needs an ordinary user '" + name
+            needs(run(List.of("id", "-u", name)).exit() == 0, "needs an ordinary user '" + name
                     + "' to run the rootless tests as: create it with 'useradd -m " + name
                     + "' (as .ci/run does), or name one in NSBOX_TEST_USER");
             prefix = List.of(runuser.toString(), "-u", name, "--");
@@ -74,18 +77,18 @@ final class OrdinaryUser {
             name = System.getProperty("user.name");
             prefix = List.of();
         }
-        int uid = Integer.parseInt(run(List.of("id", "-u", name)).out.trim());
-        int gid = Integer.parseInt(run(List.of("id", "-g", name)).out.trim());
+        int uid = Integer.parseInt(run(List.of("id", "-u", name)).out().trim());
+        int gid = Integer.parseInt(run(List.of("id", "-g", name)).out().trim());
         needs(uid != 0, "the rootless tests need a user other than root");
-        String home = run(List.of("sh", "-c", "getent passwd " + name + " | cut -d: -f6")).out.trim();
+        String home = run(List.of("sh", "-c", "getent passwd " + name + " | cut -d: -f6")).out().trim();
         Files.createDirectories(base);
         readable(base);
         Path cp = base.resolve("classpath");
         String classPath = copyClassPath(cp);
         OrdinaryUser u = new OrdinaryUser(name, uid, gid, home, base, classPath, prefix);
         Result probe = u.exec(List.of("unshare", "--user", "--map-root-user", "true"), null);
-        needs(probe.exit == 0, "this machine refuses user " + name + " a user namespace ("
-                + probe.err.trim() + "); see nsbox doctor");
+        needs(probe.exit() == 0, "this machine refuses user " + name + " a user namespace ("
+                + probe.err().trim() + "); see nsbox doctor");
         return u;
     }
 
@@ -185,25 +188,6 @@ final class OrdinaryUser {
         }
         readable(jar);
         return jar;
-    }
-
-    record Result(int exit, String out, String err) {
-        static Result of(Process p) throws IOException, InterruptedException {
-            p.getOutputStream().close();
-            byte[][] err = new byte[1][];
-            Thread t = new Thread(() -> {
-                try {
-                    err[0] = p.getErrorStream().readAllBytes();
-                } catch (IOException e) {
-                    err[0] = new byte[0];
-                }
-            });
-            t.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int code = p.waitFor();
-            t.join();
-            return new Result(code, out, new String(err[0], StandardCharsets.UTF_8));
-        }
     }
 
     private static Result run(List<String> cmd) throws IOException, InterruptedException {

@@ -1,6 +1,6 @@
 package dev.nsbox.rootless;
 
-import dev.nsbox.rootless.OrdinaryUser.Result;
+import dev.nsbox.testing.Processes.Result;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,7 +1,8 @@
 package dev.nsbox.rootless;
 
-import dev.nsbox.rootless.OrdinaryUser.Result;
 import dev.nsbox.testing.Privileges;
+import dev.nsbox.testing.Processes;
+import dev.nsbox.testing.Processes.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -366,20 +367,20 @@ class RootlessRunTest {
                 "sleep " + marker + " & echo ready; sleep 1" + marker).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine());
-        for (int i = 0; i < 50 && processesWith(marker).size() < 2; i++) {
+        for (int i = 0; i < 50 && Processes.sleepsWith(marker).size() < 2; i++) {
             Thread.sleep(100);
         }
-        assertEquals(2, processesWith(marker).size());
+        assertEquals(2, Processes.sleepsWith(marker).size());
         ProcessHandle cli = outerJvm(p);
         List<ProcessHandle> everything = new ArrayList<>(cli.descendants().toList());
         everything.add(cli);
         assertTrue(everything.size() >= 4, "the CLI, its relaunched JVM, nsbox-init and the step: " + everything);
         new ProcessBuilder("kill", "-KILL", Long.toString(cli.pid())).start().waitFor();
         p.waitFor(30, TimeUnit.SECONDS);
-        for (int i = 0; i < 100 && (!processesWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
+        for (int i = 0; i < 100 && (!Processes.sleepsWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
             Thread.sleep(100);
         }
-        assertEquals(List.of(), processesWith(marker));
+        assertEquals(List.of(), Processes.sleepsWith(marker));
         assertEquals(List.of(), everything.stream().filter(ProcessHandle::isAlive)
                 .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "nothing is left running");
     }
@@ -480,10 +481,10 @@ class RootlessRunTest {
                 "a helper JVM runs: " + everything);
         new ProcessBuilder("kill", "-KILL", Long.toString(caller.pid())).start().waitFor();
         p.waitFor(30, TimeUnit.SECONDS);
-        for (int i = 0; i < 200 && (!processesWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
+        for (int i = 0; i < 200 && (!Processes.sleepsWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
             Thread.sleep(100);
         }
-        assertEquals(List.of(), processesWith(marker));
+        assertEquals(List.of(), Processes.sleepsWith(marker));
         assertEquals(List.of(), everything.stream().filter(ProcessHandle::isAlive)
                 .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "nothing is left running");
     }
@@ -507,26 +508,6 @@ class RootlessRunTest {
                 : jvms.stream().filter(h -> h.parent().map(x -> x.pid() == p.pid()).orElse(false)).findFirst()
                         .orElseThrow(() -> new AssertionError("no nsbox JVM under " + p.pid() + ": " + jvms));
         return start;
-    }
-
-    private static List<String> processesWith(String marker) throws IOException {
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmd.startsWith("sleep ") && cmd.contains(marker)) {
-                        found.add(cmd);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile
-                }
-            }
-        }
-        return found;
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

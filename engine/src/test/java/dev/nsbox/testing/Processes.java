@@ -1,0 +1,82 @@
+package dev.nsbox.testing;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * What the tests that start nsbox as a separate process share: the command that runs the CLI
+ * from this test JVM's class path, the finished process's exit code and output, and the
+ * processes a sandbox may have left behind.
+ */
+public final class Processes {
+
+    /** The launcher's lean JVM flags (./nsbox), for CLI processes started by tests. */
+    public static final List<String> CLI_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+            "-Djnr.ffi.asm.enabled=false");
+
+    private Processes() {
+    }
+
+    /** A finished process: its exit code, standard output and standard error. */
+    public record Result(int exit, String out, String err) {
+
+        /** Closes {@code p}'s standard input, reads both its outputs to the end and waits for it. */
+        public static Result of(Process p) throws IOException, InterruptedException {
+            p.getOutputStream().close();
+            byte[][] err = new byte[1][];
+            Thread t = new Thread(() -> {
+                try {
+                    err[0] = p.getErrorStream().readAllBytes();
+                } catch (IOException e) {
+                    err[0] = new byte[0];
+                }
+            }, "stderr of " + p.pid());
+            t.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = p.waitFor();
+            t.join();
+            return new Result(code, out, new String(err[0], StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    /** {@code java [CLI flags] -cp <this JVM's class path> dev.nsbox.cli.Main ARGS...}. */
+    public static List<String> nsbox(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(CLI_JVM_FLAGS);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.nsbox.cli.Main"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** The command lines of the running {@code sleep} processes whose arguments hold {@code marker}. */
+    public static List<String> sleepsWith(String marker) throws IOException {
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                    if (cmd.startsWith("sleep ") && cmd.contains(marker)) {
+                        found.add(cmd);
+                    }
+                } catch (IOException e) {
+                    // gone meanwhile
+                }
+            }
+        }
+        return found;
+    }
+}
