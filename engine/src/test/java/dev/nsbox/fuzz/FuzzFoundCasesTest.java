@@ -33,6 +33,15 @@ class FuzzFoundCasesTest {
 
     // mount_setattr(2) works on a mount: on a directory that is not one it is EINVAL, and the
 
+    // plan says so instead of predicting success (fuzz seed 9).
+    @Test
+    void aRemountOfADirectoryThatIsNoMountPointIsRefusedWithEinval() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, remount("$B/c", true, null)));
+    }
+
+
+    // do_make_slave: make-slave turns only a shared mount into a slave; a private tree stays
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
