@@ -42,6 +42,15 @@ class FuzzFoundCasesTest {
 
     // do_make_slave: make-slave turns only a shared mount into a slave; a private tree stays
 
+    // private, so "rslave" on a host whose / is private is not a verification failure (seed 127).
+    @Test
+    void rslaveOfATreeCopiedFromAPrivateHostLeavesItPrivate() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rslave", false));
+    }
+
+
+    // change_mnt_propagation(MS_SLAVE) keeps the unbindable mark; the expectation of the earlier
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
