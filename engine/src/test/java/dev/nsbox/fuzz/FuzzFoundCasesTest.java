@@ -51,6 +51,14 @@ class FuzzFoundCasesTest {
 
     // change_mnt_propagation(MS_SLAVE) keeps the unbindable mark; the expectation of the earlier
 
+    // remount is what the later one leaves.
+    @Test
+    void makeSlaveOfAnUnbindableMountLeavesItUnbindable() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false,
+                remount("$B", null, "unbindable"), remount("$B", null, "slave")));
+    }
+
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
