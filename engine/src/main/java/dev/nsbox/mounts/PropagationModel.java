@@ -813,7 +813,10 @@ public final class PropagationModel {
             }
             for (Mount q : receivers(p)) {
                 for (Mount child : children(q)) {
-                    if (child.mountpoint.equals(x.mountpoint) && !gone.contains(child)) {
+                    // A receiver reached from two unmounted mounts (peers of one another, both in
+                    // the detached tree) is still unmounted once: propagate_umount marks it.
+                    if (child.mountpoint.equals(x.mountpoint) && !gone.contains(child)
+                            && !propagated.contains(child)) {
                         propagated.add(child);
                         vias.add("shared:" + (p.group != 0 ? p.group : q.master));
                     }

@@ -243,7 +243,7 @@ final class Differential {
         if (predictedSeen != plan.hostEffects().size()) {
             List<String> effects = plan.hostEffects().stream().map(e -> e.describe()).toList();
             mismatches.add("after the run: " + plan.hostEffects().size() + " host effects predicted, "
-                    + predictedSeen + " seen: " + effects);
+                    + predictedSeen + " seen: " + effects + "; differences: " + judged.report());
         }
         String detail = "plan:\n  " + String.join("\n  ", plan.ops().stream().map(o -> o.call()).toList())
                 + "\npredicted host effects: " + plan.hostEffects().stream().map(e -> e.describe()).toList()

@@ -59,6 +59,16 @@ class FuzzFoundCasesTest {
     }
 
 
+    // pivot_root(".", ".") + umount2(".", MNT_DETACH) with only / made private: the old root's
+    // submounts are still shared, and their unmounts propagate to the host (propagate_umount).
+    // A host mount reached from two unmounted peers goes once, and is one predicted effect, not
+    // two (seed 307).
+    @Test
+    void anUnmountReachingOneHostMountFromTwoPeersIsOneEffect() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B/a", true),
+                HostSetup.tmpfs("$B/a/a")), new SpecShape("private", false, "tmpfs", false, List.of()));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
