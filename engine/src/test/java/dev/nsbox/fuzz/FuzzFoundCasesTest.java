@@ -32,25 +32,20 @@ class FuzzFoundCasesTest {
     }
 
     // mount_setattr(2) works on a mount: on a directory that is not one it is EINVAL, and the
-
     // plan says so instead of predicting success (fuzz seed 9).
     @Test
     void aRemountOfADirectoryThatIsNoMountPointIsRefusedWithEinval() {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, remount("$B/c", true, null)));
     }
 
-
     // do_make_slave: make-slave turns only a shared mount into a slave; a private tree stays
-
     // private, so "rslave" on a host whose / is private is not a verification failure (seed 127).
     @Test
     void rslaveOfATreeCopiedFromAPrivateHostLeavesItPrivate() {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rslave", false));
     }
 
-
     // change_mnt_propagation(MS_SLAVE) keeps the unbindable mark; the expectation of the earlier
-
     // remount is what the later one leaves.
     @Test
     void makeSlaveOfAnUnbindableMountLeavesItUnbindable() {
@@ -58,6 +53,29 @@ class FuzzFoundCasesTest {
                 remount("$B", null, "unbindable"), remount("$B", null, "slave")));
     }
 
+    // A read-only bind stacked on a mount hides that mount's submounts: nothing can write there,
+    // and the verifier does not ask them to be read-only (seed 236).
+    @Test
+    void aReadOnlyBindOverAMountWithSubmountsLeavesTheHiddenSubmountsAlone() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B/a")),
+                spec("private", false, bind("$B/a", "$B", null, true, null)));
+    }
+
+    // The same for a writable tmpfs of the spec covered by a later read-only bind on the same
+    // target, under a read-only root (seed 195).
+    @Test
+    void aWritableTmpfsCoveredByALaterReadOnlyBindIsHidden() {
+        agrees(List.of(), spec("slave", true, fresh("tmpfs", "$B"), bind("$B", "$B", false, true, null)));
+    }
+
+    // attach_recursive_mnt tucks the host's mount on $B under the copy that propagates onto the
+    // same place (mnt_change_mountpoint): its new parent is the predicted mount, not a leak
+    // (seed 25).
+    @Test
+    void aHostMountTuckedUnderAPropagatedCopyIsPartOfThePredictedEffect() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.bind("$B", "$B", true)),
+                spec("slave", false, bind("$B", "$B", null, null, null)));
+    }
 
     // pivot_root(".", ".") + umount2(".", MNT_DETACH) with only / made private: the old root's
     // submounts are still shared, and their unmounts propagate to the host (propagate_umount).
