@@ -87,6 +87,15 @@ class FuzzFoundCasesTest {
                 HostSetup.tmpfs("$B/a/a")), new SpecShape("private", false, "tmpfs", false, List.of()));
     }
 
+    // propagate_mnt copies the whole tree onto each receiver: a recursive bind landing on a
+    // shared mount brings its submounts into the host too, and each is a predicted effect
+    // (seed 1283).
+    @Test
+    void theSubmountsOfATreePropagatedToTheHostAreEffectsToo() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.make("$B", "shared", false), HostSetup.tmpfs("$B/b")),
+                new SpecShape("unchanged", false, "host", true, List.of(bind("$B", "$B", true, null, null))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
