@@ -92,6 +92,40 @@ final class Verifier {
         return false;
     }
 
+    /** Whether a mount on {@code m}'s chain of parents is covered, which hides {@code m} too. */
+    private static boolean hiddenAbove(List<MountEntry> table, MountEntry m) {
+        MountEntry cur = m;
+        for (int steps = 0; steps <= table.size(); steps++) {
+            int parent = cur.parent();
+            MountEntry p = null;
+            for (MountEntry o : table) {
+                if (o.id() == parent && o.id() != cur.id()) {
+                    p = o;
+                    break;
+                }
+            }
+            if (p == null) {
+                return false;
+            }
+            for (MountEntry o : table) {
+                if (o.parent() != p.id() || o.id() == cur.id()) {
+                    continue;
+                }
+                // p's root is covered by another mount, or a sibling sits on a directory above cur
+                if (o.mountPoint().equals(p.mountPoint()) && !cur.mountPoint().equals(p.mountPoint())
+                        || !o.mountPoint().equals(cur.mountPoint()) && MountEntry.under(cur.mountPoint(), o.mountPoint())
+                        && !o.mountPoint().equals(p.mountPoint())) {
+                    return true;
+                }
+                if (o.mountPoint().equals(p.mountPoint()) && cur.mountPoint().equals(p.mountPoint())) {
+                    return true;
+                }
+            }
+            cur = p;
+        }
+        return false;
+    }
+
     /** Stacked on, or under a sibling mounted on one of its parent directories. */
     private static boolean covered(List<MountEntry> table, MountEntry m) {
         for (MountEntry o : table) {
@@ -120,7 +154,9 @@ final class Verifier {
                     break;
                 }
             }
-            if (!covered) {
+            // A copy propagated onto a mount that is itself covered (the lower of two stacked
+            // peers) has the same mount point but cannot be reached: not the one a process sees.
+            if (!covered && !hiddenAbove(table, m)) {
                 found = m;
             }
         }

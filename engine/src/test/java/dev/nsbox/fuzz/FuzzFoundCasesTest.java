@@ -96,6 +96,15 @@ class FuzzFoundCasesTest {
                 new SpecShape("unchanged", false, "host", true, List.of(bind("$B", "$B", true, null, null))));
     }
 
+    // A bind on $B/b under stacked peers on $B propagates a copy onto the covered lower one too,
+    // at the same mount point: the verifier checks the mount a process reaches, not that copy
+    // (seed 1536).
+    @Test
+    void theVerifierChecksTheReachableMountNotACopyUnderAStack() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B", false)),
+                new SpecShape("shared", true, "host", true, List.of(bind("$B/c", "$B/b", true, null, "rprivate"))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
