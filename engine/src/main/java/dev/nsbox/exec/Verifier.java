@@ -156,7 +156,7 @@ final class Verifier {
             }
             // A copy propagated onto a mount that is itself covered (the lower of two stacked
             // peers) has the same mount point but cannot be reached: not the one a process sees.
-            if (!covered && !hiddenAbove(table, m)) {
+            if (!covered && (found == null || hiddenAbove(table, found) || !hiddenAbove(table, m))) {
                 found = m;
             }
         }
