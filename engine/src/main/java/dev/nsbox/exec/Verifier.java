@@ -46,7 +46,8 @@ final class Verifier {
                     }
                 }
                 for (MountEntry m : table) {
-                    if (m.mountPoint().equals(e.target()) || !MountEntry.under(m.mountPoint(), e.target())) {
+                    if (m.mountPoint().equals(e.target()) || !MountEntry.under(m.mountPoint(), e.target())
+                            || !visibleBelow(table, m, top)) {
                         continue;
                     }
                     boolean isExempt = exempt.stream().anyMatch(x -> MountEntry.under(m.mountPoint(), x));
@@ -64,6 +65,81 @@ final class Verifier {
         return problems;
     }
 
+    /**
+     * Whether {@code m} is part of what a process sees below {@code top}: each mount from
+     * {@code m} up to {@code top} is the top-most at its mount point. A mount another one is
+     * stacked on (a bind over a directory that had submounts, a tmpfs covered by a later mount
+     * on the same target) is hidden, with everything below it, and nothing can write there.
+     */
+    static boolean visibleBelow(List<MountEntry> table, MountEntry m, MountEntry top) {
+        MountEntry cur = m;
+        for (int steps = 0; cur != null && steps <= table.size(); steps++) {
+            if (cur.id() == top.id()) {
+                return true;
+            }
+            if (covered(table, cur)) {
+                return false;
+            }
+            int parent = cur.parent();
+            cur = null;
+            for (MountEntry o : table) {
+                if (o.id() == parent) {
+                    cur = o;
+                    break;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether a mount on {@code m}'s chain of parents is covered, which hides {@code m} too. */
+    private static boolean hiddenAbove(List<MountEntry> table, MountEntry m) {
+        MountEntry cur = m;
+        for (int steps = 0; steps <= table.size(); steps++) {
+            int parent = cur.parent();
+            MountEntry p = null;
+            for (MountEntry o : table) {
+                if (o.id() == parent && o.id() != cur.id()) {
+                    p = o;
+                    break;
+                }
+            }
+            if (p == null) {
+                return false;
+            }
+            for (MountEntry o : table) {
+                if (o.parent() != p.id() || o.id() == cur.id()) {
+                    continue;
+                }
+                // p's root is covered by another mount, or a sibling sits on a directory above cur
+                if (o.mountPoint().equals(p.mountPoint()) && !cur.mountPoint().equals(p.mountPoint())
+                        || !o.mountPoint().equals(cur.mountPoint()) && MountEntry.under(cur.mountPoint(), o.mountPoint())
+                        && !o.mountPoint().equals(p.mountPoint())) {
+                    return true;
+                }
+                if (o.mountPoint().equals(p.mountPoint()) && cur.mountPoint().equals(p.mountPoint())) {
+                    return true;
+                }
+            }
+            cur = p;
+        }
+        return false;
+    }
+
+    /** Stacked on, or under a sibling mounted on one of its parent directories. */
+    private static boolean covered(List<MountEntry> table, MountEntry m) {
+        for (MountEntry o : table) {
+            if (o.parent() == m.id() && o.mountPoint().equals(m.mountPoint())) {
+                return true;
+            }
+            if (o.id() != m.id() && o.parent() == m.parent() && !o.mountPoint().equals(m.mountPoint())
+                    && MountEntry.under(m.mountPoint(), o.mountPoint())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The mount visible at {@code path}: the one no other mount at the same place sits on. */
     static MountEntry topmost(List<MountEntry> table, String path) {
         MountEntry found = null;
@@ -78,7 +154,9 @@ final class Verifier {
                     break;
                 }
             }
-            if (!covered) {
+            // A copy propagated onto a mount that is itself covered (the lower of two stacked
+            // peers) has the same mount point but cannot be reached: not the one a process sees.
+            if (!covered && (found == null || hiddenAbove(table, found) || !hiddenAbove(table, m))) {
                 found = m;
             }
         }

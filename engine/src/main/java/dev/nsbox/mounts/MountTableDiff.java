@@ -105,7 +105,11 @@ public final class MountTableDiff {
             if (a == null) {
                 out.add(judge(Kind.REMOVED, m, null, before, unmatched, sandboxGroups));
             } else if (!sameState(m, a)) {
-                out.add(judge(Kind.CHANGED, m, a, after, unmatched, sandboxGroups));
+                HostEffect tucked = tuckedUnder(m, a, before, after, predicted);
+                out.add(tucked != null
+                        ? new Difference(Kind.CHANGED, m, a, Verdict.PREDICTED, tucked, "predicted: tucked under "
+                                + "the mount of " + tucked.describe())
+                        : judge(Kind.CHANGED, m, a, after, unmatched, sandboxGroups));
             }
         }
         for (MountInfo m : after.mounts()) {
@@ -130,6 +134,32 @@ public final class MountTableDiff {
             }
         }
         return g;
+    }
+
+    /**
+     * The predicted mount {@code b} now sits under, when that is all that changed about it. A
+     * mount propagated onto a place where the receiver already has a mount goes between the two:
+     * the old mount is re-parented onto the root of the new one, keeping its mount point
+     * (fs/namespace.c attach_recursive_mnt, mnt_change_mountpoint: "tuck mounts under others").
+     * It is part of the predicted effect, not a change of its own.
+     */
+    private static HostEffect tuckedUnder(MountInfo a, MountInfo b, MountTable before, MountTable after,
+                                          List<HostEffect> predicted) {
+        if (predicted == null || a.parentId() == b.parentId()
+                || !sameState(a, new MountInfo(b.id(), a.parentId(), b.major(), b.minor(), b.root(), b.mountPoint(),
+                        b.options(), b.optionalFields(), b.fsType(), b.source(), b.superOptions()))) {
+            return null;
+        }
+        MountInfo parent = after.byId(b.parentId()).orElse(null);
+        if (parent == null || before.byId(parent.id()).isPresent() || !parent.mountPoint().equals(b.mountPoint())) {
+            return null;
+        }
+        for (HostEffect e : predicted) {
+            if (e.kind().equals("mount") && e.target().equals(b.mountPoint())) {
+                return e;
+            }
+        }
+        return null;
     }
 
     private static Difference judge(Kind kind, MountInfo before, MountInfo after, MountTable table,

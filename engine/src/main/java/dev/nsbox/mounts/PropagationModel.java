@@ -711,7 +711,15 @@ public final class PropagationModel {
     }
 
     private void record(Mount copy, String via, String rule) {
-        events.add(new Event("mount", copy.ns, path(copy), copy.fsType, copy.id, via, rule, cause));
+        // propagate_mnt copies the whole tree (copy_tree), submounts included: each one appears
+        // in the receiving namespace, and each is an effect there. A mount the receiver already
+        // had there is tucked under the copy (older, a lower ID): it moves, it does not appear.
+        for (Mount m : tree(copy)) {
+            if (m.id < copy.id) {
+                continue;
+            }
+            events.add(new Event("mount", m.ns, path(m), m.fsType, m.id, via, rule, cause));
+        }
     }
 
     /** fs/pnode.c need_secondary: the receiver is not new, shows the directory, and is not in an anonymous namespace. */
@@ -813,7 +821,10 @@ public final class PropagationModel {
             }
             for (Mount q : receivers(p)) {
                 for (Mount child : children(q)) {
-                    if (child.mountpoint.equals(x.mountpoint) && !gone.contains(child)) {
+                    // A receiver reached from two unmounted mounts (peers of one another, both in
+                    // the detached tree) is still unmounted once: propagate_umount marks it.
+                    if (child.mountpoint.equals(x.mountpoint) && !gone.contains(child)
+                            && !propagated.contains(child)) {
                         propagated.add(child);
                         vias.add("shared:" + (p.group != 0 ? p.group : q.master));
                     }

@@ -44,6 +44,10 @@ public record Plan(
         return new Plan(spec, notes, ops, expectations, launch, effects, all);
     }
 
+    public Plan withExpectations(List<Expectation> replaced) {
+        return new Plan(spec, notes, ops, replaced, launch, hostEffects, diagnostics);
+    }
+
     /**
      * How the steps are started.
      *

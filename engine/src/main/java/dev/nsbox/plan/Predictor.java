@@ -11,6 +11,7 @@ import dev.nsbox.mounts.PropagationModel.Refused;
 import dev.nsbox.mounts.PropagationModel.Type;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origin;
+import dev.nsbox.spec.Propagation;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -42,7 +43,34 @@ public final class Predictor {
     /** The plan with its host effects and refused operations, simulated with this kernel's rules. */
     public static Plan predict(Plan plan, MountTable host, Kernel kernel) {
         Simulation s = simulate(plan, host, kernel);
-        return plan.withHostEffects(s.effects(), s.diagnostics());
+        Plan predicted = plan.withHostEffects(s.effects(), s.diagnostics());
+        return s.ownNamespace() && s.diagnostics().isEmpty()
+                ? predicted.withExpectations(propagationAsSimulated(plan.expectations(), s)) : predicted;
+    }
+
+    /**
+     * The expectations with the propagation the kernel will leave at each target, as simulated.
+     * The spec's word is a request, not a result: make-slave turns only a shared mount into a
+     * slave, and leaves a private or unbindable one as it was (fs/pnode.c do_make_slave and
+     * change_mnt_propagation; sharedsubtree.rst 2c), so "rslave" on a tree copied from a
+     * private host gives private mounts; and a later operation (a remount of the same target, a
+     * recursive change of a parent) may change a mount's propagation after its own was set.
+     */
+    private static List<Expectation> propagationAsSimulated(List<Expectation> expectations, Simulation s) {
+        List<Expectation> out = new ArrayList<>(expectations.size());
+        for (Expectation e : expectations) {
+            Mount m = e.propagation() == null ? null : s.model().mountAt(s.sandbox(), e.target());
+            if (m == null) {
+                out.add(e);
+                continue;
+            }
+            Propagation.Kind kind = m.group() != 0 ? Propagation.Kind.SHARED
+                    : m.master() != 0 ? Propagation.Kind.SLAVE
+                    : m.unbindable() ? Propagation.Kind.UNBINDABLE : Propagation.Kind.PRIVATE;
+            out.add(new Expectation(e.label(), e.target(), e.fstype(), e.readOnly(), e.submountsReadOnly(), kind,
+                    e.origin()));
+        }
+        return out;
     }
 
     /**
@@ -118,6 +146,13 @@ public final class Predictor {
                     treeSources.put(t.tree(), t.source());
                     trees.put(t.tree(), model.openTree(sandbox, t.source(), t.recursive(), "tree" + t.tree()));
                 } else if (op instanceof Op.SetAttr a) {
+                    if (a.tree() < 0 && model.mountAt(sandbox, a.path()) == null) {
+                        // mount_setattr(2) works on a mount, not on a directory inside one: a path
+                        // that is not the root of a mount is EINVAL, whatever the attributes
+                        // (mount_setattr(2), ERRORS; measured on 6.18).
+                        throw new Refused("EINVAL", a.path() + " is not a mount point; mount_setattr(2) "
+                                + "changes the attributes of a mount and refuses any other path");
+                    }
                     if (a.propagation() != 0) {
                         Type type = type(a.propagation());
                         if (a.tree() >= 0) {

@@ -1,0 +1,129 @@
+package dev.nsbox.fuzz;
+
+import dev.nsbox.fuzz.SpecShape.MountShape;
+import dev.nsbox.testing.Privileges;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The smallest cases {@link DifferentialFuzzTest} found where nsbox's prediction differed from
+ * the kernel, each replayed for real (a host tree in a mount namespace of its own, the spec run
+ * by the executor) and named for the kernel behaviour it pins. Each passes only when the
+ * prediction, the run and the host's table after it all agree.
+ */
+class FuzzFoundCasesTest {
+
+    @TempDir
+    Path tmp;
+
+    private Differential fuzz;
+
+    @BeforeEach
+    void scratch() throws Exception {
+        Privileges.assumeScratchRoot();
+        fuzz = new Differential(Files.createDirectories(tmp.resolve("b")));
+    }
+
+    // mount_setattr(2) works on a mount: on a directory that is not one it is EINVAL, and the
+    // plan says so instead of predicting success (fuzz seed 9).
+    @Test
+    void aRemountOfADirectoryThatIsNoMountPointIsRefusedWithEinval() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, remount("$B/c", true, null)));
+    }
+
+    // do_make_slave: make-slave turns only a shared mount into a slave; a private tree stays
+    // private, so "rslave" on a host whose / is private is not a verification failure (seed 127).
+    @Test
+    void rslaveOfATreeCopiedFromAPrivateHostLeavesItPrivate() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rslave", false));
+    }
+
+    // change_mnt_propagation(MS_SLAVE) keeps the unbindable mark; the expectation of the earlier
+    // remount is what the later one leaves.
+    @Test
+    void makeSlaveOfAnUnbindableMountLeavesItUnbindable() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false,
+                remount("$B", null, "unbindable"), remount("$B", null, "slave")));
+    }
+
+    // A read-only bind stacked on a mount hides that mount's submounts: nothing can write there,
+    // and the verifier does not ask them to be read-only (seed 236).
+    @Test
+    void aReadOnlyBindOverAMountWithSubmountsLeavesTheHiddenSubmountsAlone() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B/a")),
+                spec("private", false, bind("$B/a", "$B", null, true, null)));
+    }
+
+    // The same for a writable tmpfs of the spec covered by a later read-only bind on the same
+    // target, under a read-only root (seed 195).
+    @Test
+    void aWritableTmpfsCoveredByALaterReadOnlyBindIsHidden() {
+        agrees(List.of(), spec("slave", true, fresh("tmpfs", "$B"), bind("$B", "$B", false, true, null)));
+    }
+
+    // attach_recursive_mnt tucks the host's mount on $B under the copy that propagates onto the
+    // same place (mnt_change_mountpoint): its new parent is the predicted mount, not a leak
+    // (seed 25).
+    @Test
+    void aHostMountTuckedUnderAPropagatedCopyIsPartOfThePredictedEffect() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.bind("$B", "$B", true)),
+                spec("slave", false, bind("$B", "$B", null, null, null)));
+    }
+
+    // pivot_root(".", ".") + umount2(".", MNT_DETACH) with only / made private: the old root's
+    // submounts are still shared, and their unmounts propagate to the host (propagate_umount).
+    // A host mount reached from two unmounted peers goes once, and is one predicted effect, not
+    // two (seed 307).
+    @Test
+    void anUnmountReachingOneHostMountFromTwoPeersIsOneEffect() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B/a", true),
+                HostSetup.tmpfs("$B/a/a")), new SpecShape("private", false, "tmpfs", false, List.of()));
+    }
+
+    // propagate_mnt copies the whole tree onto each receiver: a recursive bind landing on a
+    // shared mount brings its submounts into the host too, and each is a predicted effect
+    // (seed 1283).
+    @Test
+    void theSubmountsOfATreePropagatedToTheHostAreEffectsToo() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.make("$B", "shared", false), HostSetup.tmpfs("$B/b")),
+                new SpecShape("unchanged", false, "host", true, List.of(bind("$B", "$B", true, null, null))));
+    }
+
+    // A bind on $B/b under stacked peers on $B propagates a copy onto the covered lower one too,
+    // at the same mount point: the verifier checks the mount a process reaches, not that copy
+    // (seed 1536).
+    @Test
+    void theVerifierChecksTheReachableMountNotACopyUnderAStack() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B", false)),
+                new SpecShape("shared", true, "host", true, List.of(bind("$B/c", "$B/b", true, null, "rprivate"))));
+    }
+
+    private void agrees(List<HostSetup> host, SpecShape spec) {
+        Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
+        assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
+    }
+
+    private static SpecShape spec(String propagation, boolean rootReadOnly, MountShape... mounts) {
+        return new SpecShape(propagation, true, "host", rootReadOnly, List.of(mounts));
+    }
+
+    private static MountShape bind(String source, String target, Boolean recursive, Boolean readOnly,
+                                   String propagation) {
+        return new MountShape("bind", source, target, recursive, readOnly, propagation);
+    }
+
+    private static MountShape remount(String target, Boolean readOnly, String propagation) {
+        return new MountShape("remount", null, target, null, readOnly, propagation);
+    }
+
+    private static MountShape fresh(String type, String target) {
+        return new MountShape(type, null, target, null, null, null);
+    }
+}
