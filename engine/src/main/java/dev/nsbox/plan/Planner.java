@@ -426,7 +426,17 @@ public final class Planner {
                 ops.add(new Op.Symlink(link[1], dev + "/" + link[0], o));
             }
             propagation(m);
-            view.push(m.target(), SandboxView.Backing.opaque("dev"));
+            // A tmpfs whose every entry the plan made: later mounts may create mount points in
+            // it (a /dev/mqueue, say), as in any tmpfs of the spec's own.
+            view.push(m.target(), SandboxView.Backing.scratch(m.isReadOnly()));
+            for (String node : DEV_NODES) {
+                view.created(m.target() + "/" + node, false);
+            }
+            view.created(m.target() + "/shm", true);
+            view.created(m.target() + "/pts", true);
+            for (String[] link : DEV_LINKS) {
+                view.created(m.target() + "/" + link[0], false);
+            }
             expect(m, "tmpfs", m.isReadOnly(), false);
         }
 

@@ -264,6 +264,21 @@ class PlannerTest {
         assertEquals(List.of(), errors(plan));
     }
 
+    /** bwrap --dev /dev --mqueue /dev/mqueue: the minimal /dev is a tmpfs the plan made, so its mount points are created. */
+    @Test
+    void aMountInsideADevMountCreatesItsMountPointThereAndKnowsWhatTheDevHolds() {
+        Plan plan = Planner.plan(new TestSpecs()
+                .mount(MountType.DEV, "/dev")
+                .mount(MountType.MQUEUE, "/dev/mqueue")
+                .mount(MountType.TMPFS, "/dev/shm").build(), new FakeHost());
+        List<String> calls = calls(plan);
+        int mkdir = indexOf(calls, "mkdir(\"/dev/mqueue\", 0755)");
+        assertTrue(mkdir >= 0 && mkdir < indexOf(calls, "mount(\"mqueue\", \"/dev/mqueue\""), calls.toString());
+        // /dev/shm is one of the dev mount's own directories: nothing to create.
+        assertEquals(1, calls.stream().filter(c -> c.startsWith("mkdir(\"/dev/shm\"")).count(), calls.toString());
+        assertEquals(List.of(), errors(plan));
+    }
+
     @Test
     void anExpectationOfAMountHiddenByALaterMountOnAParentIsDropped() {
         Plan plan = Planner.plan(new TestSpecs()
