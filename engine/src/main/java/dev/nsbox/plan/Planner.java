@@ -328,7 +328,10 @@ public final class Planner {
                 String why = layer != null && layer.backing().kind() == SandboxView.BackingKind.HOST
                         ? "nsbox never creates mount points on the host; create it, or mount a tmpfs on a parent first"
                         : "it lies in a " + (layer == null ? "filesystem" : layer.backing().describe())
-                        + " where nsbox cannot create it";
+                        + " where nsbox cannot create it" + (layer != null && spec.mounts().stream().anyMatch(t -> t.type() == MountType.TMPFS
+                        && t.isReadOnly() && t.target().equals(layer.target()))
+                        ? "; mount that tmpfs writable and make it read-only after this mount with {type: remount, "
+                        + "target: " + layer.target() + ", readOnly: true} (bwrap's --remount-ro)" : "");
                 diagnostics.add(Diagnostic.error(o, m.label() + ".target " + m.target() + " does not exist: " + why));
                 return false;
             }

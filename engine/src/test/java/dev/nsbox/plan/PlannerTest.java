@@ -264,6 +264,17 @@ class PlannerTest {
         assertEquals(List.of(), errors(plan));
     }
 
+    @Test
+    void aMountPointInAReadOnlyTmpfsIsAnErrorThatNamesTheRemountWay() {
+        Plan plan = Planner.plan(new TestSpecs()
+                .mount(MountType.TMPFS, null, "/tmp", true, null, null)
+                .bind("/etc", "/tmp/etc", true).build(), new FakeHost());
+        assertEquals(1, errors(plan).size(), errors(plan).toString());
+        assertTrue(errors(plan).get(0).endsWith("mounts[1].target /tmp/etc does not exist: it lies in a read-only tmpfs "
+                + "where nsbox cannot create it; mount that tmpfs writable and make it read-only after this mount with "
+                + "{type: remount, target: /tmp, readOnly: true} (bwrap's --remount-ro)"), errors(plan).toString());
+    }
+
     /** bwrap --dev /dev --mqueue /dev/mqueue: the minimal /dev is a tmpfs the plan made, so its mount points are created. */
     @Test
     void aMountInsideADevMountCreatesItsMountPointThereAndKnowsWhatTheDevHolds() {
