@@ -123,6 +123,11 @@ public final class SpecLoader {
         List<Diagnostic> all = new ArrayList<>(reader.diagnostics());
         if (spec != null) {
             all.addAll(Validator.validate(spec));
+        } else if (reader.partial() != null && all.stream().noneMatch(d -> d.isError()
+                && d.origin().path().startsWith("namespaces"))) {
+            // Every problem at once: the checks across parts run on what did parse. Not when the
+            // namespaces are in error: each check that needs one would only repeat that error.
+            all.addAll(Validator.validate(reader.partial()));
         }
         all.sort(Comparator.comparingInt((Diagnostic d) -> d.origin().line())
                 .thenComparingInt(d -> d.origin().column()));

@@ -69,6 +69,8 @@ final class SpecReader {
         return diagnostics;
     }
 
+    private Spec partial;
+
     /** A key and its value, as written. */
     private record Entry(ScalarNode key, Node value) {
     }
@@ -126,15 +128,26 @@ final class SpecReader {
                 }
             }
         }
-        if (hasErrors()) {
-            return null;
-        }
-        return new Spec(file, baseDir, version, name, description, namespaces, user, hostname,
+        Spec spec = new Spec(file, baseDir, version == null ? 1 : version, name, description, namespaces, user, hostname,
                 propagation == null ? Propagation.RPRIVATE : propagation,
                 hostEffects == null ? HostEffectsPolicy.DENY : hostEffects,
                 root == null ? Root.host(at(doc, "root")) : root, mounts,
                 process == null ? ProcessSpec.defaults(at(doc, "process")) : process, steps,
                 new Origins(at(doc, ""), origins));
+        if (hasErrors()) {
+            partial = spec;
+            return null;
+        }
+        return spec;
+    }
+
+    /**
+     * When {@link #read} found errors: the spec made of every part that did parse (a part in
+     * error left out, or its default), for the checks that relate parts to one another, so that
+     * one run reports every problem; {@code null} when the document was not even a map.
+     */
+    Spec partial() {
+        return partial;
     }
 
     private boolean hasErrors() {

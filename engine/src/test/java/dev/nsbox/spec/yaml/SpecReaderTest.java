@@ -392,6 +392,21 @@ class SpecReaderTest {
                         + "  - run: []\n"));
     }
 
+    /** One run shows every problem: the checks across parts run on what parsed, a typo elsewhere or not. */
+    @Test
+    void aLocalErrorDoesNotHideTheChecksAcrossParts() {
+        assertEquals(List.of(
+                "s.yaml:2:11: error: hostname needs a uts namespace (it would rename the host); add \"uts\" to namespaces",
+                "s.yaml:3:1: error: mounts needs a mount namespace; add \"mount\" to namespaces",
+                "s.yaml:6:5: error: unknown key \"readonly\" in mounts[1]; did you mean \"readOnly\"?"),
+                errors("version: 1\nhostname: x\nmounts:\n  - {type: tmpfs, target: /tmp}\n  - type: tmpfs\n"
+                        + "    readonly: true\n    target: /mnt\n"));
+        // A namespace in error would make each check that needs one repeat it: they wait for the fix.
+        assertEquals(List.of("s.yaml:1:27: error: namespaces[0]: unknown value \"utss\"; expected one of mount, pid, "
+                        + "net, uts, ipc, cgroup, user, time"),
+                errors("{version: 1, namespaces: [utss], hostname: x}"));
+    }
+
     @Test
     void emptyCollectionsMeanNone() {
         Spec s = load("version: 1\nmounts:\nsteps:\nroot:\nprocess:\n").spec();
