@@ -400,7 +400,13 @@ public final class Planner {
                 return;
             }
             long flags = flags(m, defaults);
-            ops.add(new Op.Mount(source, actual(m.target()), fstype, flags, data, m.origins().self()));
+            if (PIDNS_OPTION.equals(data)) {
+                // A proc of the sandbox's PID namespace: the namespace goes to the kernel as a
+                // descriptor, not as a path through a /proc the spec may have replaced (Op.MountProc).
+                ops.add(new Op.MountProc(actual(m.target()), flags, m.origins().self()));
+            } else {
+                ops.add(new Op.Mount(source, actual(m.target()), fstype, flags, data, m.origins().self()));
+            }
             propagation(m);
             view.push(m.target(), SandboxView.Backing.opaque(fstype));
             expect(m, fstype, (flags & Flags.MS_RDONLY) != 0, false);

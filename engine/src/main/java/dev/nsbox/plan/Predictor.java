@@ -195,6 +195,12 @@ public final class Predictor {
                             mountId = model.mountFresh(sandbox, m.fstype(), m.source(), m.target()).id();
                         }
                     }
+                } else if (op instanceof Op.MountProc p) {
+                    Mount dest = model.covering(sandbox, p.target());
+                    destBefore = dest.propagation();
+                    destPath = p.target();
+                    what = "proc on " + p.target();
+                    mountId = model.mountFresh(sandbox, "proc", "proc", p.target()).id();
                 } else if (op instanceof Op.Chdir c) {
                     model.chdir(sandbox, c.path());
                 } else if (op instanceof Op.PivotRoot p) {

@@ -105,6 +105,16 @@ class FuzzFoundCasesTest {
                 new SpecShape("shared", true, "host", true, List.of(bind("$B/c", "$B/b", true, null, "rprivate"))));
     }
 
+    // procfs resolves a string pidns= with filp_open in the caller's context: once a proc of the
+    // sandbox's PID namespace covers /proc, /proc/thread-self names no task there (the sandbox's
+    // thread has no pid in it) and a second proc mount with the path would be ENOENT. The
+    // namespace is passed as a descriptor opened before any mount (fsconfig FSCONFIG_SET_FD
+    // "pidns") (seeds 40, 331, 1397).
+    @Test
+    void aProcMountedAfterAProcOnProcGetsItsPidNamespaceFromADescriptor() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "/proc"), fresh("proc", "$B/a")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
