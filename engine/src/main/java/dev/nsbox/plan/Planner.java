@@ -408,7 +408,8 @@ public final class Planner {
                 ops.add(new Op.Mount(source, actual(m.target()), fstype, flags, data, m.origins().self()));
             }
             propagation(m);
-            view.push(m.target(), SandboxView.Backing.opaque(fstype));
+            view.push(m.target(), fstype.equals("proc") ? SandboxView.Backing.proc(PIDNS_OPTION.equals(data))
+                    : SandboxView.Backing.opaque(fstype));
             expect(m, fstype, (flags & Flags.MS_RDONLY) != 0, false);
         }
 

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The smallest cases {@link DifferentialFuzzTest} found where nsbox's prediction differed from
@@ -115,9 +116,32 @@ class FuzzFoundCasesTest {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "/proc"), fresh("proc", "$B/a")));
     }
 
+    // A proc of the sandbox's PID namespace holds the entries every procfs has
+    // (proc_root_init) and the pid directories of that namespace alone: none of the host's
+    // pids, nor anything else the host's directory had. A target missing there is a plan error
+    // with the spec line, as SPEC.md says of a missing target, not an ENOENT at run time (seeds
+    // 298, 771, 1089).
+    @Test
+    void aTargetMissingInsideAProcOfTheSpecIsAPlanError() {
+        refused(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "$B"), bind("$B/c", "$B/a", null, null, null)),
+                "mounts[1].target $B/a does not exist: it lies in a proc mount where nsbox cannot create it");
+    }
+
+    // ... and a target that every procfs has, such as sys, is a mount point like any other.
+    @Test
+    void aTargetThatEveryProcHasIsAMountPointInsideAProcOfTheSpec() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "$B/a"), fresh("tmpfs", "$B/a/sys")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
+    }
+
+    private void refused(List<HostSetup> host, SpecShape spec, String error) {
+        Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
+        assertEquals(Differential.Status.INVALID, o.status(), fuzz.report(o));
+        assertTrue(o.detail().replace(fuzz.base(), "$B").contains(error), fuzz.report(o));
     }
 
     private static SpecShape spec(String propagation, boolean rootReadOnly, MountShape... mounts) {
