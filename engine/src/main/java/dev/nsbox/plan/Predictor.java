@@ -43,9 +43,75 @@ public final class Predictor {
     /** The plan with its host effects and refused operations, simulated with this kernel's rules. */
     public static Plan predict(Plan plan, MountTable host, Kernel kernel) {
         Simulation s = simulate(plan, host, kernel);
-        Plan predicted = plan.withHostEffects(s.effects(), s.diagnostics());
-        return s.ownNamespace() && s.diagnostics().isEmpty()
-                ? predicted.withExpectations(propagationAsSimulated(plan.expectations(), s)) : predicted;
+        if (!s.ownNamespace() || !s.diagnostics().isEmpty()) {
+            return plan.withHostEffects(s.effects(), s.diagnostics());
+        }
+        List<Diagnostic> warnings = new ArrayList<>();
+        List<Expectation> expectations = writableCopies(propagationAsSimulated(plan.expectations(), s), s, warnings);
+        return plan.withHostEffects(s.effects(), warnings).withExpectations(expectations);
+    }
+
+    /**
+     * Copies that a later mount of the spec propagates, inside the sandbox's own tree, to a
+     * place below a target the spec made read-only with every submount (a read-only root or a
+     * recursive read-only bind on a tree that is still shared). propagate_mnt makes each copy
+     * with the flags of the mount it copies, not those of the mount it lands on
+     * (fs/pnode.c, copy_tree/clone_mnt; sharedsubtree.rst 2a, 2b), so the kernel puts a
+     * writable copy there. It is the same filesystem the spec mounted writable elsewhere, no
+     * more writable than there; nsbox says so with a warning naming both spec lines, and
+     * each copy becomes an expectation of its own: something is mounted there, and the
+     * verifier does not ask it to be read-only. A copy stacked on the read-only target itself
+     * (a peer of the target's parent receives it on the target's root) covers it: the target's
+     * expectation no longer asks for read-only, since a process reaches the copy. Making the copies read-only after the fact, as
+     * a blanket remount would, would break what the spec asked of the later mount itself
+     * (docs/spec-reference.md, "Read-only trees and propagation inside the sandbox").
+     */
+    private static List<Expectation> writableCopies(List<Expectation> expectations, Simulation s,
+                                                    List<Diagnostic> warnings) {
+        List<Expectation> out = new ArrayList<>(expectations);
+        Set<String> said = new LinkedHashSet<>();
+        for (StepResult step : s.steps()) {
+            for (Event ev : step.events()) {
+                if (!ev.kind().equals("mount") || ev.namespace() != s.sandbox() || ev.via() == null) {
+                    continue;
+                }
+                // Where the copy is once set-up is done (after pivot_root for a tmpfs or dir root).
+                String at = s.sandboxAfter().byId(ev.mountId()).map(m -> m.mountPoint()).orElse(null);
+                if (at == null) {
+                    continue;
+                }
+                for (int i = 0; i < out.size(); i++) {
+                    Expectation ro = out.get(i);
+                    if (!ro.readOnly() || !Planner.under(at, ro.target()) || ro.origin().equals(step.op().origin())) {
+                        continue;
+                    }
+                    boolean onTop = at.equals(ro.target());
+                    if (onTop) {
+                        Mount top = s.model().mountAt(s.sandbox(), at);
+                        if (top == null || top.id() != ev.mountId()) {
+                            continue;
+                        }
+                        out.set(i, new Expectation(ro.label(), ro.target(), ro.fstype(), false, false,
+                                ro.propagation(), ro.origin()));
+                    } else if (!ro.submountsReadOnly()) {
+                        continue;
+                    }
+                    if (said.add(step.label() + " " + at)) {
+                        if (!onTop) {
+                            out.add(new Expectation(step.label(), at, null, false, false, null, step.op().origin()));
+                        }
+                        warnings.add(Diagnostic.warning(step.op().origin(), step.label() + " propagates a copy of "
+                                + ev.fsType() + " to " + at + " through peer group " + ev.via() + (onTop ? ", on top of " : ", inside ")
+                                + ro.label() + " (" + ro.origin().location() + "), which is read-only"
+                                + (ro.submountsReadOnly() ? " with every submount" : "") + ": the "
+                                + "copy has the flags of the mount it copies, so it is writable there if that mount "
+                                + "is; make the tree's propagation (or " + ro.label() + "'s) private or slave to keep "
+                                + "it out"));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -73,19 +73,10 @@ final class Differential {
     }
 
     /**
-     * OK: everything agreed. INVALID: the generated spec does not validate (not run). KNOWN: the
-     * only mismatch is an open issue listed in {@link #KNOWN_OPEN}, counted and printed, never
-     * silently passed. MISMATCH: anything else.
+     * OK: everything agreed. INVALID: the generated spec does not validate (not run). MISMATCH:
+     * anything else.
      */
-    enum Status { OK, INVALID, KNOWN, MISMATCH }
-
-    /**
-     * Open issues the fuzz test found and that are not fixed yet (see the branch's report):
-     * a mount the spec makes later that propagates, inside the sandbox's own tree, into a
-     * target the spec made recursively read-only: the kernel puts a writable copy there, the
-     * verifier finds it and fails the run (exit 125), though the plan predicted success.
-     */
-    static final String KNOWN_OPEN = "is writable inside the sandbox, expected read-only";
+    enum Status { OK, INVALID, MISMATCH }
 
     /** A case: the host's set-up and the spec. */
     record Case(List<HostSetup> host, SpecShape spec) {
@@ -266,12 +257,7 @@ final class Differential {
         String detail = "plan:\n  " + String.join("\n  ", plan.ops().stream().map(o -> o.call()).toList())
                 + "\npredicted host effects: " + plan.hostEffects().stream().map(e -> e.describe()).toList()
                 + "\nrun: exit " + result.exitCode() + " " + result.messages();
-        boolean propagatedInside = sim.steps().stream().flatMap(st -> st.events().stream())
-                .anyMatch(ev -> ev.namespace() == sim.sandbox() && ev.via() != null && ev.kind().equals("mount"));
-        boolean known = !mismatches.isEmpty() && propagatedInside
-                && mismatches.stream().allMatch(m -> m.contains(KNOWN_OPEN));
-        return new Outcome(seed, c, mismatches.isEmpty() ? Status.OK : known ? Status.KNOWN : Status.MISMATCH,
-                mismatches, detail);
+        return new Outcome(seed, c, mismatches.isEmpty() ? Status.OK : Status.MISMATCH, mismatches, detail);
     }
 
     private static void diff(String what, List<String> expected, List<String> actual, List<String> out) {

@@ -133,6 +133,28 @@ class FuzzFoundCasesTest {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "$B/a"), fresh("tmpfs", "$B/a/sys")));
     }
 
+    // propagate_mnt gives each copy the flags of the mount it copies, not those of where it
+    // lands: a tmpfs the spec mounts on $B/a of a tree still shared with itself ($B rbound on
+    // $B/c) puts a writable copy under the read-only bind of $B/c. The plan warns, naming both
+    // spec lines, and the verifier expects that copy instead of failing the run (seeds 228,
+    // 306, 509, 600, 656, 888).
+    @Test
+    void aLaterMountPropagatesAWritableCopyIntoARecursivelyReadOnlyBind() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.make("$B", "shared", false), HostSetup.bind("$B", "$B/c", true)),
+                new SpecShape("unchanged", false, "host", false, List.of(bind("$B/c", "$B/c", true, true, null),
+                        fresh("tmpfs", "$B/a"))));
+    }
+
+    // The same copy lands on the read-only target itself when a peer of the target's parent
+    // receives the later mount on the target's root: $B/c is a bind of $B/a, a peer of $B, so a
+    // bind on $B/a stacks a writable copy on $B/c, which is what a process reaches there
+    // (seed 600).
+    @Test
+    void aLaterMountPropagatesAWritableCopyOnTopOfAReadOnlyBind() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B")),
+                spec("shared", false, bind("$B/a", "$B/c", null, true, null), bind("$B/b", "$B/a", null, null, null)));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
