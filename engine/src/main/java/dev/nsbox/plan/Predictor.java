@@ -191,6 +191,7 @@ public final class Predictor {
         List<StepResult> steps = new ArrayList<>();
         List<HostEffect> effects = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
+        Map<Integer, Event> copies = new HashMap<>();
         for (Op op : plan.ops()) {
             String label = label(op.origin());
             model.cause(label);
@@ -267,6 +268,9 @@ public final class Predictor {
                     destPath = p.target();
                     what = "proc on " + p.target();
                     mountId = model.mountFresh(sandbox, "proc", "proc", p.target()).id();
+                } else if (op instanceof Op.Mkdir || op instanceof Op.CreateFile) {
+                    String path = op instanceof Op.Mkdir d ? d.path() : ((Op.CreateFile) op).path();
+                    notCoveredByACopy(model, sandbox, path, steps, copies);
                 } else if (op instanceof Op.Chdir c) {
                     model.chdir(sandbox, c.path());
                 } else if (op instanceof Op.PivotRoot p) {
@@ -282,6 +286,11 @@ public final class Predictor {
                         + " with " + e.errno() + ": " + e.getMessage()));
             }
             List<Event> caused = List.copyOf(model.events().subList(eventsBefore, model.events().size()));
+            for (Event e : caused) {
+                if (e.kind().equals("mount") && e.namespace() == sandbox && e.via() != null) {
+                    copies.put(e.mountId(), e);
+                }
+            }
             for (Event e : caused) {
                 if (e.kind().equals("pivot_root")) {
                     continue;
@@ -303,6 +312,37 @@ public final class Predictor {
         return new Simulation(model, hostNs, sandbox, own, steps, effects, diagnostics,
                 own ? leaks(model, hostNs, sandbox) : List.of(), model.table(hostNs),
                 model.table(sandbox));
+    }
+
+    /**
+     * The planner creates mount points only inside a tmpfs the spec mounted, at the path it
+     * mounted it. A copy a later mount propagated inside the sandbox (sharedsubtree.rst 2a: a
+     * tmpfs on a mount whose peer is an ancestor lands on that peer too) may cover that
+     * place with the fresh tmpfs's empty root: the directory mkdir(2) needs is not there
+     * (ENOENT). A copy stacked at the same place as the spec's tmpfs shows the same
+     * directories (one superblock) and changes nothing.
+     */
+    private static void notCoveredByACopy(PropagationModel model, Namespace sandbox, String path,
+                                          List<StepResult> steps, Map<Integer, Event> copies) {
+        String parent = path.lastIndexOf('/') <= 0 ? "/" : path.substring(0, path.lastIndexOf('/'));
+        Mount holder = model.covering(sandbox, parent);
+        Event copy = holder == null ? null : copies.get(holder.id());
+        if (copy == null) {
+            return;
+        }
+        String own = null;
+        for (StepResult st : steps) {
+            if (st.op() instanceof Op.Mount m && m.fstype().equals("tmpfs") && st.mountId() != 0
+                    && Planner.under(parent, m.target()) && (own == null || m.target().length() > own.length())) {
+                own = m.target();
+            }
+        }
+        String at = model.path(holder);
+        if (own != null && !at.equals(own)) {
+            throw new Refused("ENOENT", "a copy of " + copy.fsType() + " propagated through peer group "
+                    + copy.via() + " onto " + at + " inside the sandbox (" + copy.rule() + ") covers " + own
+                    + ", the tmpfs the plan creates " + path + " in; keep the tree's propagation rprivate");
+        }
     }
 
     /**

@@ -155,6 +155,17 @@ class FuzzFoundCasesTest {
                 spec("shared", false, bind("$B/a", "$B/c", null, true, null), bind("$B/b", "$B/a", null, null, null)));
     }
 
+    // A tmpfs on $B/b, whose mount is a peer of $B (an rbind of $B on $B/b, / rshared), lands
+    // on $B too, inside the sandbox as well (sharedsubtree.rst 2a): the copy's empty root covers
+    // $B/b, and the mkdir of a mount point inside the spec's tmpfs is ENOENT. plan predicts that
+    // refusal with the spec line (seed 608).
+    @Test
+    void aCopyOfTheSpecsTmpfsCoveringItMakesTheMkdirOfAMountPointFail() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B/b", true)),
+                new SpecShape("slave", false, "host", false, List.of(fresh("tmpfs", "$B/b"),
+                        bind("$B/c", "$B/b/a/c", null, null, null))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
