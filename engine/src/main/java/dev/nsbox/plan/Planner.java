@@ -517,7 +517,9 @@ public final class Planner {
                 ops.add(new Op.SetAttr(nullTree, "", false, Flags.MOUNT_ATTR_RDONLY | Flags.MOUNT_ATTR_NOSUID
                         | Flags.MOUNT_ATTR_NODEV | Flags.MOUNT_ATTR_NOEXEC, 0, 0, o));
                 ops.add(new Op.MoveMount(nullTree, actual(m.target()), o));
-                view.push(m.target(), SandboxView.Backing.opaque("/dev/null"));
+                // What is there now is the host's /dev/null, a file: a second hide of the same
+                // target binds /dev/null again, where a tmpfs would be ENOTDIR (mount(2)).
+                view.push(m.target(), SandboxView.Backing.host("/dev/null"));
                 expect(m, null, true, false);
             } else {
                 if (!mountPoint(m, false)) {

@@ -166,6 +166,13 @@ class FuzzFoundCasesTest {
                         bind("$B/c", "$B/b/a/c", null, null, null))));
     }
 
+    // A file hidden under /dev/null is still a file: hiding it again binds /dev/null again,
+    // since a tmpfs on a file is ENOTDIR (mount(2)) (seed 1976).
+    @Test
+    void aFileHiddenTwiceIsHiddenWithDevNullTwice() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("hide", "$B/f"), fresh("hide", "$B/f")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
