@@ -38,6 +38,8 @@ final class Applier {
     private final int madeByLauncher;
     private final byte[] ifreq = new byte[40];
     private int initPid = -1;
+    private int threadDir = -1;
+    private int pidns = -1;
 
     /**
      * @param initFds the descriptors that become the supervisor's 0..5 (see {@link #INIT_FDS})
@@ -105,6 +107,8 @@ final class Applier {
         } else if (op instanceof Op.Mount m) {
             checkTarget(m.target());
             sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
+        } else if (op instanceof Op.MountProc p) {
+            mountProc(p);
         } else if (op instanceof Op.Mkdir d) {
             sys.mkdir(d.path(), d.mode(), call);
             // mkdir(2) applies the umask; the plan's mode is exact (a sticky, world-writable
@@ -140,8 +144,43 @@ final class Applier {
         sys.close(fd);
     }
 
-    /** Closes the descriptors of trees that were opened and never attached. */
+    /**
+     * The sandbox thread's {@code /proc/thread-self} directory, opened before any operation:
+     * {@code pid_for_children} is opened relative to it, whatever the spec mounts on /proc.
+     */
+    void threadDir(int fd) {
+        threadDir = fd;
+    }
+
+    /** See {@link Op.MountProc}: each sub-call is named on its own when it fails. */
+    private void mountProc(Op.MountProc p) throws SyscallException {
+        checkTarget(p.target());
+        if (pidns < 0) {
+            // Readable only once the namespace has its PID 1 (after SpawnInit), and opened once,
+            // before this proc can cover the /proc it would otherwise be looked up through.
+            pidns = sys.openat(threadDir, "ns/pid_for_children", Sys.O_RDONLY | Sys.O_CLOEXEC, 0,
+                    "openat(thread_self, \"ns/pid_for_children\", O_RDONLY|O_CLOEXEC)");
+        }
+        int fs = sys.fsopen("proc", Sys.FSOPEN_CLOEXEC, p.fsopenCall());
+        try {
+            sys.fsconfigString(fs, "source", "proc", p.sourceCall());
+            sys.fsconfigFd(fs, "pidns", pidns, p.pidnsCall());
+            sys.fsconfigCreate(fs, p.createCall());
+            int mnt = sys.fsmount(fs, Sys.FSMOUNT_CLOEXEC, (int) p.attrs(), p.fsmountCall());
+            try {
+                sys.moveMount(mnt, "", Flags.AT_FDCWD, p.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, p.moveCall());
+            } finally {
+                sys.close(mnt);
+            }
+        } finally {
+            sys.close(fs);
+        }
+    }
+
+    /** Closes the descriptors of trees that were opened and never attached, and pid_for_children. */
     void closeTrees() {
+        sys.close(pidns);
+        pidns = -1;
         for (int i = 0; i < trees.length; i++) {
             if (trees[i] >= 0) {
                 sys.close(trees[i]);
@@ -194,6 +233,8 @@ final class Applier {
             return "cannot attach tree" + m.tree() + " on " + m.target();
         } else if (op instanceof Op.Mount m) {
             return "cannot mount " + m.fstype() + " on " + m.target();
+        } else if (op instanceof Op.MountProc p) {
+            return "cannot mount proc on " + p.target();
         } else if (op instanceof Op.Mkdir d) {
             return "cannot create directory " + d.path();
         } else if (op instanceof Op.CreateFile f) {

@@ -801,6 +801,7 @@ public final class Sandbox {
                 sys.warm();
                 procFd = sys.open("/proc/thread-self", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0,
                         "open(\"/proc/thread-self\", O_RDONLY|O_DIRECTORY|O_CLOEXEC)");
+                applier.threadDir(procFd);
                 for (current = 0; current < ops.size(); current++) {
                     applier.apply(ops.get(current), calls[current]);
                     applied = current + 1;

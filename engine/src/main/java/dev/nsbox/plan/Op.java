@@ -104,6 +104,61 @@ public sealed interface Op {
         }
     }
 
+    /**
+     * A proc of the sandbox's PID namespace, made with the new mount API: {@code fsopen(2)}, the
+     * namespace given as a descriptor ({@code fsconfig(FSCONFIG_SET_FD, "pidns")}, Linux 6.x
+     * procfs), {@code fsmount(2)} with the mount's flags, {@code move_mount(2)} onto the target.
+     * The descriptor, {@code pid_for_children}, is opened once, through the sandbox thread's
+     * {@code /proc/thread-self} directory opened before any operation. A path in mount(2)'s data
+     * ({@code pidns=/proc/thread-self/ns/pid_for_children}) is looked up with filp_open in the
+     * caller's context, through whatever {@code /proc} the spec has mounted by then: after a proc
+     * of the sandbox's PID namespace on {@code /proc}, in which the sandbox's thread has no pid,
+     * that is ENOENT.
+     *
+     * @param flags {@code MS_RDONLY}, {@code MS_NOSUID}, {@code MS_NODEV}, {@code MS_NOEXEC}
+     */
+    record MountProc(String target, long flags, Origin origin) implements Op {
+        /** The {@code MOUNT_ATTR_*} of {@link #flags()}, for fsmount(2). */
+        public long attrs() {
+            long a = 0;
+            a |= (flags & Flags.MS_RDONLY) != 0 ? Flags.MOUNT_ATTR_RDONLY : 0;
+            a |= (flags & Flags.MS_NOSUID) != 0 ? Flags.MOUNT_ATTR_NOSUID : 0;
+            a |= (flags & Flags.MS_NODEV) != 0 ? Flags.MOUNT_ATTR_NODEV : 0;
+            a |= (flags & Flags.MS_NOEXEC) != 0 ? Flags.MOUNT_ATTR_NOEXEC : 0;
+            return a;
+        }
+
+        public String fsopenCall() {
+            return "fsopen(\"proc\", FSOPEN_CLOEXEC) = fs";
+        }
+
+        /** The source mountinfo shows, "proc" as mount(8) would give it (fsopen leaves "none"). */
+        public String sourceCall() {
+            return "fsconfig(fs, FSCONFIG_SET_STRING, \"source\", \"proc\", 0)";
+        }
+
+        public String pidnsCall() {
+            return "fsconfig(fs, FSCONFIG_SET_FD, \"pidns\", NULL, pid_for_children)";
+        }
+
+        public String createCall() {
+            return "fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)";
+        }
+
+        public String fsmountCall() {
+            return "fsmount(fs, FSMOUNT_CLOEXEC, " + Flags.names(attrs(), Flags.MOUNT_ATTRS) + ") = mnt";
+        }
+
+        public String moveCall() {
+            return "move_mount(mnt, \"\", AT_FDCWD, " + q(target) + ", MOVE_MOUNT_F_EMPTY_PATH)";
+        }
+
+        public String call() {
+            return fsopenCall() + "; " + sourceCall() + "; " + pidnsCall() + "; " + createCall() + "; " + fsmountCall() + "; "
+                    + moveCall();
+        }
+    }
+
     /** {@code mkdir(path, mode)}: only ever inside a tmpfs the plan itself mounted. */
     record Mkdir(String path, int mode, Origin origin) implements Op {
         public String call() {

@@ -403,9 +403,16 @@ public final class Planner {
                 return;
             }
             long flags = flags(m, defaults);
-            ops.add(new Op.Mount(source, actual(m.target()), fstype, flags, data, m.origins().self()));
+            if (PIDNS_OPTION.equals(data)) {
+                // A proc of the sandbox's PID namespace: the namespace goes to the kernel as a
+                // descriptor, not as a path through a /proc the spec may have replaced (Op.MountProc).
+                ops.add(new Op.MountProc(actual(m.target()), flags, m.origins().self()));
+            } else {
+                ops.add(new Op.Mount(source, actual(m.target()), fstype, flags, data, m.origins().self()));
+            }
             propagation(m);
-            view.push(m.target(), SandboxView.Backing.opaque(fstype));
+            view.push(m.target(), fstype.equals("proc") ? SandboxView.Backing.proc(PIDNS_OPTION.equals(data))
+                    : SandboxView.Backing.opaque(fstype));
             expect(m, fstype, (flags & Flags.MS_RDONLY) != 0, false);
         }
 
@@ -523,7 +530,9 @@ public final class Planner {
                 ops.add(new Op.SetAttr(nullTree, "", false, Flags.MOUNT_ATTR_RDONLY | Flags.MOUNT_ATTR_NOSUID
                         | Flags.MOUNT_ATTR_NODEV | Flags.MOUNT_ATTR_NOEXEC, 0, 0, o));
                 ops.add(new Op.MoveMount(nullTree, actual(m.target()), o));
-                view.push(m.target(), SandboxView.Backing.opaque("/dev/null"));
+                // What is there now is the host's /dev/null, a file: a second hide of the same
+                // target binds /dev/null again, where a tmpfs would be ENOTDIR (mount(2)).
+                view.push(m.target(), SandboxView.Backing.host("/dev/null"));
                 expect(m, null, true, false);
             } else {
                 if (!mountPoint(m, false)) {

@@ -43,9 +43,75 @@ public final class Predictor {
     /** The plan with its host effects and refused operations, simulated with this kernel's rules. */
     public static Plan predict(Plan plan, MountTable host, Kernel kernel) {
         Simulation s = simulate(plan, host, kernel);
-        Plan predicted = plan.withHostEffects(s.effects(), s.diagnostics());
-        return s.ownNamespace() && s.diagnostics().isEmpty()
-                ? predicted.withExpectations(propagationAsSimulated(plan.expectations(), s)) : predicted;
+        if (!s.ownNamespace() || !s.diagnostics().isEmpty()) {
+            return plan.withHostEffects(s.effects(), s.diagnostics());
+        }
+        List<Diagnostic> warnings = new ArrayList<>();
+        List<Expectation> expectations = writableCopies(propagationAsSimulated(plan.expectations(), s), s, warnings);
+        return plan.withHostEffects(s.effects(), warnings).withExpectations(expectations);
+    }
+
+    /**
+     * Copies that a later mount of the spec propagates, inside the sandbox's own tree, to a
+     * place below a target the spec made read-only with every submount (a read-only root or a
+     * recursive read-only bind on a tree that is still shared). propagate_mnt makes each copy
+     * with the flags of the mount it copies, not those of the mount it lands on
+     * (fs/pnode.c, copy_tree/clone_mnt; sharedsubtree.rst 2a, 2b), so the kernel puts a
+     * writable copy there. It is the same filesystem the spec mounted writable elsewhere, no
+     * more writable than there; nsbox says so with a warning naming both spec lines, and
+     * each copy becomes an expectation of its own: something is mounted there, and the
+     * verifier does not ask it to be read-only. A copy stacked on the read-only target itself
+     * (a peer of the target's parent receives it on the target's root) covers it: the target's
+     * expectation no longer asks for read-only, since a process reaches the copy. Making the copies read-only after the fact, as
+     * a blanket remount would, would break what the spec asked of the later mount itself
+     * (docs/spec-reference.md, "Read-only trees and propagation inside the sandbox").
+     */
+    private static List<Expectation> writableCopies(List<Expectation> expectations, Simulation s,
+                                                    List<Diagnostic> warnings) {
+        List<Expectation> out = new ArrayList<>(expectations);
+        Set<String> said = new LinkedHashSet<>();
+        for (StepResult step : s.steps()) {
+            for (Event ev : step.events()) {
+                if (!ev.kind().equals("mount") || ev.namespace() != s.sandbox() || ev.via() == null) {
+                    continue;
+                }
+                // Where the copy is once set-up is done (after pivot_root for a tmpfs or dir root).
+                String at = s.sandboxAfter().byId(ev.mountId()).map(m -> m.mountPoint()).orElse(null);
+                if (at == null) {
+                    continue;
+                }
+                for (int i = 0; i < out.size(); i++) {
+                    Expectation ro = out.get(i);
+                    if (!ro.readOnly() || !Planner.under(at, ro.target()) || ro.origin().equals(step.op().origin())) {
+                        continue;
+                    }
+                    boolean onTop = at.equals(ro.target());
+                    if (onTop) {
+                        Mount top = s.model().mountAt(s.sandbox(), at);
+                        if (top == null || top.id() != ev.mountId()) {
+                            continue;
+                        }
+                        out.set(i, new Expectation(ro.label(), ro.target(), ro.fstype(), false, false,
+                                ro.propagation(), ro.origin()));
+                    } else if (!ro.submountsReadOnly()) {
+                        continue;
+                    }
+                    if (said.add(step.label() + " " + at)) {
+                        if (!onTop) {
+                            out.add(new Expectation(step.label(), at, null, false, false, null, step.op().origin()));
+                        }
+                        warnings.add(Diagnostic.warning(step.op().origin(), step.label() + " propagates a copy of "
+                                + ev.fsType() + " to " + at + " through peer group " + ev.via() + (onTop ? ", on top of " : ", inside ")
+                                + ro.label() + " (" + ro.origin().location() + "), which is read-only"
+                                + (ro.submountsReadOnly() ? " with every submount" : "") + ": the "
+                                + "copy has the flags of the mount it copies, so it is writable there if that mount "
+                                + "is; make the tree's propagation (or " + ro.label() + "'s) private or slave to keep "
+                                + "it out"));
+                    }
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -125,6 +191,7 @@ public final class Predictor {
         List<StepResult> steps = new ArrayList<>();
         List<HostEffect> effects = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
+        Map<Integer, Event> copies = new HashMap<>();
         for (Op op : plan.ops()) {
             String label = label(op.origin());
             model.cause(label);
@@ -195,6 +262,15 @@ public final class Predictor {
                             mountId = model.mountFresh(sandbox, m.fstype(), m.source(), m.target()).id();
                         }
                     }
+                } else if (op instanceof Op.MountProc p) {
+                    Mount dest = model.covering(sandbox, p.target());
+                    destBefore = dest.propagation();
+                    destPath = p.target();
+                    what = "proc on " + p.target();
+                    mountId = model.mountFresh(sandbox, "proc", "proc", p.target()).id();
+                } else if (op instanceof Op.Mkdir || op instanceof Op.CreateFile) {
+                    String path = op instanceof Op.Mkdir d ? d.path() : ((Op.CreateFile) op).path();
+                    notCoveredByACopy(model, sandbox, path, steps, copies);
                 } else if (op instanceof Op.Chdir c) {
                     model.chdir(sandbox, c.path());
                 } else if (op instanceof Op.PivotRoot p) {
@@ -210,6 +286,11 @@ public final class Predictor {
                         + " with " + e.errno() + ": " + e.getMessage()));
             }
             List<Event> caused = List.copyOf(model.events().subList(eventsBefore, model.events().size()));
+            for (Event e : caused) {
+                if (e.kind().equals("mount") && e.namespace() == sandbox && e.via() != null) {
+                    copies.put(e.mountId(), e);
+                }
+            }
             for (Event e : caused) {
                 if (e.kind().equals("pivot_root")) {
                     continue;
@@ -231,6 +312,37 @@ public final class Predictor {
         return new Simulation(model, hostNs, sandbox, own, steps, effects, diagnostics,
                 own ? leaks(model, hostNs, sandbox) : List.of(), model.table(hostNs),
                 model.table(sandbox));
+    }
+
+    /**
+     * The planner creates mount points only inside a tmpfs the spec mounted, at the path it
+     * mounted it. A copy a later mount propagated inside the sandbox (sharedsubtree.rst 2a: a
+     * tmpfs on a mount whose peer is an ancestor lands on that peer too) may cover that
+     * place with the fresh tmpfs's empty root: the directory mkdir(2) needs is not there
+     * (ENOENT). A copy stacked at the same place as the spec's tmpfs shows the same
+     * directories (one superblock) and changes nothing.
+     */
+    private static void notCoveredByACopy(PropagationModel model, Namespace sandbox, String path,
+                                          List<StepResult> steps, Map<Integer, Event> copies) {
+        String parent = path.lastIndexOf('/') <= 0 ? "/" : path.substring(0, path.lastIndexOf('/'));
+        Mount holder = model.covering(sandbox, parent);
+        Event copy = holder == null ? null : copies.get(holder.id());
+        if (copy == null) {
+            return;
+        }
+        String own = null;
+        for (StepResult st : steps) {
+            if (st.op() instanceof Op.Mount m && m.fstype().equals("tmpfs") && st.mountId() != 0
+                    && Planner.under(parent, m.target()) && (own == null || m.target().length() > own.length())) {
+                own = m.target();
+            }
+        }
+        String at = model.path(holder);
+        if (own != null && !at.equals(own)) {
+            throw new Refused("ENOENT", "a copy of " + copy.fsType() + " propagated through peer group "
+                    + copy.via() + " onto " + at + " inside the sandbox (" + copy.rule() + ") covers " + own
+                    + ", the tmpfs the plan creates " + path + " in; keep the tree's propagation rprivate");
+        }
     }
 
     /**

@@ -9,14 +9,26 @@ import java.util.Map;
  * The planner's picture of the sandbox's file tree while it plans: which mount covers each
  * path, and what the path is there. A path under a bind (or the host root) is what the host
  * says of the bind's source; a path in a tmpfs the spec mounted is what the plan created there;
- * a path in any other fresh filesystem (proc, sysfs, an overlay) is taken to exist, since only
- * the kernel knows.
+ * a path in a proc the spec mounted is what the host's {@code /proc} shows (see
+ * {@link BackingKind#PROC}); a path in any other fresh filesystem (sysfs, an overlay) is taken
+ * to exist, since only the kernel knows.
  *
  * <p>Mutable, private to one planning; asks the {@link HostView} and nothing else.
  */
 final class SandboxView {
 
-    enum BackingKind { HOST, SCRATCH, OPAQUE }
+    enum BackingKind {
+        HOST,
+        SCRATCH,
+        /**
+         * A fresh procfs. Its entries other than the per-process directories are the same in
+         * every instance (proc_root_init), so the host's {@code /proc} tells which exist; the
+         * numbered directories are the processes of the proc's PID namespace: in the sandbox's
+         * own, only its init, PID 1, exists while it is set up.
+         */
+        PROC,
+        OPAQUE
+    }
 
     /** What a mount shows: a host directory (or file), a tmpfs of the plan, or another filesystem. */
     record Backing(BackingKind kind, String hostPath, boolean readOnly, String fstype) {
@@ -27,6 +39,11 @@ final class SandboxView {
 
         static Backing scratch(boolean readOnly) {
             return new Backing(BackingKind.SCRATCH, null, readOnly, "tmpfs");
+        }
+
+        /** A proc; {@code ownPidNamespace}: of the sandbox's new PID namespace, not the host's. */
+        static Backing proc(boolean ownPidNamespace) {
+            return new Backing(BackingKind.PROC, ownPidNamespace ? null : "/proc", true, "proc");
         }
 
         static Backing opaque(String fstype) {
@@ -42,7 +59,7 @@ final class SandboxView {
             return switch (kind) {
                 case HOST -> "host directory";
                 case SCRATCH -> readOnly ? "read-only tmpfs" : "tmpfs";
-                case OPAQUE -> fstype + " mount";
+                case PROC, OPAQUE -> fstype + " mount";
             };
         }
     }
@@ -90,14 +107,42 @@ final class SandboxView {
                 Boolean dir = l.created().get(path);
                 yield dir == null ? HostView.Kind.MISSING : dir ? HostView.Kind.DIRECTORY : HostView.Kind.FILE;
             }
+            case PROC -> procKind(l, path);
             case OPAQUE -> HostView.Kind.DIRECTORY;
         };
+    }
+
+    /** See {@link BackingKind#PROC}: what the host's /proc shows at the same place. */
+    private HostView.Kind procKind(Layer l, String path) {
+        if (path.equals(l.target())) {
+            return HostView.Kind.DIRECTORY;
+        }
+        String rest = procRest(l, path);
+        if (l.backing().hostPath() == null && pidDirectory(rest)) {
+            // A host pid has no directory in the sandbox's PID namespace; its init's has the
+            // layout of any process's, which the plan does not model (see known()).
+            return rest.equals("/1") || rest.startsWith("/1/") ? HostView.Kind.DIRECTORY : HostView.Kind.MISSING;
+        }
+        return host.kind("/proc" + rest);
+    }
+
+    private static String procRest(Layer l, String path) {
+        return path.substring(l.target().equals("/") ? 0 : l.target().length());
+    }
+
+    private static boolean pidDirectory(String rest) {
+        return rest.matches("/[0-9]+(/.*)?");
     }
 
     /** Whether {@link #kind} is knowledge rather than an assumption. */
     boolean known(String path) {
         Layer l = layerOf(path);
-        return l != null && l.backing().kind() != BackingKind.OPAQUE;
+        if (l == null || l.backing().kind() == BackingKind.OPAQUE) {
+            return false;
+        }
+        // Inside PID 1's directory of a proc of the sandbox's own PID namespace: assumed.
+        return !(l.backing().kind() == BackingKind.PROC && l.backing().hostPath() == null
+                && !path.equals(l.target()) && procRest(l, path).startsWith("/1/"));
     }
 
     boolean exists(String path) {

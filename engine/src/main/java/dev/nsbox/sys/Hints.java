@@ -42,6 +42,9 @@ public final class Hints {
                             + "or use a kernel built with it"),
             new Hint("unshare", Errnos.ENOSPC, null, false, MACHINE,
                     "the limit on namespaces of this type is reached; see /proc/sys/user/max_*_namespaces"),
+            new Hint("fsconfig", Errnos.EINVAL, "\"pidns\"", false, MACHINE,
+                    "this kernel's procfs does not accept pidns (a recent Linux 6.x does); nsbox mounts a "
+                            + "sandbox's proc with it; upgrade the kernel, or drop the proc mount"),
             new Hint("mount", Errnos.EINVAL, "pidns=", false, MACHINE,
                     "this kernel's procfs does not accept pidns= (a recent Linux 6.x does); nsbox mounts a "
                             + "sandbox's proc with it; upgrade the kernel, or drop the proc mount"),

@@ -35,6 +35,12 @@ public final class Sys {
     public static final int F_GETFD = 1;
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1;
+    // fsopen(2), fsconfig(2), fsmount(2), linux/mount.h
+    public static final int FSOPEN_CLOEXEC = 1;
+    public static final int FSCONFIG_SET_STRING = 1;
+    public static final int FSCONFIG_SET_FD = 5;
+    public static final int FSCONFIG_CMD_CREATE = 6;
+    public static final int FSMOUNT_CLOEXEC = 1;
     // prctl(2)
     public static final int PR_SET_PDEATHSIG = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
@@ -188,6 +194,45 @@ public final class Sys {
         if (libc.syscall(LibC.SYS_MOVE_MOUNT, fromDfd, fromPath, toDfd, toPath, flags) < 0) {
             throw fail(call);
         }
+    }
+
+    /** {@code fsopen(2)}: returns a filesystem context. */
+    public int fsopen(String fsname, int flags, String call) throws SyscallException {
+        long fd = libc.syscall(LibC.SYS_FSOPEN, fsname, flags);
+        if (fd < 0) {
+            throw fail(call);
+        }
+        return (int) fd;
+    }
+
+    /** {@code fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0)}. */
+    public void fsconfigString(int fd, String key, String value, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_STRING, key, value, 0) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code fsconfig(fd, FSCONFIG_SET_FD, key, NULL, valueFd)}. */
+    public void fsconfigFd(int fd, String key, int valueFd, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FD, key, (jnr.ffi.Pointer) null, valueFd) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)}: creates the superblock. */
+    public void fsconfigCreate(int fd, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, (jnr.ffi.Pointer) null, 0) < 0) {
+            throw fail(call);
+        }
+    }
+
+    /** {@code fsmount(2)}: returns the descriptor of a detached mount of the context's superblock. */
+    public int fsmount(int fd, int flags, int attrs, String call) throws SyscallException {
+        long m = libc.syscall(LibC.SYS_FSMOUNT, fd, flags, attrs);
+        if (m < 0) {
+            throw fail(call);
+        }
+        return (int) m;
     }
 
     /** {@code close_range(2)}. */

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The smallest cases {@link DifferentialFuzzTest} found where nsbox's prediction differed from
@@ -105,9 +106,82 @@ class FuzzFoundCasesTest {
                 new SpecShape("shared", true, "host", true, List.of(bind("$B/c", "$B/b", true, null, "rprivate"))));
     }
 
+    // procfs resolves a string pidns= with filp_open in the caller's context: once a proc of the
+    // sandbox's PID namespace covers /proc, /proc/thread-self names no task there (the sandbox's
+    // thread has no pid in it) and a second proc mount with the path would be ENOENT. The
+    // namespace is passed as a descriptor opened before any mount (fsconfig FSCONFIG_SET_FD
+    // "pidns") (seeds 40, 331, 1397).
+    @Test
+    void aProcMountedAfterAProcOnProcGetsItsPidNamespaceFromADescriptor() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "/proc"), fresh("proc", "$B/a")));
+    }
+
+    // A proc of the sandbox's PID namespace holds the entries every procfs has
+    // (proc_root_init) and the pid directories of that namespace alone: none of the host's
+    // pids, nor anything else the host's directory had. A target missing there is a plan error
+    // with the spec line, as SPEC.md says of a missing target, not an ENOENT at run time (seeds
+    // 298, 771, 1089).
+    @Test
+    void aTargetMissingInsideAProcOfTheSpecIsAPlanError() {
+        refused(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "$B"), bind("$B/c", "$B/a", null, null, null)),
+                "mounts[1].target $B/a does not exist: it lies in a proc mount where nsbox cannot create it");
+    }
+
+    // ... and a target that every procfs has, such as sys, is a mount point like any other.
+    @Test
+    void aTargetThatEveryProcHasIsAMountPointInsideAProcOfTheSpec() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("proc", "$B/a"), fresh("tmpfs", "$B/a/sys")));
+    }
+
+    // propagate_mnt gives each copy the flags of the mount it copies, not those of where it
+    // lands: a tmpfs the spec mounts on $B/a of a tree still shared with itself ($B rbound on
+    // $B/c) puts a writable copy under the read-only bind of $B/c. The plan warns, naming both
+    // spec lines, and the verifier expects that copy instead of failing the run (seeds 228,
+    // 306, 509, 600, 656, 888).
+    @Test
+    void aLaterMountPropagatesAWritableCopyIntoARecursivelyReadOnlyBind() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.make("$B", "shared", false), HostSetup.bind("$B", "$B/c", true)),
+                new SpecShape("unchanged", false, "host", false, List.of(bind("$B/c", "$B/c", true, true, null),
+                        fresh("tmpfs", "$B/a"))));
+    }
+
+    // The same copy lands on the read-only target itself when a peer of the target's parent
+    // receives the later mount on the target's root: $B/c is a bind of $B/a, a peer of $B, so a
+    // bind on $B/a stacks a writable copy on $B/c, which is what a process reaches there
+    // (seed 600).
+    @Test
+    void aLaterMountPropagatesAWritableCopyOnTopOfAReadOnlyBind() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B")),
+                spec("shared", false, bind("$B/a", "$B/c", null, true, null), bind("$B/b", "$B/a", null, null, null)));
+    }
+
+    // A tmpfs on $B/b, whose mount is a peer of $B (an rbind of $B on $B/b, / rshared), lands
+    // on $B too, inside the sandbox as well (sharedsubtree.rst 2a): the copy's empty root covers
+    // $B/b, and the mkdir of a mount point inside the spec's tmpfs is ENOENT. plan predicts that
+    // refusal with the spec line (seed 608).
+    @Test
+    void aCopyOfTheSpecsTmpfsCoveringItMakesTheMkdirOfAMountPointFail() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B/b", true)),
+                new SpecShape("slave", false, "host", false, List.of(fresh("tmpfs", "$B/b"),
+                        bind("$B/c", "$B/b/a/c", null, null, null))));
+    }
+
+    // A file hidden under /dev/null is still a file: hiding it again binds /dev/null again,
+    // since a tmpfs on a file is ENOTDIR (mount(2)) (seed 1976).
+    @Test
+    void aFileHiddenTwiceIsHiddenWithDevNullTwice() {
+        agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("hide", "$B/f"), fresh("hide", "$B/f")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
+    }
+
+    private void refused(List<HostSetup> host, SpecShape spec, String error) {
+        Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
+        assertEquals(Differential.Status.INVALID, o.status(), fuzz.report(o));
+        assertTrue(o.detail().replace(fuzz.base(), "$B").contains(error), fuzz.report(o));
     }
 
     private static SpecShape spec(String propagation, boolean rootReadOnly, MountShape... mounts) {

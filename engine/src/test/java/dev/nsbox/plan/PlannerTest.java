@@ -33,8 +33,11 @@ class PlannerTest {
                 "unshare(CLONE_NEWNS|CLONE_NEWPID)",
                 "posix_spawn(&init, \"nsbox-init\", {chdir(\"/\"), closefrom(5)}, {\"nsbox-init\", \"--pid1\"}, envp)",
                 "mount(\"none\", \"/\", NULL, MS_REC|MS_PRIVATE, NULL)",
-                "mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, "
-                        + "\"pidns=/proc/thread-self/ns/pid_for_children\")"), calls(plan));
+                "fsopen(\"proc\", FSOPEN_CLOEXEC) = fs; fsconfig(fs, FSCONFIG_SET_STRING, \"source\", \"proc\", 0); "
+                        + "fsconfig(fs, FSCONFIG_SET_FD, \"pidns\", NULL, pid_for_children); "
+                        + "fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0); "
+                        + "fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV|MOUNT_ATTR_NOEXEC) = mnt; "
+                        + "move_mount(mnt, \"\", AT_FDCWD, \"/proc\", MOVE_MOUNT_F_EMPTY_PATH)"), calls(plan));
         assertEquals(List.of(), errors(plan));
         assertTrue(plan.launch().pidNamespace());
     }
