@@ -1,6 +1,7 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.PropagationModel;
 import dev.nsbox.mounts.PropagationModel.Event;
@@ -309,9 +310,11 @@ public final class Predictor {
                 break;
             }
         }
+        // Each table is a walk of a namespace: made once, for the leaks and the result.
+        MountTable hostAfter = model.table(hostNs);
+        MountTable sandboxAfter = model.table(sandbox);
         return new Simulation(model, hostNs, sandbox, own, steps, effects, diagnostics,
-                own ? leaks(model, hostNs, sandbox) : List.of(), model.table(hostNs),
-                model.table(sandbox));
+                own ? leaks(hostAfter, sandboxAfter) : List.of(), hostAfter, sandboxAfter);
     }
 
     /**
@@ -350,26 +353,31 @@ public final class Predictor {
      * group with members in both the sandbox and the host, or a sandbox group the host has
      * slaves of. A sandbox mount that is only a slave of a host group receives, never sends.
      */
-    private static List<String> leaks(PropagationModel model, Namespace host, Namespace sandbox) {
-        MountTable h = model.table(host);
-        MountTable s = model.table(sandbox);
+    private static List<String> leaks(MountTable h, MountTable s) {
+        // The first host mount, in table order, that is a member or a slave of each group: the
+        // one a scan of the host's table for each sandbox mount would stop at.
+        Map<Integer, MountInfo> firstInHost = new HashMap<>();
+        for (MountInfo hm : h.mounts()) {
+            if (hm.sharedGroup() != 0) {
+                firstInHost.putIfAbsent(hm.sharedGroup(), hm);
+            }
+            if (hm.masterGroup() != 0) {
+                firstInHost.putIfAbsent(hm.masterGroup(), hm);
+            }
+        }
         Set<String> out = new LinkedHashSet<>();
-        for (var sm : s.mounts()) {
+        for (MountInfo sm : s.mounts()) {
             int g = sm.sharedGroup();
-            if (g == 0) {
+            MountInfo hm = g == 0 ? null : firstInHost.get(g);
+            if (hm == null) {
                 continue;
             }
-            for (var hm : h.mounts()) {
-                if (hm.sharedGroup() == g) {
-                    out.add("shared:" + g + " joins " + sm.mountPoint() + " in the sandbox to " + hm.mountPoint()
-                            + " in the host");
-                    break;
-                }
-                if (hm.masterGroup() == g) {
-                    out.add("shared:" + g + " makes " + hm.mountPoint() + " in the host a slave of "
-                            + sm.mountPoint() + " in the sandbox");
-                    break;
-                }
+            if (hm.sharedGroup() == g) {
+                out.add("shared:" + g + " joins " + sm.mountPoint() + " in the sandbox to " + hm.mountPoint()
+                        + " in the host");
+            } else {
+                out.add("shared:" + g + " makes " + hm.mountPoint() + " in the host a slave of "
+                        + sm.mountPoint() + " in the sandbox");
             }
         }
         return List.copyOf(out);

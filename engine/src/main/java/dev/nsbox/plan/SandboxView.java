@@ -1,9 +1,8 @@
 package dev.nsbox.plan;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The planner's picture of the sandbox's file tree while it plans: which mount covers each
@@ -69,7 +68,11 @@ final class SandboxView {
     }
 
     private final HostView host;
-    private final List<Layer> layers = new ArrayList<>();
+    // The mounts still visible, by target: a mount hides every earlier one on or below its
+    // target, so no two share one. Looking a path's mount up by its prefixes, and the hidden
+    // ones up as a range, replaces a scan of every layer per question (the planner asks a few
+    // per mount: quadratic, a fifth of planning 1000 binds; bench, measurement 4).
+    private final TreeMap<String, Layer> layers = new TreeMap<>();
 
     SandboxView(HostView host) {
         this.host = host;
@@ -77,19 +80,29 @@ final class SandboxView {
 
     /** A mount on {@code target}: it hides every earlier mount on or below it. */
     void push(String target, Backing backing) {
-        layers.removeIf(l -> Planner.under(l.target(), target));
-        layers.add(new Layer(target, backing, new HashMap<>()));
+        // Planner.under(t, target): t is target, or target is "/", or t goes on past target at
+        // a '/', i.e. t sorts in [target + "/", target + "0") ('0' follows '/').
+        if (target.equals("/")) {
+            layers.clear();
+        } else {
+            layers.remove(target);
+            layers.subMap(target + "/", target + "0").clear();
+        }
+        layers.put(target, new Layer(target, backing, new HashMap<>()));
     }
 
     /** The mount that {@code path} resolves in, or {@code null} before the root is known. */
     Layer layerOf(String path) {
-        Layer best = null;
-        for (Layer l : layers) {
-            if (Planner.under(path, l.target()) && (best == null || l.target().length() >= best.target().length())) {
-                best = l;
+        // The layer with the longest target t such that Planner.under(path, t), for an absolute
+        // path (every target and working directory is one): path itself, then path cut before
+        // each '/', longest first, then "/".
+        Layer l = layers.get(path);
+        for (int i = path.length() - 1; l == null && i > 0; i--) {
+            if (path.charAt(i) == '/') {
+                l = layers.get(path.substring(0, i));
             }
         }
-        return best;
+        return l != null ? l : layers.get("/");
     }
 
     /** What {@code path} is inside the sandbox, without following a symlink at its end. */

@@ -266,4 +266,136 @@ class PropagationModelTest {
         assertEquals("proc shared:3", at(m, host, "/mnt"));
         assertThrows(Refused.class, () -> m.moveMount(tree, host, "/mnt2"));
     }
+
+    // The model's indexes (children by mount point, peer groups) against the list order the
+    // kernel keeps: stacks, tucks, moves, unmounts and rbind copies.
+
+    /**
+     * "mount point, source" of each mount of the namespace, sorted: which mounts there are. Which
+     * of a stack is on top is asked by lookups ({@link #at}) and unmounts, not by the table's
+     * order, which the model keeps only for mounts loaded or made one by one.
+     */
+    static List<String> tableOf(PropagationModel m, Namespace ns) {
+        return m.table(ns).mounts().stream().map(x -> x.mountPoint() + " " + x.source()).sorted().toList();
+    }
+
+    @Test
+    void mountsStackedOnOneDirectoryAreFoundTopFirstAndUncoveredOneByOne() {
+        PropagationModel m = model();
+        Namespace ns = m.load("host", MountTable.parse("""
+                1 0 8:1 / / rw - ext4 /dev/sda1 rw
+                2 1 0:20 / /a rw - tmpfs a1 rw
+                3 2 0:21 / /a rw - tmpfs a2 rw
+                """));
+        m.mountFresh(ns, "tmpfs", "a3", "/a");
+        m.mountFresh(ns, "tmpfs", "a3x", "/a/x");
+        assertEquals(List.of("/ /dev/sda1", "/a a1", "/a a2", "/a a3", "/a/x a3x"), tableOf(m, ns));
+        assertEquals("EBUSY", assertThrows(Refused.class, () -> m.umount(ns, "/a", false)).errno());
+        m.umount(ns, "/a", true);
+        assertEquals(List.of("/ /dev/sda1", "/a a1", "/a a2"), tableOf(m, ns));
+        assertEquals("nothing", at(m, ns, "/a/x"));
+        m.umount(ns, "/a", false);
+        m.umount(ns, "/a", false);
+        assertEquals("nothing", at(m, ns, "/a"));
+        m.mountFresh(ns, "tmpfs", "again", "/a");
+        assertEquals(List.of("/ /dev/sda1", "/a again"), tableOf(m, ns));
+    }
+
+    @Test
+    void aMountAlreadyOnTheDirectoryIsTuckedOnTopOfThePropagatedCopy() {
+        // mnt_change_mountpoint: the receiver's own mount ends up above the copy, so the
+        // receiver's lookup still finds its own, and unmounting it uncovers the copy.
+        PropagationModel m = model();
+        Namespace host = m.load("host", MountTable.parse("1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw\n"));
+        Namespace sbx = m.unshare(host, "sandbox", false);
+        m.setPropagation(sbx, "/", Type.SLAVE, false);
+        m.mountFresh(sbx, "tmpfs", "own", "/m");
+        m.mountFresh(sbx, "tmpfs", "own2", "/m/sub");
+        m.mountFresh(host, "ext2", "propagated", "/m");
+        assertEquals(List.of("/ /dev/sda1", "/m own", "/m propagated", "/m/sub own2"), tableOf(m, sbx));
+        assertEquals("tmpfs private", at(m, sbx, "/m"));
+        assertEquals("tmpfs private", at(m, sbx, "/m/sub"));
+        m.umount(sbx, "/m", true);
+        assertEquals("ext2 master:2", at(m, sbx, "/m"));
+        assertEquals("nothing", at(m, sbx, "/m/sub"));
+        assertEquals(List.of("/ /dev/sda1", "/m propagated"), tableOf(m, host));
+    }
+
+    @Test
+    void aMovedTreeIsFoundWhereItWasMovedAndOnTopOfWhatWasThere() {
+        PropagationModel m = model();
+        Namespace ns = m.load("host", MountTable.parse("""
+                1 0 8:1 / / rw - ext4 /dev/sda1 rw
+                2 1 0:20 / /src rw - tmpfs src rw
+                3 2 0:21 / /src/in rw - tmpfs in rw
+                4 1 0:22 / /dst rw - tmpfs dst rw
+                """));
+        Namespace tree = m.openTree(ns, "/src", true, "tree0");
+        assertEquals(List.of("/ src", "/in in"), tableOf(m, tree));
+        m.setPropagation(m.treeRoot(tree), Type.SHARED, true);
+        m.moveMount(tree, ns, "/dst");
+        assertEquals(List.of("/ /dev/sda1", "/dst dst", "/dst src", "/dst/in in", "/src src", "/src/in in"),
+                tableOf(m, ns));
+        assertEquals("tmpfs shared:1", at(m, ns, "/dst"));
+        assertEquals("tmpfs shared:2", at(m, ns, "/dst/in"));
+        assertEquals("tmpfs private", at(m, ns, "/src/in"));
+        // a bind from the moved tree's inside lands on the same stack, on top
+        m.bind(ns, "/dst/in", "/dst", false);
+        assertEquals(List.of("/dst dst", "/dst in", "/dst src", "/dst/in in"), tableOf(m, ns).subList(1, 5));
+        assertEquals("tmpfs shared:2", at(m, ns, "/dst"));
+        assertEquals("nothing", at(m, ns, "/dst/in"));
+        m.umount(ns, "/dst", false);
+        assertEquals("tmpfs shared:1", at(m, ns, "/dst"));
+    }
+
+    @Test
+    void anRbindCopiesStacksInOrderAndLookupsGoThroughTheCopies() {
+        PropagationModel m = model();
+        Namespace ns = m.load("host", MountTable.parse("""
+                1 0 8:1 / / rw - ext4 /dev/sda1 rw
+                2 1 0:20 / /t rw - tmpfs t rw
+                3 2 0:21 / /t/s rw - tmpfs s1 rw
+                4 3 0:22 / /t/s rw shared:4 - tmpfs s2 rw
+                5 4 0:23 / /t/s/deep rw - tmpfs deep rw
+                6 2 0:24 / /t/u rw unbindable - tmpfs u rw
+                7 6 0:25 / /t/u/below rw - tmpfs below rw
+                """));
+        m.bind(ns, "/t", "/c1", true);
+        m.bind(ns, "/c1", "/c2", true);
+        assertEquals(List.of("/c2 t", "/c2/s s1", "/c2/s s2", "/c2/s/deep deep"),
+                tableOf(m, ns).stream().filter(x -> x.startsWith("/c2")).toList());
+        assertEquals("tmpfs shared:4", at(m, ns, "/c2/s"));
+        assertEquals("tmpfs private", at(m, ns, "/c2/s/deep"));
+        assertEquals("nothing", at(m, ns, "/c2/u"));
+        // the copies in group 4 receive what is mounted on the original
+        m.mountFresh(ns, "tmpfs", "late", "/t/s/late");
+        assertEquals("tmpfs shared:5", at(m, ns, "/c2/s/late"));
+        assertEquals("tmpfs shared:5", at(m, ns, "/c1/s/late"));
+        // unmounting a copy's stack leaves the original's stack alone, but the unmount of the
+        // copy's /late reaches its peers' /late (propagate_umount; sharedsubtree.rst 5c)
+        m.umount(ns, "/c1", true);
+        assertEquals("nothing", at(m, ns, "/c1/s"));
+        assertEquals("tmpfs shared:4", at(m, ns, "/t/s"));
+        assertEquals("tmpfs shared:4", at(m, ns, "/c2/s"));
+        assertEquals("nothing", at(m, ns, "/t/s/late"));
+        assertEquals("nothing", at(m, ns, "/c2/s/late"));
+    }
+
+    @Test
+    void aPeerGroupThatLosesItsLastMemberHandsItsSlavesOn() {
+        // do_make_slave once the group's other member was unmounted: its slaves go to its master.
+        PropagationModel m = model();
+        Namespace ns = m.load("host", MountTable.parse("""
+                1 0 8:1 / / rw - ext4 /dev/sda1 rw
+                2 1 0:20 / /a rw shared:5 master:9 - tmpfs a rw
+                3 1 0:20 / /b rw shared:5 - tmpfs a rw
+                4 1 0:20 / /c rw master:5 - tmpfs a rw
+                """));
+        m.setPropagation(ns, "/a", Type.SLAVE, false);
+        assertEquals("tmpfs master:5", at(m, ns, "/a"));
+        m.umount(ns, "/a", false);
+        m.setPropagation(ns, "/b", Type.SLAVE, false);
+        assertEquals("tmpfs private", at(m, ns, "/b"));
+        assertEquals("tmpfs private", at(m, ns, "/c"));
+    }
 }
