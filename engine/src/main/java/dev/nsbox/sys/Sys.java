@@ -74,6 +74,7 @@ public final class Sys {
             synchronized (Sys.class) {
                 s = real;
                 if (s == null) {
+                    JffiStub.useCache();
                     LibC lib = LibraryLoader.create(LibC.class).failImmediately().load("c");
                     Runtime rt = Runtime.getRuntime(lib);
                     s = new Sys(lib, rt::getLastError, rt);
