@@ -22,7 +22,7 @@ import java.util.jar.JarFile;
  * the stub, it loads the stub from there and reads nothing from the jar. So the first JVM
  * copies the stub into {@code ${XDG_CACHE_HOME:-$HOME/.cache}/nsbox/jffi-CRC-SIZE/}, named for
  * the CRC-32 and size the jar records for it (read from the jar's directory, nothing
- * decompressed), and every JVM sets the property to that folder before jffi initialises. A
+ * decompressed), and {@link Sys#get()} sets the property to that folder while jffi initialises. A
  * different stub (another jffi) gets a folder of its own. The copy is written to a temporary
  * name in that folder and renamed into place, so that two first calls at once each write their
  * own and a reader never sees a partial file.
@@ -38,28 +38,26 @@ final class JffiStub {
     private JffiStub() {
     }
 
-    /** Points {@value #PROPERTY} at the cached stub, copying it there first if needed. */
-    static void useCache() {
-        // The loader that has jffi: the application's for the CLI, the plugin's realm in Maven.
-        useCache(System.getenv(), JffiStub.class.getClassLoader());
-    }
-
-    static void useCache(Map<String, String> env, ClassLoader loader) {
+    /**
+     * The folder to give jffi as {@value #PROPERTY}, copying the stub there first if needed; null
+     * when the property is set already or the cache cannot be used.
+     */
+    static String folder() {
         if (System.getProperty(PROPERTY) != null) {
-            return;
+            return null;
         }
         try {
-            Path cache = cacheDirectory(env);
+            Path cache = cacheDirectory(System.getenv());
             String resource = resourceName();
             if (cache == null || resource == null) {
-                return;
+                return null;
             }
-            Path folder = cached(cache, resource, loader);
-            if (folder != null) {
-                System.setProperty(PROPERTY, folder.toString());
-            }
+            // The loader that has jffi: the application's for the CLI, the plugin's realm in Maven.
+            Path folder = cached(cache, resource, JffiStub.class.getClassLoader());
+            return folder == null ? null : folder.toString();
         } catch (IOException | RuntimeException e) {
             // A cache that cannot be used costs one extraction to java.io.tmpdir, as before.
+            return null;
         }
     }
 

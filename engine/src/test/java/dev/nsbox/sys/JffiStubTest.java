@@ -88,6 +88,14 @@ class JffiStubTest {
     }
 
     @Test
+    void loadingTheBindingLeavesNoPropertyBehind() {
+        // Surefire sets neither; Sys sets them only while the binding loads (Maven's JVM is shared).
+        Sys.get();
+        assertNull(System.getProperty(JffiStub.PROPERTY));
+        assertNull(System.getProperty("jnr.ffi.asm.enabled"));
+    }
+
+    @Test
     void theCacheIsTheLaunchers() {
         assertEquals(Path.of("/x/nsbox"), JffiStub.cacheDirectory(Map.of("XDG_CACHE_HOME", "/x", "HOME", "/h")));
         assertEquals(Path.of("/h/.cache/nsbox"), JffiStub.cacheDirectory(Map.of("HOME", "/h")));
