@@ -370,8 +370,8 @@ public final class Harness {
                 + "not a difference of JVM flags; the launcher is a `sh` script that execs java (one more exec).");
         s.notes.add("`--version`, `validate` and `plan` are the same launcher doing less: JVM and CLI only; + YAML "
                 + "parsing and validation; + the live host, the mount table and the prediction. `run` adds jnr-ffi "
-                + "(its native stub, extracted to `java.io.tmpdir` on every start, and the libc binding) and the "
-                + "sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
+                + "(its native stub, copied once into the user's cache and loaded from there, and the libc "
+                + "binding) and the sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
                 + "its first call: here a cache of this run's own (`XDG_CACHE_HOME`), made by one `./nsbox run` "
                 + "before the rounds, as a user has it after a first run. The bare JVM has the JDK's default CDS "
                 + "archive only.");

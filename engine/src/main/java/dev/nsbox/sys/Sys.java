@@ -6,6 +6,8 @@ import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
@@ -57,6 +59,8 @@ public final class Sys {
     private static final int SPAWN_STRUCT_BYTES = 512;
     private static final int SIGSET_BYTES = 128;
 
+    private static final String ASM_ENABLED = "jnr.ffi.asm.enabled";
+
     private static volatile Sys real;
 
     private final LibC libc;
@@ -80,14 +84,37 @@ public final class Sys {
             synchronized (Sys.class) {
                 s = real;
                 if (s == null) {
-                    LibC lib = LibraryLoader.create(LibC.class).failImmediately().load("c");
-                    Runtime rt = Runtime.getRuntime(lib);
-                    s = new Sys(lib, rt::getLastError, rt);
+                    s = load();
                     real = s;
                 }
             }
         }
         return s;
+    }
+
+    /**
+     * Loads libc's binding the way a cold start is cheapest: jffi's stub from the user's cache
+     * ({@link JffiStub}) and jnr-ffi's reflective invokers, not ASM-generated classes (PLATFORM.md,
+     * "jnr-ffi": 100-175 ms against 250-370 ms for a first load). The launcher passes
+     * {@code -Djnr.ffi.asm.enabled=false}; a JVM nsbox did not start (Maven's) gets both
+     * properties here, and only while the binding loads: jffi reads its property once, when it
+     * initialises, and jnr-ffi reads its own once per copy of its classes, so no other user of
+     * jffi or jnr-ffi in that JVM (another plugin's, in a class realm of its own) is affected.
+     * A property the user set is left as it is.
+     */
+    private static Sys load() {
+        Map<String, String> set = new LinkedHashMap<>();
+        set.put(JffiStub.PROPERTY, JffiStub.folder());
+        set.put(ASM_ENABLED, "false");
+        set.entrySet().removeIf(e -> e.getValue() == null || System.getProperty(e.getKey()) != null);
+        set.forEach(System::setProperty);
+        try {
+            LibC lib = LibraryLoader.create(LibC.class).failImmediately().load("c");
+            Runtime rt = Runtime.getRuntime(lib);
+            return new Sys(lib, rt::getLastError, rt);
+        } finally {
+            set.keySet().forEach(System::clearProperty);
+        }
     }
 
     /** A facade over a scripted fake of the C library, for tests: {@code errno} is what it says. */
