@@ -155,6 +155,11 @@ public final class PropagationModel {
             return ns;
         }
 
+        /** Identity of its filesystem: {@code major:minor} of a host mount, {@code new:N} of a fresh one. */
+        public String filesystem() {
+            return fs;
+        }
+
         /** {@code shared:1}, {@code master:3}, {@code shared:2 master:1}, {@code unbindable} or {@code private}. */
         public String propagation() {
             List<String> p = new ArrayList<>();
@@ -338,6 +343,15 @@ public final class PropagationModel {
     /** The mount that holds {@code path} in {@code ns}. */
     public Mount covering(Namespace ns, String path) {
         return resolve(ns, path).mount;
+    }
+
+    /**
+     * The directory of its mount's own filesystem that {@code path} names in {@code ns} (the
+     * mount is {@link #covering}): two paths with the same filesystem and directory are one
+     * dentry, whatever mounts lead to them. Added for the planner's ENOENT checks; read only.
+     */
+    public String dentry(Namespace ns, String path) {
+        return resolve(ns, path).dentry;
     }
 
     /** The mount's mount point as its namespace's root sees it. */
