@@ -173,6 +173,29 @@ class FuzzFoundCasesTest {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("hide", "$B/f"), fresh("hide", "$B/f")));
     }
 
+    // A tmpfs on $B/b/c propagates copies of itself (sharedsubtree.rst 2a, propagate_mnt) onto
+    // every peer of the mount below it, inside the sandbox too: one covers $B/c/b with the new
+    // tmpfs's empty root, so the later bind's target $B/c/b/a is no longer there and the
+    // openat2(2) of it is ENOENT. plan predicts it at mounts[1] (seed 2178).
+    @Test
+    void aCopyOfTheSpecsTmpfsCoveringALaterBindTargetMakesTheAttachFailWithEnoent() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/c", "$B/b", true),
+                        HostSetup.bind("$B", "$B/c", true), HostSetup.tmpfs("$B/b/c")),
+                spec("shared", false, fresh("tmpfs", "$B/b/c"), bind("$B/c/b/a", "$B/c/b/a", null, null, null)));
+    }
+
+    // An rbind of the empty directory $B/c/b on $B/c/a propagates a copy onto $B/a, a peer's
+    // place (sharedsubtree.rst 2a): $B/a now shows that empty directory, and the later bind on
+    // $B/a/b is ENOENT, though the host had $B/a/b. The simulation finds where the host showed
+    // the directory $B/a now reaches and asks the host's files (seed 2628).
+    @Test
+    void aPropagatedBindCoveringALaterTargetWithAnEmptyDirectoryMakesTheAttachFailWithEnoent() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/b", "$B/c", false),
+                        HostSetup.bind("$B", "$B/b", false), HostSetup.tmpfs("$B/c/a")),
+                new SpecShape("shared", true, "host", true, List.of(bind("$B/c/b", "$B/c/a", true, null, "shared"),
+                        bind("$B/a", "$B/a/b", null, true, null))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
