@@ -872,12 +872,44 @@ public final class PropagationModel {
             Mount c = candidates.get(i);
             events.add(new Event("umount", c.ns, path(c), c.fsType, c.id, vias.get(i), RULE_UMOUNT, cause));
         }
+        List<Mount> removed = new ArrayList<>(set);
         for (Mount x : set) {
             detachMount(x);
         }
         for (Mount c : candidates) {
             for (Mount x : tree(c)) {
+                removed.add(x);
                 detachMount(x);
+            }
+        }
+        orphanedSlaves(removed);
+    }
+
+    /**
+     * umount_tree makes each unmounted mount private (fs/pnode.c change_mnt_propagation,
+     * do_make_slave): its slaves pass to a surviving peer, so they stay slaves of the group; once
+     * the group's last peer is gone they pass to that peer's own master, or, with none, become
+     * private (sharedsubtree.rst 5c). The model names a slave's master by group, so only the
+     * group's end changes anything (fuzz seed 957: a bind made slave in the sandbox, whose
+     * peer group lost every member to pivot_root's umount2(".", MNT_DETACH), is private).
+     */
+    private void orphanedSlaves(List<Mount> removed) {
+        Map<Integer, Integer> ended = new HashMap<>();
+        for (Mount x : removed) {
+            if (x.group != 0) {
+                ended.putIfAbsent(x.group, x.master);
+            }
+        }
+        for (Mount o : mounts) {
+            ended.remove(o.group);
+        }
+        for (Mount o : mounts) {
+            Integer next = ended.get(o.master);
+            while (next != null && next != 0 && ended.containsKey(next)) {
+                next = ended.get(next);
+            }
+            if (next != null) {
+                o.master = next == o.group ? 0 : next;
             }
         }
     }
