@@ -196,6 +196,16 @@ class FuzzFoundCasesTest {
                         bind("$B/a", "$B/a/b", null, true, null))));
     }
 
+    // A bind of a shared host mount, made slave in the sandbox, is a slave of that peer group.
+    // pivot_root's umount2(".", MNT_DETACH) unmounts the sandbox's copy and, propagated, the
+    // host's own mount on $B: the group loses its last peer, and umount_tree's
+    // change_mnt_propagation leaves the slave with no master, private (seed 957).
+    @Test
+    void aSlaveWhosePeerGroupIsUnmountedEverywhereBecomesPrivate() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B")),
+                new SpecShape("slave", true, "tmpfs", false, List.of(bind("$B/a", "$B/b", false, null, "slave"))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
