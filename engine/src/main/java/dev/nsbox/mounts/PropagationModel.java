@@ -847,18 +847,29 @@ public final class PropagationModel {
         }
         String path = path(m);
         events.add(new Event("umount", ns, path, m.fsType, m.id, null, "", cause));
-        // A propagated unmount goes only where the mount has nothing of its own below it.
+        // A propagated unmount goes only where the mount has nothing of its own below it, or
+        // just one mount covering its root entirely, a "topper": that one drops onto the
+        // unmounted mount's place (fs/pnode.c propagate_umount, find_topper and
+        // mnt_change_mountpoint; fuzz seed 4451).
         boolean changed = true;
         List<Mount> candidates = new ArrayList<>(propagated);
+        Map<Mount, Mount> toppers = new IdentityHashMap<>();
         while (changed) {
             changed = false;
+            toppers.clear();
             for (int i = 0; i < candidates.size(); i++) {
                 Mount c = candidates.get(i);
                 boolean ok = true;
+                List<Mount> kept = new ArrayList<>();
                 for (Mount k : children(c)) {
                     if (!gone.contains(k) && !candidates.contains(k)) {
-                        ok = false;
+                        kept.add(k);
                     }
+                }
+                if (kept.size() == 1 && kept.get(0).mountpoint.equals(c.root)) {
+                    toppers.put(c, kept.get(0));
+                } else if (!kept.isEmpty()) {
+                    ok = false;
                 }
                 if (!ok) {
                     candidates.remove(i);
@@ -876,6 +887,21 @@ public final class PropagationModel {
         for (Mount x : set) {
             detachMount(x);
         }
+        for (Mount c : candidates) {
+            Mount topper = toppers.get(c);
+            if (topper != null) {
+                // Unmounted mounts stacked root on root, all going, leave the topper on the
+                // place of the lowest of them.
+                Mount place = c;
+                while (place.parent != null && candidates.contains(place.parent)
+                        && place.mountpoint.equals(place.parent.root)) {
+                    place = place.parent;
+                }
+                topper.parent = place.parent;
+                topper.mountpoint = place.mountpoint;
+            }
+        }
+        // Every topper is in its new place before any unmounted tree is taken away.
         for (Mount c : candidates) {
             for (Mount x : tree(c)) {
                 removed.add(x);
