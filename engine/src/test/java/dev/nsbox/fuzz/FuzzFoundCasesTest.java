@@ -220,6 +220,19 @@ class FuzzFoundCasesTest {
                         List.of(bind("$B", "$B", true, null, null), bind("$B", "$B", true, null, null))));
     }
 
+    // pivot_root's umount2(".", MNT_DETACH) propagates to the host's bind on $B (a peer of the
+    // sandbox's copy), which a private tmpfs covers entirely: propagate_umount still takes the
+    // bind, and the covering "topper" drops onto its place (find_topper,
+    // mnt_change_mountpoint). The host loses a mount and one changes its parent, both
+    // predicted (seed 4451).
+    @Test
+    void aPropagatedUnmountTakesAMountCoveredByATopperAndDropsTheTopperInItsPlace() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/a", "$B", false),
+                        HostSetup.tmpfs("$B"), HostSetup.make("$B", "private", true),
+                        HostSetup.bind("$B/a", "$B/c", true)),
+                new SpecShape("slave", false, "tmpfs", false, List.of()));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
