@@ -75,6 +75,9 @@ public final class PropagationModel {
         private final String name;
         private final boolean anonymous;
         private Mount root;
+        // The mount a process's root directory is on (fs->root), fixed when the namespace is
+        // made and by pivot_root(2): a mount later stacked on "/" does not move it.
+        private Mount taskRoot;
         private int rootParentId = -1;
         private String cwd = "/";
 
@@ -289,6 +292,7 @@ public final class PropagationModel {
             }
         }
         namespaces.add(ns);
+        ns.taskRoot = up(ns.root, ns.root.root);
         return ns;
     }
 
@@ -397,6 +401,7 @@ public final class PropagationModel {
             mounts.add(c);
         }
         ns.root = copies.get(from.root);
+        ns.taskRoot = from.taskRoot == null ? null : copies.get(from.taskRoot);
         ns.cwd = from.cwd;
         namespaces.add(ns);
         return ns;
@@ -1024,6 +1029,7 @@ public final class PropagationModel {
         newMnt.parent = null;
         newMnt.mountpoint = newMnt.root;
         ns.root = newMnt;
+        ns.taskRoot = newMnt;
         // mount the old root on put_old (its dentry in the mount that held it)
         Mount holder = o.mount;
         String dentry = o.dentry;
@@ -1057,7 +1063,13 @@ public final class PropagationModel {
             throw new Refused("ENOENT", "namespace " + ns.name + " has no mounts");
         }
         String p = absolute(ns, path);
-        Mount cur = up(ns.root, ns.root.root);
+        // A walk starts at the process's root and crosses mounts at each component it steps
+        // into, not on the starting point (fs/namei.c path_init, step_into): a mount stacked on
+        // "/" after the namespace was made hides nothing below "/" from an absolute path (fuzz
+        // seed 4093: a bind propagated onto the sandbox's "/"). A path with no component is
+        // taken at the top of the stack, as umount2(2)'s LOOKUP_MOUNTPOINT does.
+        Mount start = ns.taskRoot != null && ns.taskRoot.ns == ns ? ns.taskRoot : up(ns.root, ns.root.root);
+        Mount cur = p.equals("/") ? up(start, start.root) : start;
         String dentry = cur.root;
         for (String c : p.substring(1).split("/")) {
             if (c.isEmpty()) {
