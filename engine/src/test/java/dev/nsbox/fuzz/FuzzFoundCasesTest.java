@@ -233,6 +233,17 @@ class FuzzFoundCasesTest {
                 new SpecShape("slave", false, "tmpfs", false, List.of()));
     }
 
+    // A non-recursive bind of "/" on $B joins the peer group of the sandbox's "/" (rshared); a
+    // bind on $B then lands on it and propagates a copy onto the sandbox's "/" itself. A path
+    // walk starts at the process's root mount and crosses mounts only at the components it
+    // steps into (fs/namei.c path_init, step_into), so $B still leads where it did, and the
+    // tmpfs on $B goes on top of the second bind (seed 4093).
+    @Test
+    void aCopyStackedOnTheSandboxsRootDoesNotChangeWhereAbsolutePathsLead() {
+        agrees(List.of(), spec("rshared", false, bind("/", "$B", false, null, null),
+                bind("$B", "$B", null, true, null), fresh("tmpfs", "$B")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
