@@ -419,6 +419,33 @@ public final class Predictor {
                     + (shown.equals(target) ? "" : "; a non-recursive bind or a propagated copy changed what "
                     + target + " leads to"));
         }
+        if (shown == null) {
+            // Hidden on the host under another mount (a non-recursive bind shows it again): ask
+            // for that mount's own directory, below what is mounted on it.
+            for (var mi : lookup.table().mounts()) {
+                if (!mi.device().equals(fs) || !Planner.under(dentry, mi.root())) {
+                    continue;
+                }
+                Mount top;
+                try {
+                    top = lookup.before().mountAt(lookup.host(), mi.mountPoint());
+                } catch (Refused e) {
+                    continue;
+                }
+                if (top == null || top.id() != mi.id()) {
+                    continue;
+                }
+                String rest = dentry.equals(mi.root()) ? ""
+                        : mi.root().equals("/") ? dentry : dentry.substring(mi.root().length());
+                if (lookup.files().kindBeneath(mi.mountPoint(), rest).orElse(null) == HostView.Kind.MISSING) {
+                    throw new Refused("ENOENT", target + " reaches " + dentry + " of the filesystem " + fs
+                            + " mounted at " + model.path(m) + ", which the host hides under the mounts on "
+                            + mi.mountPoint() + " and which does not exist there; a non-recursive bind leaves "
+                            + "out the mounts below its source");
+                }
+                return;
+            }
+        }
     }
 
     /** Where the host, before the plan, showed directory {@code dentry} of filesystem {@code fs}; or {@code null}. */

@@ -244,6 +244,17 @@ class FuzzFoundCasesTest {
                 bind("$B", "$B", null, true, null), fresh("tmpfs", "$B")));
     }
 
+    // A non-recursive bind of $B leaves out the tmpfs on $B/c: $B/c/f is then the hidden
+    // directory c of $B's own tmpfs, where f never was, and the later bind on $B/c/f is ENOENT.
+    // The host's files are asked beneath the mounts on $B through a detached non-recursive
+    // clone (open_tree(2) without AT_RECURSIVE) (seed 4545).
+    @Test
+    void aNonRecursiveBindLeavesOutTheMountThatHeldALaterTarget() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B/c")),
+                new SpecShape("rshared", true, "host", true, List.of(bind("$B", "$B", false, true, "runbindable"),
+                        bind("$B/c/f", "$B/c/f", true, null, "shared"))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
