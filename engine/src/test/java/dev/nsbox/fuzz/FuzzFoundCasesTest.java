@@ -255,6 +255,16 @@ class FuzzFoundCasesTest {
                         bind("$B/c/f", "$B/c/f", true, null, "shared"))));
     }
 
+    // mount_setattr(2) MOUNT_ATTR_RDONLY on the spec's own tmpfs makes the mkdir(2) of a later
+    // mount point in it EROFS; plan refuses that mount with the spec line (seed 4904).
+    @Test
+    void aTmpfsRemountedReadOnlyTakesNoLaterMountPoint() {
+        refused(List.of(), new SpecShape("shared", true, "host", false, List.of(fresh("tmpfs", "$B"),
+                        remount("$B", true, "slave"), fresh("tmpfs", "$B/a"))),
+                "mounts[2].target $B/a does not exist: it lies in a read-only tmpfs where nsbox cannot create it; "
+                        + "an earlier remount made that tmpfs read-only: put the remount after this mount");
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
