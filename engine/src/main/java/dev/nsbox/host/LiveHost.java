@@ -1,6 +1,9 @@
 package dev.nsbox.host;
 
+import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.HostView;
+import dev.nsbox.sys.Sys;
+import dev.nsbox.sys.SyscallException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,6 +54,33 @@ public final class LiveHost implements HostView {
             return a.isRegularFile() ? Kind.FILE : Kind.OTHER;
         } catch (IOException | SecurityException e) {
             return Kind.MISSING;
+        }
+    }
+
+    /**
+     * Looks through a detached clone of the mount alone (open_tree(2) with OPEN_TREE_CLONE and
+     * without AT_RECURSIVE: no submounts), reached by its descriptor's /proc/self/fd link. The
+     * clone is never attached anywhere and goes with the descriptor. Needs CAP_SYS_ADMIN; without
+     * it, or if the call fails, it cannot tell.
+     */
+    @Override
+    public Optional<Kind> kindBeneath(String mountPoint, String rest) {
+        if (!privileged) {
+            return Optional.empty();
+        }
+        Sys sys;
+        int fd;
+        try {
+            sys = Sys.get();
+            fd = sys.openTree(Flags.AT_FDCWD, mountPoint, Flags.OPEN_TREE_CLONE | Flags.OPEN_TREE_CLOEXEC,
+                    "open_tree(AT_FDCWD, \"" + mountPoint + "\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)");
+        } catch (SyscallException | RuntimeException | LinkageError e) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(kind("/proc/self/fd/" + fd + (rest.isEmpty() || rest.startsWith("/") ? rest : "/" + rest)));
+        } finally {
+            sys.close(fd);
         }
     }
 

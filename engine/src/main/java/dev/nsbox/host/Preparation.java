@@ -83,7 +83,7 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
      */
     public static Preparation prepare(LoadedSpec loaded, List<String> command, HostView host, MountTable hostTable) {
         Plan plan = Planner.plan(loaded.spec(), host, command);
-        plan = Predictor.predict(plan, hostTable);
+        plan = Predictor.predict(plan, hostTable, host);
         List<Diagnostic> all = new ArrayList<>(loaded.warnings());
         all.addAll(plan.diagnostics());
         List<Diagnostic> policy = policy(plan);

@@ -106,9 +106,13 @@ public final class MountTableDiff {
                 out.add(judge(Kind.REMOVED, m, null, before, unmatched, sandboxGroups));
             } else if (!sameState(m, a)) {
                 HostEffect tucked = tuckedUnder(m, a, before, after, predicted);
+                HostEffect dropped = tucked == null ? droppedOnto(m, a, before, after, predicted) : null;
                 out.add(tucked != null
                         ? new Difference(Kind.CHANGED, m, a, Verdict.PREDICTED, tucked, "predicted: tucked under "
                                 + "the mount of " + tucked.describe())
+                        : dropped != null
+                        ? new Difference(Kind.CHANGED, m, a, Verdict.PREDICTED, dropped, "predicted: dropped onto "
+                                + "the place of the mount of " + dropped.describe())
                         : judge(Kind.CHANGED, m, a, after, unmatched, sandboxGroups));
             }
         }
@@ -156,6 +160,41 @@ public final class MountTableDiff {
         }
         for (HostEffect e : predicted) {
             if (e.kind().equals("mount") && e.target().equals(b.mountPoint())) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The predicted unmount that {@code b} now takes the place of, when that is all that changed
+     * about it. A propagated unmount also takes a mount whose only child covers its root
+     * entirely, the "topper": the topper is re-parented onto the unmounted mount's parent, at
+     * its mount point (fs/pnode.c propagate_umount, find_topper, mnt_change_mountpoint). It is
+     * part of the predicted effect, not a change of its own.
+     */
+    private static HostEffect droppedOnto(MountInfo a, MountInfo b, MountTable before, MountTable after,
+                                          List<HostEffect> predicted) {
+        if (predicted == null || a.parentId() == b.parentId()
+                || !sameState(a, new MountInfo(b.id(), a.parentId(), b.major(), b.minor(), b.root(), b.mountPoint(),
+                        b.options(), b.optionalFields(), b.fsType(), b.source(), b.superOptions()))) {
+            return null;
+        }
+        MountInfo gone = before.byId(a.parentId()).orElse(null);
+        // Unmounted mounts stacked root on root leave the topper on the place of the lowest.
+        while (gone != null && after.byId(gone.id()).isEmpty() && gone.parentId() != b.parentId()) {
+            MountInfo under = before.byId(gone.parentId()).orElse(null);
+            if (under == null || !under.mountPoint().equals(gone.mountPoint())) {
+                return null;
+            }
+            gone = under;
+        }
+        if (gone == null || after.byId(gone.id()).isPresent() || gone.parentId() != b.parentId()
+                || !gone.mountPoint().equals(b.mountPoint())) {
+            return null;
+        }
+        for (HostEffect e : predicted) {
+            if (e.kind().equals("umount") && e.target().equals(gone.mountPoint())) {
                 return e;
             }
         }

@@ -76,6 +76,9 @@ public final class PropagationModel {
         private final String name;
         private final boolean anonymous;
         private Mount root;
+        // The mount a process's root directory is on (fs->root), fixed when the namespace is
+        // made and by pivot_root(2): a mount later stacked on "/" does not move it.
+        private Mount taskRoot;
         private int rootParentId = -1;
         private String cwd = "/";
 
@@ -160,6 +163,11 @@ public final class PropagationModel {
 
         public Namespace namespace() {
             return ns;
+        }
+
+        /** Identity of its filesystem: {@code major:minor} of a host mount, {@code new:N} of a fresh one. */
+        public String filesystem() {
+            return fs;
         }
 
         /** {@code shared:1}, {@code master:3}, {@code shared:2 master:1}, {@code unbindable} or {@code private}. */
@@ -302,6 +310,7 @@ public final class PropagationModel {
             }
         }
         namespaces.add(ns);
+        ns.taskRoot = up(ns.root, ns.root.root);
         return ns;
     }
 
@@ -361,6 +370,15 @@ public final class PropagationModel {
         return resolve(ns, path).mount;
     }
 
+    /**
+     * The directory of its mount's own filesystem that {@code path} names in {@code ns} (the
+     * mount is {@link #covering}): two paths with the same filesystem and directory are one
+     * dentry, whatever mounts lead to them. Added for the planner's ENOENT checks; read only.
+     */
+    public String dentry(Namespace ns, String path) {
+        return resolve(ns, path).dentry;
+    }
+
     /** The mount's mount point as its namespace's root sees it. */
     public String path(Mount m) {
         if (m.parent == null) {
@@ -403,6 +421,7 @@ public final class PropagationModel {
             append(c);
         }
         ns.root = copies.get(from.root);
+        ns.taskRoot = from.taskRoot == null ? null : copies.get(from.taskRoot);
         ns.cwd = from.cwd;
         namespaces.add(ns);
         return ns;
@@ -832,18 +851,29 @@ public final class PropagationModel {
         }
         String path = path(m);
         events.add(new Event("umount", ns, path, m.fsType, m.id, null, "", cause));
-        // A propagated unmount goes only where the mount has nothing of its own below it.
+        // A propagated unmount goes only where the mount has nothing of its own below it, or
+        // just one mount covering its root entirely, a "topper": that one drops onto the
+        // unmounted mount's place (fs/pnode.c propagate_umount, find_topper and
+        // mnt_change_mountpoint; fuzz seed 4451).
         boolean changed = true;
         List<Mount> candidates = new ArrayList<>(propagated);
+        Map<Mount, Mount> toppers = new IdentityHashMap<>();
         while (changed) {
             changed = false;
+            toppers.clear();
             for (int i = 0; i < candidates.size(); i++) {
                 Mount c = candidates.get(i);
                 boolean ok = true;
+                List<Mount> kept = new ArrayList<>();
                 for (Mount k : children(c)) {
                     if (!gone.contains(k) && !candidates.contains(k)) {
-                        ok = false;
+                        kept.add(k);
                     }
+                }
+                if (kept.size() == 1 && kept.get(0).mountpoint.equals(c.root)) {
+                    toppers.put(c, kept.get(0));
+                } else if (!kept.isEmpty()) {
+                    ok = false;
                 }
                 if (!ok) {
                     candidates.remove(i);
@@ -857,12 +887,59 @@ public final class PropagationModel {
             Mount c = candidates.get(i);
             events.add(new Event("umount", c.ns, path(c), c.fsType, c.id, vias.get(i), RULE_UMOUNT, cause));
         }
+        List<Mount> removed = new ArrayList<>(set);
         for (Mount x : set) {
             detachMount(x);
         }
         for (Mount c : candidates) {
+            Mount topper = toppers.get(c);
+            if (topper != null) {
+                // Unmounted mounts stacked root on root, all going, leave the topper on the
+                // place of the lowest of them.
+                Mount place = c;
+                while (place.parent != null && candidates.contains(place.parent)
+                        && place.mountpoint.equals(place.parent.root)) {
+                    place = place.parent;
+                }
+                topper.parent = place.parent;
+                topper.mountpoint = place.mountpoint;
+            }
+        }
+        // Every topper is in its new place before any unmounted tree is taken away.
+        for (Mount c : candidates) {
             for (Mount x : tree(c)) {
+                removed.add(x);
                 detachMount(x);
+            }
+        }
+        orphanedSlaves(removed);
+    }
+
+    /**
+     * umount_tree makes each unmounted mount private (fs/pnode.c change_mnt_propagation,
+     * do_make_slave): its slaves pass to a surviving peer, so they stay slaves of the group; once
+     * the group's last peer is gone they pass to that peer's own master, or, with none, become
+     * private (sharedsubtree.rst 5c). The model names a slave's master by group, so only the
+     * group's end changes anything (fuzz seed 957: a bind made slave in the sandbox, whose
+     * peer group lost every member to pivot_root's umount2(".", MNT_DETACH), is private).
+     */
+    private void orphanedSlaves(List<Mount> removed) {
+        Map<Integer, Integer> ended = new HashMap<>();
+        for (Mount x : removed) {
+            if (x.group != 0) {
+                ended.putIfAbsent(x.group, x.master);
+            }
+        }
+        for (Mount o : mounts) {
+            ended.remove(o.group);
+        }
+        for (Mount o : mounts) {
+            Integer next = ended.get(o.master);
+            while (next != null && next != 0 && ended.containsKey(next)) {
+                next = ended.get(next);
+            }
+            if (next != null) {
+                o.master = next == o.group ? 0 : next;
             }
         }
     }
@@ -950,6 +1027,7 @@ public final class PropagationModel {
         // detach new_mnt from where it was; it becomes the root
         link(newMnt, null, newMnt.root);
         ns.root = newMnt;
+        ns.taskRoot = newMnt;
         // mount the old root on put_old (its dentry in the mount that held it)
         link(oldRoot, o.mount, o.dentry);
         prepend(newMnt);
@@ -979,7 +1057,13 @@ public final class PropagationModel {
             throw new Refused("ENOENT", "namespace " + ns.name + " has no mounts");
         }
         String p = absolute(ns, path);
-        Mount cur = up(ns.root, ns.root.root);
+        // A walk starts at the process's root and crosses mounts at each component it steps
+        // into, not on the starting point (fs/namei.c path_init, step_into): a mount stacked on
+        // "/" after the namespace was made hides nothing below "/" from an absolute path (fuzz
+        // seed 4093: a bind propagated onto the sandbox's "/"). A path with no component is
+        // taken at the top of the stack, as umount2(2)'s LOOKUP_MOUNTPOINT does.
+        Mount start = ns.taskRoot != null && ns.taskRoot.ns == ns ? ns.taskRoot : up(ns.root, ns.root.root);
+        Mount cur = p.equals("/") ? up(start, start.root) : start;
         String dentry = cur.root;
         for (String c : p.substring(1).split("/")) {
             if (c.isEmpty()) {

@@ -28,6 +28,15 @@ public interface HostView {
     /** The caller's working directory, absolute. */
     String cwd();
 
+    /**
+     * What {@code rest} (a relative path, "" for the directory itself) is in the filesystem of
+     * the topmost mount at {@code mountPoint} alone: below the mounts made on it, which hide
+     * it from {@link #kind}. Empty when this view cannot tell (the default).
+     */
+    default Optional<Kind> kindBeneath(String mountPoint, String rest) {
+        return Optional.empty();
+    }
+
     /** Whether the caller holds {@code CAP_SYS_ADMIN} in its user namespace. */
     boolean privileged();
 

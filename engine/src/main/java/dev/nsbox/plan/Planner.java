@@ -333,7 +333,10 @@ public final class Planner {
                         + " where nsbox cannot create it" + (layer != null && spec.mounts().stream().anyMatch(t -> t.type() == MountType.TMPFS
                         && t.isReadOnly() && t.target().equals(layer.target()))
                         ? "; mount that tmpfs writable and make it read-only after this mount with {type: remount, "
-                        + "target: " + layer.target() + ", readOnly: true} (bwrap's --remount-ro)" : "");
+                        + "target: " + layer.target() + ", readOnly: true} (bwrap's --remount-ro)"
+                        : layer != null && spec.mounts().stream().anyMatch(t -> t.type() == MountType.REMOUNT
+                        && Boolean.TRUE.equals(t.readOnly()) && t.index() < m.index() && under(layer.target(), t.target()))
+                        ? "; an earlier remount made that tmpfs read-only: put the remount after this mount" : "");
                 diagnostics.add(Diagnostic.error(o, m.label() + ".target " + m.target() + " does not exist: " + why));
                 return false;
             }
@@ -568,6 +571,11 @@ public final class Planner {
                 // mount_setattr(2) changes per-mount flags only: never a superblock remount, which
                 // would reach every mount of that filesystem, the host's included.
                 ops.add(new Op.SetAttr(-1, actual(m.target()), m.isRecursive(), set, clr, 0, m.origins().self()));
+                if (Boolean.TRUE.equals(m.readOnly())) {
+                    // A later mount point in that tmpfs would be mkdir(2) on a read-only mount:
+                    // EROFS (fuzz seed 4904). The planner refuses it with the spec line instead.
+                    view.readOnly(m.target(), m.isRecursive());
+                }
             }
             propagation(m);
             expect(m, null, Boolean.TRUE.equals(m.readOnly()), Boolean.TRUE.equals(m.readOnly()) && m.isRecursive());

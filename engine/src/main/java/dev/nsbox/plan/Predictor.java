@@ -16,6 +16,7 @@ import dev.nsbox.spec.Propagation;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,16 @@ public final class Predictor {
 
     /** The plan with its host effects and refused operations, simulated with this kernel's rules. */
     public static Plan predict(Plan plan, MountTable host, Kernel kernel) {
-        Simulation s = simulate(plan, host, kernel);
+        return predict(plan, host, kernel, null);
+    }
+
+    /**
+     * The same, asking {@code files} (the host's files as the planner saw them; {@code null}:
+     * not asked) whether each mount target the simulation reaches exists where the kernel will
+     * look it up (see {@link #targetExists}).
+     */
+    public static Plan predict(Plan plan, MountTable host, Kernel kernel, HostView files) {
+        Simulation s = simulate(plan, host, kernel, files);
         if (!s.ownNamespace() || !s.diagnostics().isEmpty()) {
             return plan.withHostEffects(s.effects(), s.diagnostics());
         }
@@ -148,6 +158,11 @@ public final class Predictor {
         return predict(plan, host, Kernel.ofRelease(System.getProperty("os.version", "")));
     }
 
+    /** The same, with the host's files asked as {@link #predict(Plan, MountTable, Kernel, HostView)} does. */
+    public static Plan predict(Plan plan, MountTable host, HostView files) {
+        return predict(plan, host, Kernel.ofRelease(System.getProperty("os.version", "")), files);
+    }
+
     /**
      * What one operation of the plan did in the simulation.
      *
@@ -183,7 +198,15 @@ public final class Predictor {
 
     /** Runs the simulation and keeps everything {@code explain} needs. */
     public static Simulation simulate(Plan plan, MountTable host, Kernel kernel) {
+        return simulate(plan, host, kernel, null);
+    }
+
+    /** The same, asking {@code files} (may be {@code null}) whether host directories exist. */
+    public static Simulation simulate(Plan plan, MountTable host, Kernel kernel, HostView files) {
         PropagationModel model = new PropagationModel(kernel);
+        // The host as it was when the plan was made, to find where it showed a directory.
+        PropagationModel before = new PropagationModel(kernel);
+        Lookup lookup = new Lookup(before, before.load("host", host), host, files, new HashSet<>());
         Namespace hostNs = model.load("host", host);
         Namespace sandbox = hostNs;
         boolean own = false;
@@ -239,6 +262,7 @@ public final class Predictor {
                         throw new IllegalArgumentException("move_mount of tree" + mm.tree()
                                 + ", which no earlier open_tree of the plan made");
                     }
+                    targetExists(model, sandbox, mm.target(), lookup);
                     Mount dest = model.covering(sandbox, mm.target());
                     destBefore = dest.propagation();
                     destPath = mm.target();
@@ -252,6 +276,7 @@ public final class Predictor {
                     } else if (prop != 0 && (f & Flags.MS_BIND) == 0) {
                         model.setPropagation(sandbox, m.target(), type(prop), (f & Flags.MS_REC) != 0);
                     } else {
+                        targetExists(model, sandbox, m.target(), lookup);
                         Mount dest = model.covering(sandbox, m.target());
                         destBefore = dest.propagation();
                         destPath = m.target();
@@ -264,6 +289,7 @@ public final class Predictor {
                         }
                     }
                 } else if (op instanceof Op.MountProc p) {
+                    targetExists(model, sandbox, p.target(), lookup);
                     Mount dest = model.covering(sandbox, p.target());
                     destBefore = dest.propagation();
                     destPath = p.target();
@@ -272,6 +298,8 @@ public final class Predictor {
                 } else if (op instanceof Op.Mkdir || op instanceof Op.CreateFile) {
                     String path = op instanceof Op.Mkdir d ? d.path() : ((Op.CreateFile) op).path();
                     notCoveredByACopy(model, sandbox, path, steps, copies);
+                    Mount in = model.covering(sandbox, path);
+                    lookup.created().add(in.filesystem() + ":" + model.dentry(sandbox, path));
                 } else if (op instanceof Op.Chdir c) {
                     model.chdir(sandbox, c.path());
                 } else if (op instanceof Op.PivotRoot p) {
@@ -346,6 +374,102 @@ public final class Predictor {
                     + copy.via() + " onto " + at + " inside the sandbox (" + copy.rule() + ") covers " + own
                     + ", the tmpfs the plan creates " + path + " in; keep the tree's propagation rprivate");
         }
+    }
+
+    /**
+     * What {@link #targetExists} needs: the host's table as the plan found it, loaded in a model
+     * of its own; the host's files; and each directory or file the plan created, as
+     * {@code filesystem:dentry}.
+     */
+    private record Lookup(PropagationModel before, Namespace host, MountTable table, HostView files,
+                          Set<String> created) {
+    }
+
+    /**
+     * A mount target must exist where the kernel looks it up (openat2(2), mount(2): ENOENT).
+     * The planner checked it in its own view, which knows neither that a non-recursive bind
+     * leaves out the mounts below its source nor that a copy propagated inside the sandbox
+     * (sharedsubtree.rst 2a, fs/pnode.c propagate_mnt) may now cover a path with another
+     * directory. The simulation knows which filesystem and which directory of it the path
+     * reaches now. A directory of a tmpfs the plan made (or of a copy of it: one superblock)
+     * exists only if it is that tmpfs's root or the plan created it. A directory of a host
+     * filesystem exists if the host showed it, at the path where the host reached that same
+     * directory before the plan ran; where the host hid it under another mount, only the kernel
+     * knows, and the check says nothing.
+     */
+    private static void targetExists(PropagationModel model, Namespace sandbox, String target, Lookup lookup) {
+        Mount m = model.covering(sandbox, target);
+        String dentry = model.dentry(sandbox, target);
+        String fs = m.filesystem();
+        if (lookup.created().contains(fs + ":" + dentry)) {
+            return;
+        }
+        if (fs.startsWith("new:")) {
+            if (m.fsType().equals("tmpfs") && !dentry.equals("/")) {
+                throw new Refused("ENOENT", target + " is " + dentry + " in the " + m.fsType() + " mounted at "
+                        + model.path(m) + ", which the plan did not create there; a propagated copy of a fresh "
+                        + "tmpfs covers the path (sharedsubtree.rst 2a); keep the tree's propagation rprivate");
+            }
+            return;
+        }
+        if (lookup.files() == null) {
+            return;
+        }
+        String shown = shownAt(lookup, fs, dentry);
+        if (shown != null && lookup.files().kind(shown) == HostView.Kind.MISSING) {
+            throw new Refused("ENOENT", target + " reaches " + dentry + " of the filesystem " + fs + " mounted at "
+                    + model.path(m) + ", which the host shows at " + shown + " and which does not exist there"
+                    + (shown.equals(target) ? "" : "; a non-recursive bind or a propagated copy changed what "
+                    + target + " leads to"));
+        }
+        if (shown == null) {
+            // Hidden on the host under another mount (a non-recursive bind shows it again): ask
+            // for that mount's own directory, below what is mounted on it.
+            for (var mi : lookup.table().mounts()) {
+                if (!mi.device().equals(fs) || !Planner.under(dentry, mi.root())) {
+                    continue;
+                }
+                Mount top;
+                try {
+                    top = lookup.before().mountAt(lookup.host(), mi.mountPoint());
+                } catch (Refused e) {
+                    continue;
+                }
+                if (top == null || top.id() != mi.id()) {
+                    continue;
+                }
+                String rest = dentry.equals(mi.root()) ? ""
+                        : mi.root().equals("/") ? dentry : dentry.substring(mi.root().length());
+                if (lookup.files().kindBeneath(mi.mountPoint(), rest).orElse(null) == HostView.Kind.MISSING) {
+                    throw new Refused("ENOENT", target + " reaches " + dentry + " of the filesystem " + fs
+                            + " mounted at " + model.path(m) + ", which the host hides under the mounts on "
+                            + mi.mountPoint() + " and which does not exist there; a non-recursive bind leaves "
+                            + "out the mounts below its source");
+                }
+                return;
+            }
+        }
+    }
+
+    /** Where the host, before the plan, showed directory {@code dentry} of filesystem {@code fs}; or {@code null}. */
+    private static String shownAt(Lookup lookup, String fs, String dentry) {
+        for (var mi : lookup.table().mounts()) {
+            if (!mi.device().equals(fs) || !Planner.under(dentry, mi.root())) {
+                continue;
+            }
+            String rest = dentry.equals(mi.root()) ? ""
+                    : mi.root().equals("/") ? dentry : dentry.substring(mi.root().length());
+            String path = mi.mountPoint().equals("/") ? (rest.isEmpty() ? "/" : rest) : mi.mountPoint() + rest;
+            try {
+                Mount there = lookup.before().covering(lookup.host(), path);
+                if (there.filesystem().equals(fs) && lookup.before().dentry(lookup.host(), path).equals(dentry)) {
+                    return path;
+                }
+            } catch (Refused e) {
+                return null;
+            }
+        }
+        return null;
     }
 
     /**

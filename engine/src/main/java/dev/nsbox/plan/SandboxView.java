@@ -91,6 +91,21 @@ final class SandboxView {
         layers.put(target, new Layer(target, backing, new HashMap<>()));
     }
 
+    /**
+     * mount_setattr(2) with MOUNT_ATTR_RDONLY on the mount at {@code target} (and, when
+     * {@code recursive}, every mount below it): a tmpfs of the plan there takes no more mount
+     * points, mkdir(2) in it is EROFS. What the plan created in it is still there.
+     */
+    void readOnly(String target, boolean recursive) {
+        for (int i = 0; i < layers.size(); i++) {
+            Layer l = layers.get(i);
+            boolean hit = l.target().equals(target) || (recursive && Planner.under(l.target(), target));
+            if (hit && l.backing().kind() == BackingKind.SCRATCH && !l.backing().readOnly()) {
+                layers.set(i, new Layer(l.target(), Backing.scratch(true), l.created()));
+            }
+        }
+    }
+
     /** The mount that {@code path} resolves in, or {@code null} before the root is known. */
     Layer layerOf(String path) {
         // The layer with the longest target t such that Planner.under(path, t), for an absolute

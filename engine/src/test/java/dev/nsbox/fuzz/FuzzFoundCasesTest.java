@@ -173,6 +173,98 @@ class FuzzFoundCasesTest {
         agrees(List.of(HostSetup.tmpfs("$B")), spec("rprivate", false, fresh("hide", "$B/f"), fresh("hide", "$B/f")));
     }
 
+    // A tmpfs on $B/b/c propagates copies of itself (sharedsubtree.rst 2a, propagate_mnt) onto
+    // every peer of the mount below it, inside the sandbox too: one covers $B/c/b with the new
+    // tmpfs's empty root, so the later bind's target $B/c/b/a is no longer there and the
+    // openat2(2) of it is ENOENT. plan predicts it at mounts[1] (seed 2178).
+    @Test
+    void aCopyOfTheSpecsTmpfsCoveringALaterBindTargetMakesTheAttachFailWithEnoent() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/c", "$B/b", true),
+                        HostSetup.bind("$B", "$B/c", true), HostSetup.tmpfs("$B/b/c")),
+                spec("shared", false, fresh("tmpfs", "$B/b/c"), bind("$B/c/b/a", "$B/c/b/a", null, null, null)));
+    }
+
+    // An rbind of the empty directory $B/c/b on $B/c/a propagates a copy onto $B/a, a peer's
+    // place (sharedsubtree.rst 2a): $B/a now shows that empty directory, and the later bind on
+    // $B/a/b is ENOENT, though the host had $B/a/b. The simulation finds where the host showed
+    // the directory $B/a now reaches and asks the host's files (seed 2628).
+    @Test
+    void aPropagatedBindCoveringALaterTargetWithAnEmptyDirectoryMakesTheAttachFailWithEnoent() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/b", "$B/c", false),
+                        HostSetup.bind("$B", "$B/b", false), HostSetup.tmpfs("$B/c/a")),
+                new SpecShape("shared", true, "host", true, List.of(bind("$B/c/b", "$B/c/a", true, null, "shared"),
+                        bind("$B/a", "$B/a/b", null, true, null))));
+    }
+
+    // A bind of a shared host mount, made slave in the sandbox, is a slave of that peer group.
+    // pivot_root's umount2(".", MNT_DETACH) unmounts the sandbox's copy and, propagated, the
+    // host's own mount on $B: the group loses its last peer, and umount_tree's
+    // change_mnt_propagation leaves the slave with no master, private (seed 957).
+    @Test
+    void aSlaveWhosePeerGroupIsUnmountedEverywhereBecomesPrivate() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B")),
+                new SpecShape("slave", true, "tmpfs", false, List.of(bind("$B/a", "$B/b", false, null, "slave"))));
+    }
+
+    // The second rbind of $B lands on the first, a peer of the host's shared mounts on $B and
+    // $B/a: copies propagate to the host (sharedsubtree.rst 2a), and to the sandbox's own
+    // copies of those mounts in the old root, whose umount2(".", MNT_DETACH) then takes the
+    // host's copies away again (propagate_umount). The plan names both; the host's table after
+    // the run cannot show either, and the differential no longer counts them as missing
+    // (seed 2343).
+    @Test
+    void aCopyPropagatedToTheHostAndUnmountedAgainBySetUpLeavesNoTrace() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.bind("$B/c", "$B/a", false),
+                        HostSetup.make("$B/a", "shared", false), HostSetup.bind("$B/a", "$B", false)),
+                new SpecShape("unbindable", true, "tmpfs", false,
+                        List.of(bind("$B", "$B", true, null, null), bind("$B", "$B", true, null, null))));
+    }
+
+    // pivot_root's umount2(".", MNT_DETACH) propagates to the host's bind on $B (a peer of the
+    // sandbox's copy), which a private tmpfs covers entirely: propagate_umount still takes the
+    // bind, and the covering "topper" drops onto its place (find_topper,
+    // mnt_change_mountpoint). The host loses a mount and one changes its parent, both
+    // predicted (seed 4451).
+    @Test
+    void aPropagatedUnmountTakesAMountCoveredByATopperAndDropsTheTopperInItsPlace() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B/a", "$B", false),
+                        HostSetup.tmpfs("$B"), HostSetup.make("$B", "private", true),
+                        HostSetup.bind("$B/a", "$B/c", true)),
+                new SpecShape("slave", false, "tmpfs", false, List.of()));
+    }
+
+    // A non-recursive bind of "/" on $B joins the peer group of the sandbox's "/" (rshared); a
+    // bind on $B then lands on it and propagates a copy onto the sandbox's "/" itself. A path
+    // walk starts at the process's root mount and crosses mounts only at the components it
+    // steps into (fs/namei.c path_init, step_into), so $B still leads where it did, and the
+    // tmpfs on $B goes on top of the second bind (seed 4093).
+    @Test
+    void aCopyStackedOnTheSandboxsRootDoesNotChangeWhereAbsolutePathsLead() {
+        agrees(List.of(), spec("rshared", false, bind("/", "$B", false, null, null),
+                bind("$B", "$B", null, true, null), fresh("tmpfs", "$B")));
+    }
+
+    // A non-recursive bind of $B leaves out the tmpfs on $B/c: $B/c/f is then the hidden
+    // directory c of $B's own tmpfs, where f never was, and the later bind on $B/c/f is ENOENT.
+    // The host's files are asked beneath the mounts on $B through a detached non-recursive
+    // clone (open_tree(2) without AT_RECURSIVE) (seed 4545).
+    @Test
+    void aNonRecursiveBindLeavesOutTheMountThatHeldALaterTarget() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B/c")),
+                new SpecShape("rshared", true, "host", true, List.of(bind("$B", "$B", false, true, "runbindable"),
+                        bind("$B/c/f", "$B/c/f", true, null, "shared"))));
+    }
+
+    // mount_setattr(2) MOUNT_ATTR_RDONLY on the spec's own tmpfs makes the mkdir(2) of a later
+    // mount point in it EROFS; plan refuses that mount with the spec line (seed 4904).
+    @Test
+    void aTmpfsRemountedReadOnlyTakesNoLaterMountPoint() {
+        refused(List.of(), new SpecShape("shared", true, "host", false, List.of(fresh("tmpfs", "$B"),
+                        remount("$B", true, "slave"), fresh("tmpfs", "$B/a"))),
+                "mounts[2].target $B/a does not exist: it lies in a read-only tmpfs where nsbox cannot create it; "
+                        + "an earlier remount made that tmpfs read-only: put the remount after this mount");
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
