@@ -901,8 +901,7 @@ public final class PropagationModel {
                         && place.mountpoint.equals(place.parent.root)) {
                     place = place.parent;
                 }
-                topper.parent = place.parent;
-                topper.mountpoint = place.mountpoint;
+                link(topper, place.parent, place.mountpoint);
             }
         }
         // Every topper is in its new place before any unmounted tree is taken away.
@@ -930,16 +929,15 @@ public final class PropagationModel {
                 ended.putIfAbsent(x.group, x.master);
             }
         }
-        for (Mount o : mounts) {
-            ended.remove(o.group);
-        }
-        for (Mount o : mounts) {
-            Integer next = ended.get(o.master);
-            while (next != null && next != 0 && ended.containsKey(next)) {
+        // A group with a listed member left has not ended (the index drops empty groups).
+        ended.keySet().removeIf(peers::containsKey);
+        for (int g : new ArrayList<>(ended.keySet())) {
+            int next = ended.get(g);
+            for (int hops = 0; next != 0 && ended.containsKey(next) && hops < ended.size(); hops++) {
                 next = ended.get(next);
             }
-            if (next != null) {
-                o.master = next == o.group ? 0 : next;
+            for (Mount o : inOrder(slaves.get(g))) {
+                setMaster(o, next == o.group ? 0 : next);
             }
         }
     }

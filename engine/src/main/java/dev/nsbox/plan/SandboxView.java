@@ -97,11 +97,11 @@ final class SandboxView {
      * points, mkdir(2) in it is EROFS. What the plan created in it is still there.
      */
     void readOnly(String target, boolean recursive) {
-        for (int i = 0; i < layers.size(); i++) {
-            Layer l = layers.get(i);
+        for (Map.Entry<String, Layer> e : layers.entrySet()) {
+            Layer l = e.getValue();
             boolean hit = l.target().equals(target) || (recursive && Planner.under(l.target(), target));
             if (hit && l.backing().kind() == BackingKind.SCRATCH && !l.backing().readOnly()) {
-                layers.set(i, new Layer(l.target(), Backing.scratch(true), l.created()));
+                e.setValue(new Layer(l.target(), Backing.scratch(true), l.created()));
             }
         }
     }
