@@ -73,7 +73,10 @@ public final class Predictor {
      * each copy becomes an expectation of its own: something is mounted there, and the
      * verifier does not ask it to be read-only. A copy stacked on the read-only target itself
      * (a peer of the target's parent receives it on the target's root) covers it: the target's
-     * expectation no longer asks for read-only, since a process reaches the copy. Making the copies read-only after the fact, as
+     * expectation no longer asks for read-only, since a process reaches the copy, and asks for
+     * the copy's filesystem; the same holds for a target that is not read-only, whose expectation
+     * then asks for the copy's filesystem (a tmpfs copy on a proc target reads as tmpfs), with a
+     * warning of its own. Making the copies read-only after the fact, as
      * a blanket remount would, would break what the spec asked of the later mount itself
      * (docs/spec-reference.md, "Read-only trees and propagation inside the sandbox").
      */
@@ -93,7 +96,7 @@ public final class Predictor {
                 }
                 for (int i = 0; i < out.size(); i++) {
                     Expectation ro = out.get(i);
-                    if (!ro.readOnly() || !Planner.under(at, ro.target()) || ro.origin().equals(step.op().origin())) {
+                    if (!Planner.under(at, ro.target()) || ro.origin().equals(step.op().origin())) {
                         continue;
                     }
                     boolean onTop = at.equals(ro.target());
@@ -102,9 +105,23 @@ public final class Predictor {
                         if (top == null || top.id() != ev.mountId()) {
                             continue;
                         }
-                        out.set(i, new Expectation(ro.label(), ro.target(), ro.fstype(), false, false,
-                                ro.propagation(), ro.origin()));
-                    } else if (!ro.submountsReadOnly()) {
+                        if (!ro.readOnly()) {
+                            if (ro.fstype() != null && !ro.fstype().equals(top.fsType())) {
+                                out.set(i, covered(ro, top));
+                                if (said.add(step.label() + " " + at)) {
+                                    warnings.add(Diagnostic.warning(step.op().origin(), step.label()
+                                            + " propagates a copy of " + ev.fsType() + " to " + at
+                                            + " through peer group " + ev.via() + ", on top of " + ro.label() + " ("
+                                            + ro.origin().location() + "), which it covers: a process there reaches "
+                                            + "the copy; make the tree's propagation (or " + ro.label()
+                                            + "'s) private or slave to keep it out"));
+                                }
+                            }
+                            continue;
+                        }
+                        out.set(i, new Expectation(ro.label(), ro.target(), ro.fstype() == null ? null : top.fsType(),
+                                false, false, ro.propagation(), ro.origin()));
+                    } else if (!ro.readOnly() || !ro.submountsReadOnly()) {
                         continue;
                     }
                     if (said.add(step.label() + " " + at)) {
@@ -123,6 +140,17 @@ public final class Predictor {
             }
         }
         return out;
+    }
+
+    /**
+     * The expectation of a mount of the spec that a copy propagated by a later mount covers: the
+     * copy is stacked on the target's root (a peer of the target receives the later mount on the
+     * place the target itself is mounted, sharedsubtree.rst 2a), so the table shows the copy's
+     * filesystem there, not the target's (a proc target covered by a tmpfs copy reads as tmpfs).
+     */
+    private static Expectation covered(Expectation e, Mount top) {
+        return new Expectation(e.label(), e.target(), top.fsType(), e.readOnly(), e.submountsReadOnly(),
+                e.propagation(), e.origin());
     }
 
     /**

@@ -265,6 +265,18 @@ class FuzzFoundCasesTest {
                         + "an earlier remount made that tmpfs read-only: put the remount after this mount");
     }
 
+    // A later tmpfs on $B/a/c lands on the copy of the proc of $B/b/b that $B/a/c (a peer of
+    // $B/b's tmpfs rooted at its b) received; the proc is shared, so the tmpfs propagates back
+    // onto the proc's root at $B/b/b (sharedsubtree.rst 2a, propagate_mnt). The sandbox then
+    // reads tmpfs at $B/b/b, and the expectation asks for the copy's filesystem (seed 3135).
+    @Test
+    void aCopyPropagatedOnTopOfAProcTargetCoversIt() {
+        agrees(List.of(HostSetup.tmpfs("$B"), HostSetup.make("$B", "shared", false), HostSetup.tmpfs("$B/a"),
+                        HostSetup.tmpfs("$B/b"), HostSetup.bind("$B/b/b", "$B/a/c", true)),
+                new SpecShape("unchanged", true, "host", true, List.of(fresh("proc", "$B/b/b"),
+                        fresh("tmpfs", "$B/a/c"))));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
