@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The machine as the planner sees it: file kinds read with {@code lstat(2)}, the process's
@@ -60,8 +61,11 @@ public final class LiveHost implements HostView {
     /**
      * Looks through a detached clone of the mount alone (open_tree(2) with OPEN_TREE_CLONE and
      * without AT_RECURSIVE: no submounts), reached by its descriptor's /proc/self/fd link. The
-     * clone is never attached anywhere and goes with the descriptor. Needs CAP_SYS_ADMIN; without
-     * it, or if the call fails, it cannot tell.
+     * clone is never attached anywhere and goes with the descriptor. An unbindable mount cannot
+     * be cloned (__do_loopback: EINVAL); then the clone is made in a mount namespace of a thread
+     * of its own, where that namespace's copy of the mount is first made private (MS_PRIVATE
+     * clears the unbindable mark of that copy alone and propagates nothing), and the namespace
+     * goes with the thread. Needs CAP_SYS_ADMIN; without it, or if the calls fail, it cannot tell.
      */
     @Override
     public Optional<Kind> kindBeneath(String mountPoint, String rest) {
@@ -69,16 +73,53 @@ public final class LiveHost implements HostView {
             return Optional.empty();
         }
         Sys sys;
-        int fd;
         try {
             sys = Sys.get();
-            fd = sys.openTree(Flags.AT_FDCWD, mountPoint, Flags.OPEN_TREE_CLONE | Flags.OPEN_TREE_CLOEXEC,
-                    "open_tree(AT_FDCWD, \"" + mountPoint + "\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)");
-        } catch (SyscallException | RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) {
             return Optional.empty();
         }
         try {
-            return Optional.of(kind("/proc/self/fd/" + fd + (rest.isEmpty() || rest.startsWith("/") ? rest : "/" + rest)));
+            return Optional.of(kindInClone(sys, mountPoint, rest));
+        } catch (SyscallException e) {
+            if (!"EINVAL".equals(e.errnoName())) {
+                return Optional.empty();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            return Optional.empty();
+        }
+        return inScratchNamespace(sys, mountPoint, rest);
+    }
+
+    private Optional<Kind> inScratchNamespace(Sys sys, String mountPoint, String rest) {
+        AtomicReference<Kind> found = new AtomicReference<>();
+        // A thread of its own: unshare(CLONE_NEWNS) gives it a namespace (and fs_struct) of its
+        // own, which no other thread of the JVM sees and which ends with the thread.
+        Thread t = new Thread(() -> {
+            try {
+                sys.unshare(Flags.CLONE_NEWNS, "unshare(CLONE_NEWNS)");
+                sys.mount("none", mountPoint, null, Flags.MS_PRIVATE,
+                        null, "mount(\"none\", \"" + mountPoint + "\", NULL, MS_PRIVATE, NULL)");
+                found.set(kindInClone(sys, mountPoint, rest));
+            } catch (SyscallException | RuntimeException | LinkageError e) {
+                found.set(null);
+            }
+        }, "nsbox-kind-beneath");
+        t.setDaemon(true);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        return Optional.ofNullable(found.get());
+    }
+
+    private Kind kindInClone(Sys sys, String mountPoint, String rest) throws SyscallException {
+        int fd = sys.openTree(Flags.AT_FDCWD, mountPoint, Flags.OPEN_TREE_CLONE | Flags.OPEN_TREE_CLOEXEC,
+                "open_tree(AT_FDCWD, \"" + mountPoint + "\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC)");
+        try {
+            return kind("/proc/self/fd/" + fd + (rest.isEmpty() || rest.startsWith("/") ? rest : "/" + rest));
         } finally {
             sys.close(fd);
         }
