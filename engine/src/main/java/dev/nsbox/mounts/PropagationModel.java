@@ -866,8 +866,17 @@ public final class PropagationModel {
                 boolean ok = true;
                 List<Mount> kept = new ArrayList<>();
                 for (Mount k : children(c)) {
-                    if (!gone.contains(k) && !candidates.contains(k)) {
+                    if (gone.contains(k)) {
+                        continue;
+                    }
+                    if (!candidates.contains(k)) {
                         kept.add(k);
+                    } else if (!k.mountpoint.equals(c.root) && leavesSomething(k, candidates, gone)) {
+                        // An unmounted child whose topper (or a mount kept below it) drops onto
+                        // its place below c's root leaves c a child, so c is no leaf and stays
+                        // (propagate_umount unmounts only leaves; mnt_change_mountpoint puts the
+                        // topper on the child's mountpoint in c; fuzz seed 4677).
+                        ok = false;
                     }
                 }
                 if (kept.size() == 1 && kept.get(0).mountpoint.equals(c.root)) {
@@ -912,6 +921,23 @@ public final class PropagationModel {
             }
         }
         orphanedSlaves(removed);
+    }
+
+    /**
+     * Whether unmounting candidate {@code k} leaves a mount at its place: a child of it, or of a
+     * candidate stacked below it, that is neither unmounted nor a candidate (a topper dropped onto
+     * that place, or the child that keeps its candidate parent).
+     */
+    private boolean leavesSomething(Mount k, List<Mount> candidates, Set<Mount> gone) {
+        for (Mount ch : children(k)) {
+            if (gone.contains(ch)) {
+                continue;
+            }
+            if (!candidates.contains(ch) || leavesSomething(ch, candidates, gone)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

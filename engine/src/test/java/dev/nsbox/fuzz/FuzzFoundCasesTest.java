@@ -288,6 +288,18 @@ class FuzzFoundCasesTest {
                         bind("$B/b", "$B/a/b", false, null, null))));
     }
 
+    // pivot_root's umount2(".", MNT_DETACH) propagates to the host's bind on $B/a, which the
+    // tmpfs on it covers entirely: the bind goes and that topper drops onto its place, $B/a in
+    // the second tmpfs on $B (mnt_change_mountpoint). The propagated unmount of that tmpfs then
+    // finds a child below its root: it is no leaf, and propagate_umount keeps it (seed 4677).
+    @Test
+    void aTopperDroppedBelowTheRootOfAPropagatedUnmountsParentKeepsTheParent() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.tmpfs("$B"),
+                        HostSetup.bind("$B/c", "$B/a", true), HostSetup.make("$B/a", "unbindable", true),
+                        HostSetup.tmpfs("$B/a")),
+                new SpecShape("slave", true, "tmpfs", false, List.of()));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
