@@ -438,6 +438,14 @@ public final class Predictor {
                         + model.path(m) + ", which the plan did not create there; a propagated copy of a fresh "
                         + "tmpfs covers the path (sharedsubtree.rst 2a); keep the tree's propagation rprivate");
             }
+            // A fresh proc holds what every procfs holds (proc_root_init), as the host's /proc
+            // shows, besides its PID namespace's process directories, which are not modelled.
+            if (m.fsType().equals("proc") && !dentry.equals("/") && !dentry.matches("/[0-9]+(/.*)?")
+                    && lookup.files() != null && lookup.files().kind("/proc" + dentry) == HostView.Kind.MISSING) {
+                throw new Refused("ENOENT", target + " is " + dentry + " in the proc mounted at " + model.path(m)
+                        + ", which no procfs holds; a propagated copy of the spec's proc covers the path "
+                        + "(sharedsubtree.rst 2a); keep the tree's propagation rprivate");
+            }
             return;
         }
         if (lookup.files() == null) {

@@ -300,6 +300,15 @@ class FuzzFoundCasesTest {
                 new SpecShape("slave", true, "tmpfs", false, List.of()));
     }
 
+    // A proc of the spec, mounted on a peer of $B, propagates onto $B itself (sharedsubtree.rst
+    // 2a): $B/b is then "/b" of a procfs, which no procfs holds, and the later bind's target is
+    // gone (openat2 ENOENT). The plan says so at the bind's line (seed 7739; 10300 the same).
+    @Test
+    void aProcCopyPropagatedOverALaterTargetLeavesItMissing() {
+        agrees(List.of(HostSetup.rshareRoot(), HostSetup.tmpfs("$B"), HostSetup.bind("$B", "$B/c", true)),
+                spec("unchanged", false, fresh("proc", "$B/c"), bind("$B/b", "$B/b", false, null, "rshared")));
+    }
+
     private void agrees(List<HostSetup> host, SpecShape spec) {
         Differential.Outcome o = fuzz.replay(0, new Differential.Case(host, spec));
         assertEquals(Differential.Status.OK, o.status(), fuzz.report(o));
