@@ -440,7 +440,7 @@ public final class Predictor {
             }
             // A fresh proc holds what every procfs holds (proc_root_init), as the host's /proc
             // shows, besides its PID namespace's process directories, which are not modelled.
-            if (m.fsType().equals("proc") && !dentry.equals("/") && !dentry.matches("/[0-9]+(/.*)?")
+            if (m.fsType().equals("proc") && !dentry.equals("/") && !SandboxView.pidDirectory(dentry)
                     && lookup.files() != null && lookup.files().kind("/proc" + dentry) == HostView.Kind.MISSING) {
                 throw new Refused("ENOENT", target + " is " + dentry + " in the proc mounted at " + model.path(m)
                         + ", which no procfs holds; a propagated copy of the spec's proc covers the path "

@@ -158,7 +158,8 @@ final class SandboxView {
         return path.substring(l.target().equals("/") ? 0 : l.target().length());
     }
 
-    private static boolean pidDirectory(String rest) {
+    /** Whether {@code rest}, a path inside a procfs, is in a process's directory ({@code /PID...}). */
+    static boolean pidDirectory(String rest) {
         return rest.matches("/[0-9]+(/.*)?");
     }
 

@@ -377,14 +377,7 @@ class RootlessRunTest {
         List<ProcessHandle> everything = new ArrayList<>(cli.descendants().toList());
         everything.add(cli);
         assertTrue(everything.size() >= 4, "the CLI, its relaunched JVM, nsbox-init and the step: " + everything);
-        new ProcessBuilder("kill", "-KILL", Long.toString(cli.pid())).start().waitFor();
-        p.waitFor(30, TimeUnit.SECONDS);
-        for (int i = 0; i < 100 && (!Processes.sleepsWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
-            Thread.sleep(100);
-        }
-        assertEquals(List.of(), Processes.sleepsWith(marker));
-        assertEquals(List.of(), everything.stream().filter(ProcessHandle::isAlive)
-                .map(h -> h.pid() + " " + h.info().commandLine().orElse("")).toList(), "nothing is left running");
+        killAndExpectNothingLeft(p, cli, everything, marker);
     }
 
     /** Limits of a user namespace: refused before anything runs, with the fix, exit 3. */
@@ -481,7 +474,16 @@ class RootlessRunTest {
         List<ProcessHandle> everything = new ArrayList<>(caller.descendants().toList());
         assertTrue(everything.stream().anyMatch(h -> h.info().commandLine().orElse("").contains("SandboxServer")),
                 "a helper JVM runs: " + everything);
-        new ProcessBuilder("kill", "-KILL", Long.toString(caller.pid())).start().waitFor();
+        killAndExpectNothingLeft(p, caller, everything, marker);
+    }
+
+    /**
+     * SIGKILL to {@code victim}, then, within 20 s, no {@code sleep} with {@code marker} and
+     * none of {@code everything} (the processes seen under it before) still running.
+     */
+    private static void killAndExpectNothingLeft(Process p, ProcessHandle victim, List<ProcessHandle> everything,
+                                                 String marker) throws Exception {
+        new ProcessBuilder("kill", "-KILL", Long.toString(victim.pid())).start().waitFor();
         p.waitFor(30, TimeUnit.SECONDS);
         for (int i = 0; i < 200 && (!Processes.sleepsWith(marker).isEmpty() || everything.stream().anyMatch(ProcessHandle::isAlive)); i++) {
             Thread.sleep(100);
