@@ -1,10 +1,10 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.Kernel;
+import dev.nsbox.mounts.MountEvent;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Event;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -109,7 +109,7 @@ public final class Explainer {
 
     private static void propagation(Predictor.StepResult step, List<String> out) {
         boolean any = false;
-        for (Event e : step.events()) {
+        for (MountEvent e : step.events()) {
             if (e.via() == null) {
                 continue;
             }

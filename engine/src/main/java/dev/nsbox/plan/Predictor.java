@@ -1,15 +1,15 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.Kernel;
+import dev.nsbox.mounts.Mount;
+import dev.nsbox.mounts.MountEvent;
 import dev.nsbox.mounts.MountInfo;
+import dev.nsbox.mounts.MountNamespace;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.PropagationModel;
-import dev.nsbox.mounts.PropagationModel.Event;
-import dev.nsbox.mounts.PropagationModel.Kernel;
-import dev.nsbox.mounts.PropagationModel.Mount;
-import dev.nsbox.mounts.PropagationModel.Namespace;
-import dev.nsbox.mounts.PropagationModel.Refused;
-import dev.nsbox.mounts.PropagationModel.Type;
+import dev.nsbox.mounts.PropagationType;
+import dev.nsbox.mounts.Refused;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Propagation;
@@ -85,7 +85,7 @@ public final class Predictor {
         List<Expectation> out = new ArrayList<>(expectations);
         Set<String> said = new LinkedHashSet<>();
         for (StepResult step : s.steps()) {
-            for (Event ev : step.events()) {
+            for (MountEvent ev : step.events()) {
                 if (!ev.kind().equals("mount") || ev.namespace() != s.sandbox() || ev.via() == null) {
                     continue;
                 }
@@ -203,7 +203,7 @@ public final class Predictor {
      * @param refused     why the kernel will refuse it, or {@code null}
      */
     public record StepResult(Op op, String label, String destBefore, String destPath, int mountId,
-                             List<Event> events, String refused) {
+                             List<MountEvent> events, String refused) {
     }
 
     /**
@@ -214,7 +214,7 @@ public final class Predictor {
      *                of another namespace in a direction that propagates out of the sandbox
      *                ({@code shared:1 joins /proc in the sandbox to /proc in the host})
      */
-    public record Simulation(PropagationModel model, Namespace host, Namespace sandbox, boolean ownNamespace,
+    public record Simulation(PropagationModel model, MountNamespace host, MountNamespace sandbox, boolean ownNamespace,
                              List<StepResult> steps, List<HostEffect> effects, List<Diagnostic> diagnostics,
                              List<String> leaks, MountTable hostAfter, MountTable sandboxAfter) {
 
@@ -235,15 +235,15 @@ public final class Predictor {
         // The host as it was when the plan was made, to find where it showed a directory.
         PropagationModel before = new PropagationModel(kernel);
         Lookup lookup = new Lookup(before, before.load("host", host), host, files, new HashSet<>());
-        Namespace hostNs = model.load("host", host);
-        Namespace sandbox = hostNs;
+        MountNamespace hostNs = model.load("host", host);
+        MountNamespace sandbox = hostNs;
         boolean own = false;
-        Map<Integer, Namespace> trees = new HashMap<>();
+        Map<Integer, MountNamespace> trees = new HashMap<>();
         Map<Integer, String> treeSources = new HashMap<>();
         List<StepResult> steps = new ArrayList<>();
         List<HostEffect> effects = new ArrayList<>();
         List<Diagnostic> diagnostics = new ArrayList<>();
-        Map<Integer, Event> copies = new HashMap<>();
+        Map<Integer, MountEvent> copies = new HashMap<>();
         for (Op op : plan.ops()) {
             String label = label(op.origin());
             model.cause(label);
@@ -273,9 +273,9 @@ public final class Predictor {
                                 + "changes the attributes of a mount and refuses any other path");
                     }
                     if (a.propagation() != 0) {
-                        Type type = type(a.propagation());
+                        PropagationType type = type(a.propagation());
                         if (a.tree() >= 0) {
-                            Namespace tree = trees.get(a.tree());
+                            MountNamespace tree = trees.get(a.tree());
                             if (tree != null && model.treeRoot(tree) != null) {
                                 model.setPropagation(model.treeRoot(tree), type, a.recursive());
                             }
@@ -284,7 +284,7 @@ public final class Predictor {
                         }
                     }
                 } else if (op instanceof Op.MoveMount mm) {
-                    Namespace tree = trees.get(mm.tree());
+                    MountNamespace tree = trees.get(mm.tree());
                     what = "bind of " + treeSources.get(mm.tree()) + " on " + mm.target();
                     if (tree == null) {
                         throw new IllegalArgumentException("move_mount of tree" + mm.tree()
@@ -342,13 +342,13 @@ public final class Predictor {
                 diagnostics.add(Diagnostic.error(op.origin(), label + ": the kernel will refuse " + op.call()
                         + " with " + e.errno() + ": " + e.getMessage()));
             }
-            List<Event> caused = List.copyOf(model.events().subList(eventsBefore, model.events().size()));
-            for (Event e : caused) {
+            List<MountEvent> caused = List.copyOf(model.events().subList(eventsBefore, model.events().size()));
+            for (MountEvent e : caused) {
                 if (e.kind().equals("mount") && e.namespace() == sandbox && e.via() != null) {
                     copies.put(e.mountId(), e);
                 }
             }
-            for (Event e : caused) {
+            for (MountEvent e : caused) {
                 if (e.kind().equals("pivot_root")) {
                     continue;
                 }
@@ -381,11 +381,11 @@ public final class Predictor {
      * (ENOENT). A copy stacked at the same place as the spec's tmpfs shows the same
      * directories (one superblock) and changes nothing.
      */
-    private static void notCoveredByACopy(PropagationModel model, Namespace sandbox, String path,
-                                          List<StepResult> steps, Map<Integer, Event> copies) {
+    private static void notCoveredByACopy(PropagationModel model, MountNamespace sandbox, String path,
+                                          List<StepResult> steps, Map<Integer, MountEvent> copies) {
         String parent = path.lastIndexOf('/') <= 0 ? "/" : path.substring(0, path.lastIndexOf('/'));
         Mount holder = model.covering(sandbox, parent);
-        Event copy = holder == null ? null : copies.get(holder.id());
+        MountEvent copy = holder == null ? null : copies.get(holder.id());
         if (copy == null) {
             return;
         }
@@ -409,7 +409,7 @@ public final class Predictor {
      * of its own; the host's files; and each directory or file the plan created, as
      * {@code filesystem:dentry}.
      */
-    private record Lookup(PropagationModel before, Namespace host, MountTable table, HostView files,
+    private record Lookup(PropagationModel before, MountNamespace host, MountTable table, HostView files,
                           Set<String> created) {
     }
 
@@ -425,7 +425,7 @@ public final class Predictor {
      * directory before the plan ran; where the host hid it under another mount, only the kernel
      * knows, and the check says nothing.
      */
-    private static void targetExists(PropagationModel model, Namespace sandbox, String target, Lookup lookup) {
+    private static void targetExists(PropagationModel model, MountNamespace sandbox, String target, Lookup lookup) {
         Mount m = model.covering(sandbox, target);
         String dentry = model.dentry(sandbox, target);
         String fs = m.filesystem();
@@ -544,18 +544,18 @@ public final class Predictor {
     }
 
     /** The propagation type a {@code MS_*} propagation flag asks for. */
-    static Type type(long flags) {
+    static PropagationType type(long flags) {
         if ((flags & Flags.MS_SHARED) != 0) {
-            return Type.SHARED;
+            return PropagationType.SHARED;
         }
         if ((flags & Flags.MS_SLAVE) != 0) {
-            return Type.SLAVE;
+            return PropagationType.SLAVE;
         }
         if ((flags & Flags.MS_UNBINDABLE) != 0) {
-            return Type.UNBINDABLE;
+            return PropagationType.UNBINDABLE;
         }
         if ((flags & Flags.MS_PRIVATE) != 0) {
-            return Type.PRIVATE;
+            return PropagationType.PRIVATE;
         }
         throw new IllegalArgumentException("no propagation flag in " + Flags.names(flags, Flags.MOUNT_FLAGS));
     }

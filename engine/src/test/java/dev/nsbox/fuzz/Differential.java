@@ -8,7 +8,7 @@ import dev.nsbox.host.LiveHost;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.MountTableDiff;
-import dev.nsbox.mounts.PropagationModel.Kernel;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;

@@ -1,7 +1,7 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Kernel;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;

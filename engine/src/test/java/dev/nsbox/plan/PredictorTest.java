@@ -3,7 +3,7 @@ package dev.nsbox.plan;
 import dev.nsbox.mounts.HostEffect;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Kernel;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origin;
 import org.junit.jupiter.api.Test;
