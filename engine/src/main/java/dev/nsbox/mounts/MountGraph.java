@@ -18,8 +18,8 @@ import java.util.TreeSet;
  * peer group. It also resolves paths the way the kernel does, hands out new mount IDs, peer
  * groups and filesystems, and records the events the rules report.
  *
- * <p>It decides nothing about propagation: the kernel's rules ({@link PropagationModel}) do,
- * through it. Masters are
+ * <p>It decides nothing about propagation: the kernel's rules ({@link Attach}, {@link Umount},
+ * {@link PivotRoot}, {@link PropagationChange}, {@link Clone}) do, through it. Masters are
  * recorded by peer group, not by mount, which is what mountinfo shows and all that the rules
  * depend on.
  *
