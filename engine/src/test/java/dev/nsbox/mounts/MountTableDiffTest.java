@@ -3,9 +3,9 @@ package dev.nsbox.mounts;
 import dev.nsbox.mounts.MountTableDiff.Kind;
 import dev.nsbox.mounts.MountTableDiff.Verdict;
 import dev.nsbox.plan.Flags;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Test;
@@ -98,7 +98,7 @@ class MountTableDiffTest {
                 new Op.Unshare(Flags.CLONE_NEWNS, at),
                 new Op.Mount("proc", "/proc", "proc", 0, null, new Origin("nsbox.yaml", 12, 5, "mounts[1]")),
                 new Op.Mount(work, work, null, Flags.MS_BIND, null, at)), List.of(), null, null, List.of());
-        Plan predicted = Predictor.predict(plan, o.hostBefore());
+        Plan predicted = HostEffectPredictor.predict(plan, o.hostBefore());
         assertEquals(2, predicted.hostEffects().size(), predicted.hostEffects().toString());
         MountTableDiff d = MountTableDiff.compare(o.hostBefore(), o.hostAfter(), predicted.hostEffects());
         assertEquals(List.of(Verdict.PREDICTED, Verdict.PREDICTED, Verdict.HOST),
