@@ -130,7 +130,7 @@ final class Attach {
         Set<Mount> fresh = Collections.newSetFromMap(new IdentityHashMap<>());
         fresh.addAll(graph.tree(tree));
         place(tree, d, dest.dentry(), d.ns);
-        graph.event("mount", d.ns, graph.path(tree), tree, null, "");
+        graph.event(MountEvent.Kind.MOUNT, d.ns, graph.path(tree), tree, null, "");
 
         if (d.group == 0) {
             // A mount on a private, slave or unbindable mount stays where it is (2b: a slave
@@ -219,7 +219,7 @@ final class Attach {
             if (m.id < copy.id) {
                 continue;
             }
-            graph.event("mount", m.ns, graph.path(m), m, via, rule);
+            graph.event(MountEvent.Kind.MOUNT, m.ns, graph.path(m), m, via, rule);
         }
     }
 

@@ -167,7 +167,7 @@ final class MountGraph {
     }
 
     /** Records that {@code m} was mounted or unmounted at {@code path} of {@code ns}, with the current cause. */
-    void event(String kind, MountNamespace ns, String path, Mount m, String via, String rule) {
+    void event(MountEvent.Kind kind, MountNamespace ns, String path, Mount m, String via, String rule) {
         events.add(new MountEvent(kind, ns, path, m.fsType, m.id, via, rule, cause));
     }
 

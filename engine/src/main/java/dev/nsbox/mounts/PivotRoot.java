@@ -63,7 +63,7 @@ final class PivotRoot {
         // pivot_root moves every task whose root or cwd was the old root; a cwd at the new root
         // is "/" of the new view
         ns.cwd = cwdAtNewRoot ? "/" : ns.cwd;
-        graph.event("pivot_root", ns, nr, newMnt, null, "");
+        graph.event(MountEvent.Kind.PIVOT_ROOT, ns, nr, newMnt, null, "");
     }
 
     /** chdir(2) in {@code ns}. */

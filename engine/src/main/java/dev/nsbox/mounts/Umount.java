@@ -74,7 +74,7 @@ final class Umount {
             }
         }
         String path = graph.path(m);
-        graph.event("umount", ns, path, m, null, "");
+        graph.event(MountEvent.Kind.UMOUNT, ns, path, m, null, "");
         // A propagated unmount goes only where the mount has nothing of its own below it, or
         // just one mount covering its root entirely, a "topper": that one drops onto the
         // unmounted mount's place (fs/pnode.c propagate_umount, find_topper and
@@ -118,7 +118,7 @@ final class Umount {
         }
         for (int i = 0; i < candidates.size(); i++) {
             Mount c = candidates.get(i);
-            graph.event("umount", c.ns, graph.path(c), c, vias.get(i), RULE_UMOUNT);
+            graph.event(MountEvent.Kind.UMOUNT, c.ns, graph.path(c), c, vias.get(i), RULE_UMOUNT);
         }
         List<Mount> removed = new ArrayList<>(set);
         for (Mount x : set) {

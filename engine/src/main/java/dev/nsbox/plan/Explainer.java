@@ -114,7 +114,7 @@ public final class Explainer {
                 continue;
             }
             any = true;
-            out.add("  " + (e.kind().equals("umount") ? "unmounts " : "propagates to ") + e.namespace().name()
+            out.add("  " + (e.kind() == MountEvent.Kind.UMOUNT ? "unmounts " : "propagates to ") + e.namespace().name()
                     + " at " + e.path() + " through " + e.via() + ": " + e.rule());
         }
         if (!any && step.destBefore() != null) {

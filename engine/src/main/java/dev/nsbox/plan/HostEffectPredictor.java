@@ -78,7 +78,7 @@ public final class HostEffectPredictor {
         Set<String> said = new LinkedHashSet<>();
         for (OpOutcome step : s.outcomes()) {
             for (MountEvent ev : step.events()) {
-                if (!ev.kind().equals("mount") || ev.namespace() != s.sandbox() || ev.via() == null) {
+                if (ev.kind() != MountEvent.Kind.MOUNT || ev.namespace() != s.sandbox() || ev.via() == null) {
                     continue;
                 }
                 // Where the copy is once set-up is done (after pivot_root for a tmpfs or dir root).

@@ -156,12 +156,12 @@ public final class Simulator {
             }
             List<MountEvent> caused = List.copyOf(model.events().subList(eventsBefore, model.events().size()));
             for (MountEvent e : caused) {
-                if (e.kind().equals("mount") && e.namespace() == sandbox && e.via() != null) {
+                if (e.kind() == MountEvent.Kind.MOUNT && e.namespace() == sandbox && e.via() != null) {
                     copies.put(e.mountId(), e);
                 }
             }
             for (MountEvent e : caused) {
-                if (e.kind().equals("pivot_root")) {
+                if (e.kind() == MountEvent.Kind.PIVOT_ROOT) {
                     continue;
                 }
                 boolean elsewhere = e.namespace() != sandbox && !e.namespace().anonymous();

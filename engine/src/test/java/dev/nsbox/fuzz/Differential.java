@@ -6,6 +6,7 @@ import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.mounts.Kernel;
+import dev.nsbox.mounts.MountEvent;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.MountTableDiff;
@@ -291,10 +292,10 @@ final class Differential {
             for (var e : st.events()) {
                 boolean elsewhere = e.namespace() != sim.sandbox() && !e.namespace().anonymous();
                 boolean inHostItself = !sim.ownNamespace() && e.namespace() == sim.host();
-                if (e.kind().equals("pivot_root") || !(elsewhere || inHostItself)) {
+                if (e.kind() == MountEvent.Kind.PIVOT_ROOT || !(elsewhere || inHostItself)) {
                     continue;
                 }
-                (e.kind().equals("mount") ? mounted : unmounted).add(e.mountId());
+                (e.kind() == MountEvent.Kind.MOUNT ? mounted : unmounted).add(e.mountId());
                 all.add(e.mountId());
             }
         }

@@ -34,7 +34,7 @@ class PropagationModelTest {
 
     static List<String> hostEvents(PropagationModel m, MountNamespace host) {
         return m.events().stream().filter(e -> e.namespace() == host)
-                .map(e -> e.kind() + " " + e.fsType() + " " + e.path() + " via " + e.via()).toList();
+                .map(e -> e.kind().word() + " " + e.fsType() + " " + e.path() + " via " + e.via()).toList();
     }
 
     @Test
