@@ -35,7 +35,7 @@ class PropagationKernelTest {
 
     private static KernelTruth.Outcome check(List<String> setup, List<KernelTruth.Op> ops, boolean userNs)
             throws Exception {
-        KernelTruth.Outcome o = KernelTruth.run(setup, ops, userNs);System.out.println("HOST\n"+String.join("\n", o.kernelHost())+"\nSBX\n"+String.join("\n", o.kernelSandbox()));
+        KernelTruth.Outcome o = KernelTruth.run(setup, ops, userNs);
         assertEquals(o.kernelOk(), o.modelOk(), "which operations the kernel refused");
         assertEquals(String.join("\n", o.kernelHost()), String.join("\n", o.modelHost()),
                 "host table: kernel (expected) vs model");
