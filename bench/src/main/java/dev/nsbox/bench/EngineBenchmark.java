@@ -1,10 +1,10 @@
 package dev.nsbox.bench;
 
 import dev.nsbox.mounts.MountTable;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.HostView;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
 import dev.nsbox.spec.yaml.SpecLoader;
@@ -57,7 +57,7 @@ public class EngineBenchmark {
         if (table.mounts().size() != tableEntries) {
             throw new IllegalStateException("mount table has " + table.mounts().size() + " entries");
         }
-        Plan predicted = Predictor.predict(plan, table);
+        Plan predicted = HostEffectPredictor.predict(plan, table);
         if (predicted.diagnostics().stream().anyMatch(d -> d.isError())) {
             throw new IllegalStateException("the plan is refused: " + predicted.diagnostics());
         }
@@ -71,7 +71,7 @@ public class EngineBenchmark {
     public Plan all() throws SpecException {
         MountTable t = MountTable.parse(tableText);
         LoadedSpec l = load(specText);
-        return Predictor.predict(Planner.plan(l.spec(), host), t);
+        return HostEffectPredictor.predict(Planner.plan(l.spec(), host), t);
     }
 
     @Benchmark
@@ -91,6 +91,6 @@ public class EngineBenchmark {
 
     @Benchmark
     public Plan predict() {
-        return Predictor.predict(plan, table);
+        return HostEffectPredictor.predict(plan, table);
     }
 }

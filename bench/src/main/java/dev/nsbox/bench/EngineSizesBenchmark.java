@@ -1,10 +1,10 @@
 package dev.nsbox.bench;
 
 import dev.nsbox.mounts.MountTable;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.HostView;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
 import dev.nsbox.spec.yaml.SpecLoader;
@@ -51,6 +51,6 @@ public class EngineSizesBenchmark {
     public Plan all() throws SpecException {
         MountTable t = MountTable.parse(tableText);
         LoadedSpec l = SpecLoader.load(specText, "bench-engine.yaml", Path.of("/bench"), Map.of());
-        return Predictor.predict(Planner.plan(l.spec(), host), t);
+        return HostEffectPredictor.predict(Planner.plan(l.spec(), host), t);
     }
 }

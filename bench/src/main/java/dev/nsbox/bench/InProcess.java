@@ -6,9 +6,9 @@ import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
@@ -32,7 +32,7 @@ final class InProcess {
     static Plan prepare(Path spec) throws Exception {
         LoadedSpec loaded = SpecLoader.load(spec, spec.toString(), Variables.forCli(spec, Map.of()));
         Plan plan = Planner.plan(loaded.spec(), LiveHost.current());
-        plan = Predictor.predict(plan, Preparation.liveMountTable());
+        plan = HostEffectPredictor.predict(plan, Preparation.liveMountTable());
         for (Diagnostic d : plan.diagnostics()) {
             if (d.isError()) {
                 throw new SpecException(d);
@@ -69,7 +69,7 @@ final class InProcess {
         long t2 = System.nanoTime();
         var table = Preparation.liveMountTable();
         long t3 = System.nanoTime();
-        plan = Predictor.predict(plan, table);
+        plan = HostEffectPredictor.predict(plan, table);
         long t4 = System.nanoTime();
         int code = run(plan);
         long t5 = System.nanoTime();

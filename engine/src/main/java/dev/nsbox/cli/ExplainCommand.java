@@ -2,7 +2,7 @@ package dev.nsbox.cli;
 
 import dev.nsbox.exec.ExitCodes;
 
-import dev.nsbox.mounts.PropagationModel.Kernel;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.plan.Explainer;
 
 /**

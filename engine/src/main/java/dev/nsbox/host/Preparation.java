@@ -4,10 +4,10 @@ import dev.nsbox.exec.ExitCodes;
 
 import dev.nsbox.mounts.HostEffect;
 import dev.nsbox.mounts.MountTable;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.HostView;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.HostEffectsPolicy;
 import dev.nsbox.spec.Origin;
@@ -83,7 +83,7 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
      */
     public static Preparation prepare(LoadedSpec loaded, List<String> command, HostView host, MountTable hostTable) {
         Plan plan = Planner.plan(loaded.spec(), host, command);
-        plan = Predictor.predict(plan, hostTable, host);
+        plan = HostEffectPredictor.predict(plan, hostTable, host);
         List<Diagnostic> all = new ArrayList<>(loaded.warnings());
         all.addAll(plan.diagnostics());
         List<Diagnostic> policy = policy(plan);

@@ -159,7 +159,7 @@ public final class MountTableDiff {
             return null;
         }
         for (HostEffect e : predicted) {
-            if (e.kind().equals("mount") && e.target().equals(b.mountPoint())) {
+            if (e.kind() == MountEvent.Kind.MOUNT && e.target().equals(b.mountPoint())) {
                 return e;
             }
         }
@@ -194,7 +194,7 @@ public final class MountTableDiff {
             return null;
         }
         for (HostEffect e : predicted) {
-            if (e.kind().equals("umount") && e.target().equals(gone.mountPoint())) {
+            if (e.kind() == MountEvent.Kind.UMOUNT && e.target().equals(gone.mountPoint())) {
                 return e;
             }
         }
@@ -205,9 +205,9 @@ public final class MountTableDiff {
                                     List<HostEffect> unmatched, Set<Integer> groups) {
         MountInfo m = after != null ? after : before;
         if (kind != Kind.CHANGED) {
-            String effectKind = kind == Kind.ADDED ? "mount" : "umount";
+            MountEvent.Kind effectKind = kind == Kind.ADDED ? MountEvent.Kind.MOUNT : MountEvent.Kind.UMOUNT;
             for (HostEffect e : unmatched) {
-                if (e.kind().equals(effectKind) && e.target().equals(m.mountPoint())
+                if (e.kind() == effectKind && e.target().equals(m.mountPoint())
                         && (e.fsType() == null || e.fsType().equals(m.fsType()))) {
                     unmatched.remove(e);
                     return new Difference(kind, before, after, Verdict.PREDICTED, e, "predicted: " + e.describe());

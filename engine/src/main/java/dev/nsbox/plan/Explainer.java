@@ -1,10 +1,10 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.Kernel;
+import dev.nsbox.mounts.MountEvent;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Event;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * on before, its own propagation after set-up, where it propagates and the kernel rule that
  * decides it; then whether the sandbox is sealed from the host.
  *
- * <p>Pure: the text comes from a {@link Predictor} simulation against the given host table.
+ * <p>Pure: the text comes from a {@link Simulator} run against the given host table.
  */
 public final class Explainer {
 
@@ -38,14 +38,14 @@ public final class Explainer {
 
     /** The explanation, one line per element, with the rules of {@code kernel}. */
     public static List<String> explain(Plan plan, MountTable host, Kernel kernel) {
-        return explain(Predictor.simulate(plan, host, kernel));
+        return explain(Simulator.simulate(plan, host, kernel));
     }
 
     /** The explanation of a finished simulation. */
-    public static List<String> explain(Predictor.Simulation sim) {
+    public static List<String> explain(Simulation sim) {
         List<String> out = new ArrayList<>();
         MountTable sandbox = sim.sandboxAfter();
-        for (Predictor.StepResult step : sim.steps()) {
+        for (OpOutcome step : sim.outcomes()) {
             Op op = step.op();
             if (op instanceof Op.Unshare u) {
                 if (!sim.ownNamespace()) {
@@ -59,7 +59,7 @@ public final class Explainer {
                 out.add(step.label() + ": " + op.call());
                 out.add("  " + p.path() + ((p.flags() & Flags.MS_REC) != 0 ? " and every mount below it become "
                         : " alone becomes (mounts below it keep theirs) ")
-                        + Predictor.type(p.flags()).name().toLowerCase()
+                        + Simulator.type(p.flags()).name().toLowerCase()
                         + " in the sandbox; a propagation change never propagates itself (sharedsubtree.rst, 2)");
                 refused(step, out);
                 continue;
@@ -107,14 +107,14 @@ public final class Explainer {
         return out;
     }
 
-    private static void propagation(Predictor.StepResult step, List<String> out) {
+    private static void propagation(OpOutcome step, List<String> out) {
         boolean any = false;
-        for (Event e : step.events()) {
+        for (MountEvent e : step.events()) {
             if (e.via() == null) {
                 continue;
             }
             any = true;
-            out.add("  " + (e.kind().equals("umount") ? "unmounts " : "propagates to ") + e.namespace().name()
+            out.add("  " + (e.kind() == MountEvent.Kind.UMOUNT ? "unmounts " : "propagates to ") + e.namespace().name()
                     + " at " + e.path() + " through " + e.via() + ": " + e.rule());
         }
         if (!any && step.destBefore() != null) {
@@ -122,7 +122,7 @@ public final class Explainer {
         }
     }
 
-    private static void refused(Predictor.StepResult step, List<String> out) {
+    private static void refused(OpOutcome step, List<String> out) {
         if (step.refused() != null) {
             out.add("  the kernel will refuse it: " + step.refused());
         }

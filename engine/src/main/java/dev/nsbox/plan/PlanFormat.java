@@ -115,7 +115,7 @@ public final class PlanFormat {
                 Map<String, Object> o = new LinkedHashMap<>();
                 o.put("target", h.target());
                 o.put("label", h.label());
-                o.put("kind", h.kind());
+                o.put("kind", h.kind().word());
                 o.put("mount", h.what());
                 o.put("peerGroup", h.peerGroup());
                 o.put("namespace", h.namespace());

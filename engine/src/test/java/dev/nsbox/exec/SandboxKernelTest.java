@@ -492,7 +492,7 @@ class SandboxKernelTest {
                 + " && mkdir " + shared + "/leak");
         try {
             var table = dev.nsbox.mounts.MountTable.parse(Files.readString(Path.of("/proc/self/mountinfo")));
-            var plan = dev.nsbox.plan.Predictor.predict(leakyPlan(shared, "true"), table);
+            var plan = dev.nsbox.plan.HostEffectPredictor.predict(leakyPlan(shared, "true"), table);
             assertEquals(List.of(shared + "/leak"), plan.hostEffects().stream().map(e -> e.target()).toList());
             Kernel.Captured c = Kernel.runAllowingHostChanges(plan, Duration.ofSeconds(1), null);
             assertEquals(0, c.exit(), c.toString());

@@ -5,14 +5,18 @@ import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.host.LiveHost;
+import dev.nsbox.mounts.Kernel;
+import dev.nsbox.mounts.MountEvent;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.MountTableDiff;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 import dev.nsbox.plan.Flags;
+import dev.nsbox.plan.HostEffectPredictor;
+import dev.nsbox.plan.OpOutcome;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
-import dev.nsbox.plan.Predictor;
+import dev.nsbox.plan.Simulation;
+import dev.nsbox.plan.Simulator;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
@@ -42,7 +46,7 @@ import java.util.stream.Stream;
  * A randomized differential test of nsbox's predictions against the kernel. From a seed it
  * builds a random "host" mount tree (tmpfs mounts and binds under a scratch directory, random
  * propagation, peer groups, slave chains, stacked mounts, optionally {@code /} rshared as on a
- * systemd host), generates a random spec, asks the {@link Planner} and {@link Predictor} what
+ * systemd host), generates a random spec, asks the {@link Planner} and {@link HostEffectPredictor} what
  * will happen, runs the spec for real with the executor ({@link Sandbox}), and compares:
  *
  * <ul>
@@ -168,7 +172,7 @@ final class Differential {
      * fails in: the executor opens a move_mount(2) target with openat2(2) first, so an ENOENT
      * predicted for the move_mount comes from that open, at the same spec value.
      */
-    private static boolean sameRefusal(String message, Predictor.StepResult step) {
+    private static boolean sameRefusal(String message, OpOutcome step) {
         String errno = step.refused().substring(0, step.refused().indexOf(':'));
         return message.contains(": error: " + step.label() + ": ") && message.contains("): " + errno + " (");
     }
@@ -188,9 +192,9 @@ final class Differential {
         if (!planErrors.isEmpty()) {
             return new Outcome(seed, c, Status.INVALID, List.of(), planErrors.toString());
         }
-        Predictor.Simulation sim = Predictor.simulate(plan, before, kernel, live);
-        plan = Predictor.predict(plan, before, kernel, live);
-        Predictor.StepResult refusedStep = sim.steps().stream().filter(s -> s.refused() != null).findFirst()
+        Simulation sim = Simulator.simulate(plan, before, kernel, live);
+        plan = HostEffectPredictor.predict(plan, before, kernel, live);
+        OpOutcome refusedStep = sim.outcomes().stream().filter(s -> s.refused() != null).findFirst()
                 .orElse(null);
 
         List<String> stdout = new ArrayList<>();
@@ -280,18 +284,18 @@ final class Differential {
      * plan rightly names them, but the host's table after the run cannot show them; the table
      * while the sandbox runs is compared on its own.
      */
-    private static int transientHostEffects(Predictor.Simulation sim) {
+    private static int transientHostEffects(Simulation sim) {
         Set<Integer> mounted = new HashSet<>();
         Set<Integer> unmounted = new HashSet<>();
         List<Integer> all = new ArrayList<>();
-        for (Predictor.StepResult st : sim.steps()) {
+        for (OpOutcome st : sim.outcomes()) {
             for (var e : st.events()) {
                 boolean elsewhere = e.namespace() != sim.sandbox() && !e.namespace().anonymous();
                 boolean inHostItself = !sim.ownNamespace() && e.namespace() == sim.host();
-                if (e.kind().equals("pivot_root") || !(elsewhere || inHostItself)) {
+                if (e.kind() == MountEvent.Kind.PIVOT_ROOT || !(elsewhere || inHostItself)) {
                     continue;
                 }
-                (e.kind().equals("mount") ? mounted : unmounted).add(e.mountId());
+                (e.kind() == MountEvent.Kind.MOUNT ? mounted : unmounted).add(e.mountId());
                 all.add(e.mountId());
             }
         }

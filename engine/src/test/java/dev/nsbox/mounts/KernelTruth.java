@@ -1,8 +1,5 @@
 package dev.nsbox.mounts;
 
-import dev.nsbox.mounts.PropagationModel.Namespace;
-import dev.nsbox.mounts.PropagationModel.Type;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +29,7 @@ final class KernelTruth {
     interface Op {
         String shell(String base);
 
-        void apply(PropagationModel model, Namespace ns, String base);
+        void apply(PropagationModel model, MountNamespace ns, String base);
     }
 
     static Op fresh(String fsType, String source, String target) {
@@ -41,7 +38,7 @@ final class KernelTruth {
                 return "mount -t " + fsType + " " + source + " " + sub(target, b);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.mountFresh(ns, fsType, source, sub(target, b));
             }
         };
@@ -53,19 +50,19 @@ final class KernelTruth {
                 return "mount " + (recursive ? "--rbind " : "--bind ") + sub(source, b) + " " + sub(target, b);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.bind(ns, sub(source, b), sub(target, b), recursive);
             }
         };
     }
 
-    static Op make(String path, Type type, boolean recursive) {
+    static Op make(String path, PropagationType type, boolean recursive) {
         return new Op() {
             public String shell(String b) {
                 return "mount --make-" + (recursive ? "r" : "") + type.name().toLowerCase() + " " + sub(path, b);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.setPropagation(ns, sub(path, b), type, recursive);
             }
         };
@@ -77,7 +74,7 @@ final class KernelTruth {
                 return "umount " + (detach ? "-l " : "") + sub(path, b);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.umount(ns, sub(path, b), detach);
             }
         };
@@ -91,8 +88,8 @@ final class KernelTruth {
                         + (recursive ? 1 : 0);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
-                Namespace tree = m.openTree(ns, sub(source, b), recursive, "tree");
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
+                MountNamespace tree = m.openTree(ns, sub(source, b), recursive, "tree");
                 m.moveMount(tree, ns, sub(target, b));
             }
         };
@@ -102,7 +99,7 @@ final class KernelTruth {
      * open_tree(2) + mount_setattr(2) with a propagation type on the detached tree (recursively
      * with {@code recursive}) + move_mount(2).
      */
-    static Op cloneSetAndMove(String source, String target, boolean recursive, Type type) {
+    static Op cloneSetAndMove(String source, String target, boolean recursive, PropagationType type) {
         long flag = switch (type) {
             case SHARED -> 1L << 20;
             case SLAVE -> 1L << 19;
@@ -115,8 +112,8 @@ final class KernelTruth {
                         + (recursive ? 1 : 0) + " " + flag;
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
-                Namespace tree = m.openTree(ns, sub(source, b), recursive, "tree");
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
+                MountNamespace tree = m.openTree(ns, sub(source, b), recursive, "tree");
                 m.setPropagation(m.treeRoot(tree), type, recursive);
                 m.moveMount(tree, ns, sub(target, b));
             }
@@ -129,7 +126,7 @@ final class KernelTruth {
                 return "cd " + sub(path, b);
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.chdir(ns, sub(path, b));
             }
         };
@@ -142,7 +139,7 @@ final class KernelTruth {
                 return "pivot_root . .";
             }
 
-            public void apply(PropagationModel m, Namespace ns, String b) {
+            public void apply(PropagationModel m, MountNamespace ns, String b) {
                 m.pivotRoot(ns, ".", ".");
             }
         };
@@ -259,15 +256,15 @@ final class KernelTruth {
                     ? Files.readAllLines(dir.resolve("status")).stream().map("ok"::equals).toList() : List.of();
 
             PropagationModel model = new PropagationModel(
-                    PropagationModel.Kernel.ofRelease(System.getProperty("os.version")));
-            Namespace host = model.load("host", before);
-            Namespace sbx = model.unshare(host, "sandbox", userNamespace);
+                    Kernel.ofRelease(System.getProperty("os.version")));
+            MountNamespace host = model.load("host", before);
+            MountNamespace sbx = model.unshare(host, "sandbox", userNamespace);
             List<Boolean> modelOk = new ArrayList<>();
             for (Op op : ops) {
                 try {
                     op.apply(model, sbx, base);
                     modelOk.add(true);
-                } catch (PropagationModel.Refused e) {
+                } catch (Refused e) {
                     modelOk.add(false);
                 }
             }

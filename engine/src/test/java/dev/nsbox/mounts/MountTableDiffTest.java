@@ -3,9 +3,9 @@ package dev.nsbox.mounts;
 import dev.nsbox.mounts.MountTableDiff.Kind;
 import dev.nsbox.mounts.MountTableDiff.Verdict;
 import dev.nsbox.plan.Flags;
+import dev.nsbox.plan.HostEffectPredictor;
 import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
-import dev.nsbox.plan.Predictor;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Test;
@@ -26,7 +26,7 @@ class MountTableDiffTest {
             4 1 0:21 / /data rw shared:9 - tmpfs data rw
             """);
 
-    static HostEffect effect(String kind, String fsType, String target, String group) {
+    static HostEffect effect(MountEvent.Kind kind, String fsType, String target, String group) {
         return new HostEffect(new Origin("nsbox.yaml", 20, 5, "mounts[3]"), "mounts[3]", kind, fsType + " on " + target,
                 group, target, "host", "rule", fsType);
     }
@@ -45,7 +45,7 @@ class MountTableDiffTest {
                 11 1 8:1 /work /work rw shared:1 - ext4 /dev/sda1 rw
                 12 3 0:51 / /srv/cache rw - tmpfs cache rw
                 """);
-        MountTableDiff d = MountTableDiff.compare(BEFORE, after, List.of(effect("mount", "proc", "/proc", "shared:3")),
+        MountTableDiff d = MountTableDiff.compare(BEFORE, after, List.of(effect(MountEvent.Kind.MOUNT, "proc", "/proc", "shared:3")),
                 Set.of(1, 3));
         assertEquals(List.of(Verdict.PREDICTED, Verdict.SANDBOX, Verdict.HOST),
                 d.differences().stream().map(MountTableDiff.Difference::verdict).toList());
@@ -72,7 +72,7 @@ class MountTableDiffTest {
                 3 1 0:20 / /srv ro - tmpfs srv rw
                 4 1 0:21 / /data rw shared:9 - tmpfs data rw
                 """);
-        MountTableDiff d = MountTableDiff.compare(BEFORE, after, List.of(effect("umount", "proc", "/proc", "shared:3")),
+        MountTableDiff d = MountTableDiff.compare(BEFORE, after, List.of(effect(MountEvent.Kind.UMOUNT, "proc", "/proc", "shared:3")),
                 Set.of(1, 3));
         assertEquals(List.of(Kind.REMOVED, Kind.CHANGED), d.differences().stream().map(MountTableDiff.Difference::kind)
                 .toList());
@@ -98,7 +98,7 @@ class MountTableDiffTest {
                 new Op.Unshare(Flags.CLONE_NEWNS, at),
                 new Op.Mount("proc", "/proc", "proc", 0, null, new Origin("nsbox.yaml", 12, 5, "mounts[1]")),
                 new Op.Mount(work, work, null, Flags.MS_BIND, null, at)), List.of(), null, null, List.of());
-        Plan predicted = Predictor.predict(plan, o.hostBefore());
+        Plan predicted = HostEffectPredictor.predict(plan, o.hostBefore());
         assertEquals(2, predicted.hostEffects().size(), predicted.hostEffects().toString());
         MountTableDiff d = MountTableDiff.compare(o.hostBefore(), o.hostAfter(), predicted.hostEffects());
         assertEquals(List.of(Verdict.PREDICTED, Verdict.PREDICTED, Verdict.HOST),

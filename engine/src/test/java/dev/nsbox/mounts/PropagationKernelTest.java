@@ -1,6 +1,5 @@
 package dev.nsbox.mounts;
 
-import dev.nsbox.mounts.PropagationModel.Type;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,7 +35,7 @@ class PropagationKernelTest {
 
     private static KernelTruth.Outcome check(List<String> setup, List<KernelTruth.Op> ops, boolean userNs)
             throws Exception {
-        KernelTruth.Outcome o = KernelTruth.run(setup, ops, userNs);System.out.println("HOST\n"+String.join("\n", o.kernelHost())+"\nSBX\n"+String.join("\n", o.kernelSandbox()));
+        KernelTruth.Outcome o = KernelTruth.run(setup, ops, userNs);
         assertEquals(o.kernelOk(), o.modelOk(), "which operations the kernel refused");
         assertEquals(String.join("\n", o.kernelHost()), String.join("\n", o.modelHost()),
                 "host table: kernel (expected) vs model");
@@ -63,7 +62,7 @@ class PropagationKernelTest {
     @Test
     void nonRecursivePrivateStopsTheBindButNotProc() throws Exception {
         KernelTruth.Outcome o = check(List.of("mkdir -p $D/work"), List.of(
-                make("/", Type.PRIVATE, false),
+                make("/", PropagationType.PRIVATE, false),
                 fresh("proc", "proc", "/proc"),
                 bind("$D/work", "$D/work", false)));
         assertTrue(hostHas(o, "/proc on /proc proc proc / shared:"), String.join("\n", o.kernelHost()));
@@ -73,7 +72,7 @@ class PropagationKernelTest {
     @Test
     void recursivePrivateSealsTheSandbox() throws Exception {
         KernelTruth.Outcome o = check(List.of("mkdir -p $D/work"), List.of(
-                make("/", Type.PRIVATE, true),
+                make("/", PropagationType.PRIVATE, true),
                 fresh("proc", "proc", "/proc"),
                 bind("$D/work", "$D/work", false)));
         assertEquals(o.canonicalBefore(), o.kernelHost(), "the host's table is unchanged");
@@ -98,14 +97,14 @@ class PropagationKernelTest {
     @Test
     void makeSlaveOfASharedMountWithPeersMakesItASlaveOfThatGroup() throws Exception {
         check(List.of("mkdir $B/a $B/b", "mount -t tmpfs a $B/a", "mkdir $B/a/x", "mount --bind $B/a $B/b"),
-                List.of(make("$B/b", Type.SLAVE, false), fresh("tmpfs", "x", "$B/a/x"), fresh("tmpfs", "w", "$B/b")));
+                List.of(make("$B/b", PropagationType.SLAVE, false), fresh("tmpfs", "x", "$B/a/x"), fresh("tmpfs", "w", "$B/b")));
     }
 
     @Test
     void makeSlaveOfAMountAloneInItsGroupLeavesItPrivate() throws Exception {
         check(List.of("mkdir $B/a", "mount -t tmpfs a $B/a", "mount --make-private $B/a", "mount --make-shared $B/a"),
-                List.of(make("/", Type.PRIVATE, true), make("$B/a", Type.SHARED, false),
-                        make("$B/a", Type.SLAVE, false)));
+                List.of(make("/", PropagationType.PRIVATE, true), make("$B/a", PropagationType.SHARED, false),
+                        make("$B/a", PropagationType.SLAVE, false)));
     }
 
     // rbind of trees with unbindable and shared submounts (sharedsubtree.rst 5b, 8).
@@ -116,7 +115,7 @@ class PropagationKernelTest {
                         "mkdir $B/t $B/dst", "mount -t tmpfs t $B/t", "mkdir $B/t/u $B/t/s $B/t/p",
                         "mount -t tmpfs u $B/t/u", "mount --make-unbindable $B/t/u",
                         "mount -t tmpfs s $B/t/s", "mount -t tmpfs p $B/t/p", "mount --make-private $B/t/p"),
-                List.of(make("$B/t/s", Type.UNBINDABLE, false), bind("$B/t", "$B/dst", true)));
+                List.of(make("$B/t/s", PropagationType.UNBINDABLE, false), bind("$B/t", "$B/dst", true)));
         // On Linux 6.18 the host's unbindable u reached the sandbox as private, so it is bound.
         assertTrue(hostHas(o, "$B/dst/u on $B/dst tmpfs u"), String.join("\n", o.kernelHost()));
         assertFalse(hostHas(o, "$B/dst/s"), String.join("\n", o.kernelHost()));
@@ -125,7 +124,7 @@ class PropagationKernelTest {
     @Test
     void bindingAnUnbindableMountIsRefused() throws Exception {
         KernelTruth.Outcome o = check(List.of("mkdir $B/u $B/dst", "mount -t tmpfs u $B/u"),
-                List.of(make("$B/u", Type.UNBINDABLE, false), bind("$B/u", "$B/dst", false),
+                List.of(make("$B/u", PropagationType.UNBINDABLE, false), bind("$B/u", "$B/dst", false),
                         bind("$B/u", "$B/dst", true)));
         assertEquals(List.of(true, false, false), o.kernelOk());
     }
@@ -136,10 +135,10 @@ class PropagationKernelTest {
     void sharedSubtreeExampleSharedMount() throws Exception {
         // 2a: mount --make-shared /mnt; mount --bind /mnt /tmp; a mount on /tmp/a shows in /mnt/a.
         check(List.of("mkdir $B/mnt $B/tmp", "mount -t tmpfs mnt $B/mnt", "mkdir $B/mnt/a $B/mnt/b"),
-                List.of(make("/", Type.PRIVATE, true), make("$B/mnt", Type.SHARED, false),
+                List.of(make("/", PropagationType.PRIVATE, true), make("$B/mnt", PropagationType.SHARED, false),
                         bind("$B/mnt", "$B/tmp", false), fresh("tmpfs", "sd0", "$B/tmp/a"),
                         // 2b: make-slave /mnt; a mount on /tmp/b shows in /mnt/b, not the other way
-                        make("$B/mnt", Type.SLAVE, false), fresh("tmpfs", "sd1", "$B/tmp/b"),
+                        make("$B/mnt", PropagationType.SLAVE, false), fresh("tmpfs", "sd1", "$B/tmp/b"),
                         fresh("tmpfs", "sd2", "$B/mnt/a")));
     }
 
@@ -148,8 +147,8 @@ class PropagationKernelTest {
         // 2d and section 8 ("the rbind explosion"): with /root/tmp unbindable, rbinding /root
         // repeatedly under /root/tmp does not multiply mounts.
         check(List.of("mkdir $B/root", "mount -t tmpfs root $B/root", "mkdir $B/root/tmp"),
-                List.of(bind("$B/root/tmp", "$B/root/tmp", false), make("$B/root", Type.SHARED, true),
-                        make("$B/root/tmp", Type.UNBINDABLE, false),
+                List.of(bind("$B/root/tmp", "$B/root/tmp", false), make("$B/root", PropagationType.SHARED, true),
+                        make("$B/root/tmp", PropagationType.UNBINDABLE, false),
                         fresh("tmpfs", "m", "$B/root/tmp"),
                         bind("$B/root", "$B/root/tmp", true)));
     }
@@ -181,9 +180,9 @@ class PropagationKernelTest {
         // (fs/namespace.c do_move_mount) and accepted on a private one.
         KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/dst $B/dst2 $B/p $B/src/u", "mount -t tmpfs u $B/src/u",
                         "mount -t tmpfs p $B/p", "mount --make-private $B/p", "mkdir $B/p/dst"),
-                List.of(make("$B/src/u", Type.UNBINDABLE, false), cloneAndMove("$B/src", "$B/dst", true),
-                        KernelTruth.cloneSetAndMove("$B/src", "$B/dst2", true, Type.UNBINDABLE),
-                        KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", true, Type.UNBINDABLE)));
+                List.of(make("$B/src/u", PropagationType.UNBINDABLE, false), cloneAndMove("$B/src", "$B/dst", true),
+                        KernelTruth.cloneSetAndMove("$B/src", "$B/dst2", true, PropagationType.UNBINDABLE),
+                        KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", true, PropagationType.UNBINDABLE)));
         assertEquals(List.of(true, true, false, true), o.kernelOk());
         assertFalse(hostHas(o, "$B/dst/u"), String.join("\n", o.kernelHost()));
     }
@@ -208,7 +207,7 @@ class PropagationKernelTest {
         // sharedsubtree.rst 5b: "dest shared" makes the source shared whatever it was; the
         // executor's mount_setattr on the detached tree does not stop the propagation.
         KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/dst $B/src/sub", "mount -t tmpfs sub $B/src/sub"),
-                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", true, Type.PRIVATE)));
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", true, PropagationType.PRIVATE)));
         assertTrue(hostHas(o, "$B/dst/sub on $B/dst tmpfs sub / shared:"), String.join("\n", o.kernelHost()));
     }
 
@@ -216,7 +215,7 @@ class PropagationKernelTest {
     void aDetachedTreeMadeSlaveOnAPrivateDestinationReceivesFromTheHostAndSendsNothing() throws Exception {
         KernelTruth.Outcome o = check(List.of("mkdir $B/src $B/p", "mkdir $B/src/x", "mount -t tmpfs p $B/p",
                         "mount --make-private $B/p", "mkdir $B/p/dst"),
-                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", false, Type.SLAVE),
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/p/dst", false, PropagationType.SLAVE),
                         fresh("tmpfs", "y", "$B/p/dst/x")));
         assertTrue(o.kernelSandbox().stream().anyMatch(l -> l.startsWith("$B/p/dst on $B/p tmpfs base /src master:21")
                 || l.matches("\\$B/p/dst on \\$B/p tmpfs base /src master:\\d+")), String.join("\n", o.kernelSandbox()));
@@ -225,13 +224,13 @@ class PropagationKernelTest {
     @Test
     void aDetachedTreeMadeSlaveOnASharedDestinationIsSharedAgainAndReachesTheHost() throws Exception {
         check(List.of("mkdir $B/src $B/dst", "mkdir $B/src/x"),
-                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", false, Type.SLAVE)));
+                List.of(KernelTruth.cloneSetAndMove("$B/src", "$B/dst", false, PropagationType.SLAVE)));
     }
 
     @Test
     void pivotRootInAPrivateTreeAndTheOldRootsDetach() throws Exception {
         check(List.of("mkdir $B/nr"), List.of(
-                make("/", Type.PRIVATE, true),
+                make("/", PropagationType.PRIVATE, true),
                 bind("/", "$B/nr", true),
                 KernelTruth.chdir("$B/nr"),
                 KernelTruth.pivotRootDot(),

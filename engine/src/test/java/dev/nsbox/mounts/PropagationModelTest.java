@@ -1,9 +1,5 @@
 package dev.nsbox.mounts;
 
-import dev.nsbox.mounts.PropagationModel.Kernel;
-import dev.nsbox.mounts.PropagationModel.Namespace;
-import dev.nsbox.mounts.PropagationModel.Refused;
-import dev.nsbox.mounts.PropagationModel.Type;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -31,21 +27,21 @@ class PropagationModelTest {
         return new PropagationModel(Kernel.of(6, 18));
     }
 
-    static String at(PropagationModel m, Namespace ns, String path) {
-        PropagationModel.Mount x = m.mountAt(ns, path);
+    static String at(PropagationModel m, MountNamespace ns, String path) {
+        Mount x = m.mountAt(ns, path);
         return x == null ? "nothing" : x.fsType() + " " + x.propagation();
     }
 
-    static List<String> hostEvents(PropagationModel m, Namespace host) {
+    static List<String> hostEvents(PropagationModel m, MountNamespace host) {
         return m.events().stream().filter(e -> e.namespace() == host)
-                .map(e -> e.kind() + " " + e.fsType() + " " + e.path() + " via " + e.via()).toList();
+                .map(e -> e.kind().word() + " " + e.fsType() + " " + e.path() + " via " + e.via()).toList();
     }
 
     @Test
     void thePitfallUnchanged() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
         m.mountFresh(sbx, "proc", "proc", "/proc");
         m.bind(sbx, "/work", "/work", false);
         assertEquals(List.of("mount proc /proc via shared:3", "mount ext4 /work via shared:1"), hostEvents(m, host));
@@ -54,9 +50,9 @@ class PropagationModelTest {
     @Test
     void thePitfallNonRecursivePrivate() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
-        m.setPropagation(sbx, "/", Type.PRIVATE, false);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
+        m.setPropagation(sbx, "/", PropagationType.PRIVATE, false);
         m.mountFresh(sbx, "proc", "proc", "/proc");
         m.bind(sbx, "/work", "/work", false);
         assertEquals(List.of("mount proc /proc via shared:3"), hostEvents(m, host));
@@ -65,9 +61,9 @@ class PropagationModelTest {
     @Test
     void thePitfallRecursivePrivate() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
-        m.setPropagation(sbx, "/", Type.PRIVATE, true);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
+        m.setPropagation(sbx, "/", PropagationType.PRIVATE, true);
         m.mountFresh(sbx, "proc", "proc", "/proc");
         m.bind(sbx, "/work", "/work", false);
         assertEquals(List.of(), hostEvents(m, host));
@@ -77,11 +73,11 @@ class PropagationModelTest {
     @Test
     void aNewNamespaceCopiesEveryMountIntoItsOriginalsGroup() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
         assertEquals(List.of("/ shared:1", "/proc shared:3", "/srv private"), m.table(sbx).mounts().stream()
                 .map(x -> x.mountPoint() + " " + x.propagationFields()).toList());
-        Namespace user = m.unshare(host, "userns", true);
+        MountNamespace user = m.unshare(host, "userns", true);
         assertEquals(List.of("/ master:1", "/proc master:3", "/srv private"), m.table(user).mounts().stream()
                 .map(x -> x.mountPoint() + " " + x.propagationFields()).toList());
     }
@@ -91,10 +87,10 @@ class PropagationModelTest {
         MountTable t = MountTable.parse("1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw\n"
                 + "2 1 0:20 / /u rw unbindable - tmpfs u rw\n");
         PropagationModel new618 = new PropagationModel(Kernel.of(6, 18));
-        Namespace a = new618.unshare(new618.load("host", t), "s", false);
+        MountNamespace a = new618.unshare(new618.load("host", t), "s", false);
         assertEquals("tmpfs private", at(new618, a, "/u"));
         PropagationModel old = new PropagationModel(Kernel.of(6, 17));
-        Namespace b = old.unshare(old.load("host", t), "s", false);
+        MountNamespace b = old.unshare(old.load("host", t), "s", false);
         assertEquals("tmpfs unbindable", at(old, b, "/u"));
         assertEquals("EINVAL", assertThrows(Refused.class, () -> old.bind(b, "/u", "/x", false)).errno());
         assertEquals(new Kernel(true), Kernel.ofRelease("6.18.44-fc-v657"));
@@ -107,11 +103,11 @@ class PropagationModelTest {
     void example2aSharedMount() {
         // mount --make-shared /mnt; mount --bind /mnt /tmp; a mount on /tmp/a shows at /mnt/a too.
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /mnt rw - tmpfs mnt rw
                 """));
-        m.setPropagation(ns, "/mnt", Type.SHARED, false);
+        m.setPropagation(ns, "/mnt", PropagationType.SHARED, false);
         m.bind(ns, "/mnt", "/tmp", false);
         m.mountFresh(ns, "ext2", "/dev/sd0", "/tmp/a");
         assertEquals("tmpfs shared:1", at(m, ns, "/tmp"));
@@ -126,13 +122,13 @@ class PropagationModelTest {
         // mount --make-shared /mnt; mount --bind /mnt /tmp; mount --make-slave /tmp:
         // /mnt/a shows in /tmp/a, /tmp/b does not show in /mnt/b.
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /mnt rw - tmpfs mnt rw
                 """));
-        m.setPropagation(ns, "/mnt", Type.SHARED, false);
+        m.setPropagation(ns, "/mnt", PropagationType.SHARED, false);
         m.bind(ns, "/mnt", "/tmp", false);
-        m.setPropagation(ns, "/tmp", Type.SLAVE, false);
+        m.setPropagation(ns, "/tmp", PropagationType.SLAVE, false);
         assertEquals("tmpfs master:1", at(m, ns, "/tmp"));
         m.mountFresh(ns, "ext2", "/dev/sd0", "/mnt/a");
         assertEquals("ext2 master:2", at(m, ns, "/tmp/a"));
@@ -143,14 +139,14 @@ class PropagationModelTest {
     @Test
     void example2dUnbindableMount() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /mnt rw - tmpfs mnt rw
                 """));
-        m.setPropagation(ns, "/mnt", Type.UNBINDABLE, false);
+        m.setPropagation(ns, "/mnt", PropagationType.UNBINDABLE, false);
         assertEquals("EINVAL", assertThrows(Refused.class, () -> m.bind(ns, "/mnt", "/tmp", false)).errno());
         // making it shared clears the mark (set_mnt_shared)
-        m.setPropagation(ns, "/mnt", Type.SHARED, false);
+        m.setPropagation(ns, "/mnt", PropagationType.SHARED, false);
         m.bind(ns, "/mnt", "/tmp", false);
         assertEquals("tmpfs shared:1", at(m, ns, "/tmp"));
     }
@@ -158,12 +154,12 @@ class PropagationModelTest {
     @Test
     void makeSlaveOfASharedMountAloneInItsGroupLeavesItPrivateAndItsSlavesFree() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /a rw shared:5 - tmpfs a rw
                 3 1 0:20 / /b rw master:5 - tmpfs a rw
                 """));
-        m.setPropagation(ns, "/a", Type.SLAVE, false);
+        m.setPropagation(ns, "/a", PropagationType.SLAVE, false);
         assertEquals("tmpfs private", at(m, ns, "/a"));
         assertEquals("tmpfs private", at(m, ns, "/b"), "do_make_slave: with no master the slaves are released");
     }
@@ -171,7 +167,7 @@ class PropagationModelTest {
     @Test
     void aSlaveChainCarriesMountsDownAndNeverUp() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /a rw shared:5 - tmpfs a rw
                 3 1 0:20 / /s1 rw shared:6 master:5 - tmpfs a rw
@@ -188,7 +184,7 @@ class PropagationModelTest {
     @Test
     void rbindPrunesUnbindableSubmountsAndKeepsSharedOnesInTheirGroups() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /t rw - tmpfs t rw
                 3 2 0:21 / /t/u rw unbindable - tmpfs u rw
@@ -209,8 +205,8 @@ class PropagationModelTest {
     void aBindOntoASharedDestinationBecomesSharedAndIsCopiedToEveryPeer() {
         // sharedsubtree.rst 5b: a private source on a shared destination becomes shared, in a new group.
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
         m.bind(sbx, "/srv", "/mnt", false);
         assertEquals("tmpfs shared:4", at(m, sbx, "/mnt"));
         assertEquals("tmpfs shared:4", at(m, host, "/mnt"));
@@ -219,13 +215,13 @@ class PropagationModelTest {
     @Test
     void anUnmountUnderASharedParentPropagatesUnlessSomethingIsMountedOnTheCopy() {
         PropagationModel m = model();
-        Namespace host = m.load("host", MountTable.parse("""
+        MountNamespace host = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw
                 2 1 0:20 / /a rw shared:2 - tmpfs a rw
                 3 1 0:21 / /b rw shared:3 - tmpfs b rw
                 """));
-        Namespace sbx = m.unshare(host, "sandbox", false);
-        m.setPropagation(m.mountAt(host, "/b"), Type.PRIVATE, false);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
+        m.setPropagation(m.mountAt(host, "/b"), PropagationType.PRIVATE, false);
         m.mountFresh(host, "tmpfs", "pin", "/b/pin");
         m.umount(sbx, "/a", false);
         m.umount(sbx, "/b", true);
@@ -237,13 +233,13 @@ class PropagationModelTest {
     @Test
     void pivotRootRefusesSharedMountsAndOtherwiseMovesTheOldRootAway() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace sbx = m.unshare(host, "sandbox", false);
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
         m.mountFresh(sbx, "tmpfs", "root", "/tmp");
         m.chdir(sbx, "/tmp");
         Refused r = assertThrows(Refused.class, () -> m.pivotRoot(sbx, ".", "."));
         assertEquals("EINVAL", r.errno());
-        m.setPropagation(sbx, "/", Type.PRIVATE, true);
+        m.setPropagation(sbx, "/", PropagationType.PRIVATE, true);
         m.pivotRoot(sbx, ".", ".");
         assertEquals("ext4 private", at(m, sbx, "/"), "the old root sits on top of the new one");
         m.umount(sbx, ".", true);
@@ -257,8 +253,8 @@ class PropagationModelTest {
     @Test
     void aDetachedCloneJoinsTheSourcesGroupButReceivesNothing() {
         PropagationModel m = model();
-        Namespace host = m.load("host", HOST);
-        Namespace tree = m.openTree(host, "/proc", false, "tree0");
+        MountNamespace host = m.load("host", HOST);
+        MountNamespace tree = m.openTree(host, "/proc", false, "tree0");
         assertEquals(3, m.treeRoot(tree).group());
         m.mountFresh(host, "tmpfs", "x", "/proc/x");
         assertEquals(List.of(), m.table(tree).children(m.treeRoot(tree).id()));
@@ -275,14 +271,14 @@ class PropagationModelTest {
      * of a stack is on top is asked by lookups ({@link #at}) and unmounts, not by the table's
      * order, which the model keeps only for mounts loaded or made one by one.
      */
-    static List<String> tableOf(PropagationModel m, Namespace ns) {
+    static List<String> tableOf(PropagationModel m, MountNamespace ns) {
         return m.table(ns).mounts().stream().map(x -> x.mountPoint() + " " + x.source()).sorted().toList();
     }
 
     @Test
     void mountsStackedOnOneDirectoryAreFoundTopFirstAndUncoveredOneByOne() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /a rw - tmpfs a1 rw
                 3 2 0:21 / /a rw - tmpfs a2 rw
@@ -306,9 +302,9 @@ class PropagationModelTest {
         // mnt_change_mountpoint: the receiver's own mount ends up above the copy, so the
         // receiver's lookup still finds its own, and unmounting it uncovers the copy.
         PropagationModel m = model();
-        Namespace host = m.load("host", MountTable.parse("1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw\n"));
-        Namespace sbx = m.unshare(host, "sandbox", false);
-        m.setPropagation(sbx, "/", Type.SLAVE, false);
+        MountNamespace host = m.load("host", MountTable.parse("1 0 8:1 / / rw shared:1 - ext4 /dev/sda1 rw\n"));
+        MountNamespace sbx = m.unshare(host, "sandbox", false);
+        m.setPropagation(sbx, "/", PropagationType.SLAVE, false);
         m.mountFresh(sbx, "tmpfs", "own", "/m");
         m.mountFresh(sbx, "tmpfs", "own2", "/m/sub");
         m.mountFresh(host, "ext2", "propagated", "/m");
@@ -324,15 +320,15 @@ class PropagationModelTest {
     @Test
     void aMovedTreeIsFoundWhereItWasMovedAndOnTopOfWhatWasThere() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /src rw - tmpfs src rw
                 3 2 0:21 / /src/in rw - tmpfs in rw
                 4 1 0:22 / /dst rw - tmpfs dst rw
                 """));
-        Namespace tree = m.openTree(ns, "/src", true, "tree0");
+        MountNamespace tree = m.openTree(ns, "/src", true, "tree0");
         assertEquals(List.of("/ src", "/in in"), tableOf(m, tree));
-        m.setPropagation(m.treeRoot(tree), Type.SHARED, true);
+        m.setPropagation(m.treeRoot(tree), PropagationType.SHARED, true);
         m.moveMount(tree, ns, "/dst");
         assertEquals(List.of("/ /dev/sda1", "/dst dst", "/dst src", "/dst/in in", "/src src", "/src/in in"),
                 tableOf(m, ns));
@@ -351,7 +347,7 @@ class PropagationModelTest {
     @Test
     void anRbindCopiesStacksInOrderAndLookupsGoThroughTheCopies() {
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /t rw - tmpfs t rw
                 3 2 0:21 / /t/s rw - tmpfs s1 rw
@@ -385,16 +381,16 @@ class PropagationModelTest {
     void aPeerGroupThatLosesItsLastMemberHandsItsSlavesOn() {
         // do_make_slave once the group's other member was unmounted: its slaves go to its master.
         PropagationModel m = model();
-        Namespace ns = m.load("host", MountTable.parse("""
+        MountNamespace ns = m.load("host", MountTable.parse("""
                 1 0 8:1 / / rw - ext4 /dev/sda1 rw
                 2 1 0:20 / /a rw shared:5 master:9 - tmpfs a rw
                 3 1 0:20 / /b rw shared:5 - tmpfs a rw
                 4 1 0:20 / /c rw master:5 - tmpfs a rw
                 """));
-        m.setPropagation(ns, "/a", Type.SLAVE, false);
+        m.setPropagation(ns, "/a", PropagationType.SLAVE, false);
         assertEquals("tmpfs master:5", at(m, ns, "/a"));
         m.umount(ns, "/a", false);
-        m.setPropagation(ns, "/b", Type.SLAVE, false);
+        m.setPropagation(ns, "/b", PropagationType.SLAVE, false);
         assertEquals("tmpfs private", at(m, ns, "/b"));
         assertEquals("tmpfs private", at(m, ns, "/c"));
     }

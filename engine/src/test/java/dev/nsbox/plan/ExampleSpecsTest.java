@@ -1,7 +1,7 @@
 package dev.nsbox.plan;
 
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
@@ -73,7 +73,7 @@ class ExampleSpecsTest {
         return examples.stream().map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(), () -> {
             LoadedSpec loaded = load(spec);
             assertEquals(List.of(), loaded.warnings(), "an example must validate without warnings");
-            Plan plan = Predictor.predict(Planner.plan(loaded.spec(), host()), systemdHost(), KERNEL);
+            Plan plan = HostEffectPredictor.predict(Planner.plan(loaded.spec(), host()), systemdHost(), KERNEL);
             List<String> errors = plan.diagnostics().stream().filter(Diagnostic::isError)
                     .map(Diagnostic::format).toList();
             assertEquals(List.of(), errors, "an example must plan without errors");
@@ -86,7 +86,7 @@ class ExampleSpecsTest {
     @org.junit.jupiter.api.Test
     void seedPitfallPredictsBothLeaksOnASystemdHost() throws Exception {
         LoadedSpec loaded = load(SPECS.resolve("seed-pitfall.yaml"));
-        Plan plan = Predictor.predict(Planner.plan(loaded.spec(), host()), systemdHost(), KERNEL);
+        Plan plan = HostEffectPredictor.predict(Planner.plan(loaded.spec(), host()), systemdHost(), KERNEL);
         List<String> targets = plan.hostEffects().stream().map(e -> e.target()).toList();
         assertTrue(targets.contains("/proc"), targets.toString());
         assertTrue(targets.contains("/project/specs"), targets.toString());
@@ -97,7 +97,7 @@ class ExampleSpecsTest {
     Stream<DynamicTest> everyExampleButThePitfallIsSealed() throws IOException {
         return examples().stream().filter(p -> !p.getFileName().toString().equals("seed-pitfall.yaml"))
                 .map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(), () -> {
-                    Plan plan = Predictor.predict(Planner.plan(load(spec).spec(), host()), systemdHost(), KERNEL);
+                    Plan plan = HostEffectPredictor.predict(Planner.plan(load(spec).spec(), host()), systemdHost(), KERNEL);
                     assertEquals(List.of(), plan.hostEffects());
                 }));
     }

@@ -4,14 +4,14 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
-import static dev.nsbox.plan.PredictorTest.LINUX_6_18;
-import static dev.nsbox.plan.PredictorTest.MOVE_WORK;
-import static dev.nsbox.plan.PredictorTest.OPEN_WORK;
-import static dev.nsbox.plan.PredictorTest.PROC;
-import static dev.nsbox.plan.PredictorTest.UNSHARE;
-import static dev.nsbox.plan.PredictorTest.plan;
-import static dev.nsbox.plan.PredictorTest.propagation;
-import static dev.nsbox.plan.PredictorTest.systemdHost;
+import static dev.nsbox.plan.HostEffectPredictorTest.LINUX_6_18;
+import static dev.nsbox.plan.HostEffectPredictorTest.MOVE_WORK;
+import static dev.nsbox.plan.HostEffectPredictorTest.OPEN_WORK;
+import static dev.nsbox.plan.HostEffectPredictorTest.PROC;
+import static dev.nsbox.plan.HostEffectPredictorTest.UNSHARE;
+import static dev.nsbox.plan.HostEffectPredictorTest.plan;
+import static dev.nsbox.plan.HostEffectPredictorTest.propagation;
+import static dev.nsbox.plan.HostEffectPredictorTest.systemdHost;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ExplainerTest {
@@ -59,7 +59,7 @@ class ExplainerTest {
 
     @Test
     void aRefusedCallIsExplained() {
-        List<String> lines = Explainer.explain(plan(PredictorTest.tmpfsRoot(0).toArray(Op[]::new)), systemdHost(),
+        List<String> lines = Explainer.explain(plan(HostEffectPredictorTest.tmpfsRoot(0).toArray(Op[]::new)), systemdHost(),
                 LINUX_6_18);
         assertEquals(List.of("root: pivot_root(\".\", \".\")",
                 "  the kernel will refuse it: EINVAL: the mount at put_old /tmp is shared (shared:26); pivot_root(2) "

@@ -1,8 +1,8 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.host.Rootless;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.yaml.LoadedSpec;
 import dev.nsbox.spec.yaml.SpecLoader;
@@ -108,7 +108,7 @@ class RootlessPlanTest {
     Stream<DynamicTest> everyExamplePlannedRootlessIsSealedAndWithinTheLimits() throws IOException {
         return ExampleSpecsTest.examples().stream().map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(),
                 () -> {
-                    Plan plan = Predictor.predict(Planner.plan(ExampleSpecsTest.load(spec).spec(),
+                    Plan plan = HostEffectPredictor.predict(Planner.plan(ExampleSpecsTest.load(spec).spec(),
                             ExampleSpecsTest.host().unprivileged()), ExampleSpecsTest.systemdHost(), KERNEL);
                     assertTrue(Rootless.needsUserNamespace(plan));
                     assertEquals(List.of(), plan.hostEffects());

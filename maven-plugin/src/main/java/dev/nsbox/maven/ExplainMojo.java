@@ -1,7 +1,7 @@
 package dev.nsbox.maven;
 
 import dev.nsbox.host.Preparation;
-import dev.nsbox.mounts.PropagationModel.Kernel;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.plan.Explainer;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoExecutionException;

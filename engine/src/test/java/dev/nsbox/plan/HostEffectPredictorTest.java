@@ -1,9 +1,9 @@
 package dev.nsbox.plan;
 
 import dev.nsbox.mounts.HostEffect;
+import dev.nsbox.mounts.Kernel;
 import dev.nsbox.mounts.MountInfo;
 import dev.nsbox.mounts.MountTable;
-import dev.nsbox.mounts.PropagationModel.Kernel;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origin;
 import org.junit.jupiter.api.Test;
@@ -31,13 +31,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Host-effect prediction of hand-built plans against a captured systemd-like table (every mount shared). */
-class PredictorTest {
+class HostEffectPredictorTest {
 
     static final Kernel LINUX_6_18 = Kernel.of(6, 18);
     static final Kernel LINUX_6_1 = Kernel.of(6, 1);
 
     static MountTable systemdHost() {
-        try (InputStream in = PredictorTest.class.getResourceAsStream("/dev/nsbox/mounts/systemd-like.mountinfo")) {
+        try (InputStream in = HostEffectPredictorTest.class.getResourceAsStream("/dev/nsbox/mounts/systemd-like.mountinfo")) {
             return MountTable.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -65,7 +65,7 @@ class PredictorTest {
 
     @Test
     void unchangedPropagationLetsProcAndTheBindReachTheHost() {
-        Plan p = Predictor.predict(plan(UNSHARE, PROC, OPEN_WORK, MOVE_WORK), systemdHost(), LINUX_6_18);
+        Plan p = HostEffectPredictor.predict(plan(UNSHARE, PROC, OPEN_WORK, MOVE_WORK), systemdHost(), LINUX_6_18);
         List<String> lines = p.hostEffects().stream().map(HostEffect::describe).toList();
         assertEquals(List.of(
                 "mounts[3] (proc on /proc) appears in the host at /proc through peer group shared:3",
@@ -81,7 +81,7 @@ class PredictorTest {
 
     @Test
     void nonRecursivePrivateStopsTheBindButNotProc() {
-        Plan p = Predictor.predict(plan(UNSHARE, propagation(MS_PRIVATE), PROC, OPEN_WORK, MOVE_WORK),
+        Plan p = HostEffectPredictor.predict(plan(UNSHARE, propagation(MS_PRIVATE), PROC, OPEN_WORK, MOVE_WORK),
                 systemdHost(), LINUX_6_18);
         assertEquals(List.of("/proc"), p.hostEffects().stream().map(HostEffect::target).toList());
     }
@@ -89,15 +89,15 @@ class PredictorTest {
     @Test
     void recursivePrivateSealsTheSandbox() {
         Plan plan = plan(UNSHARE, propagation(MS_REC | MS_PRIVATE), PROC, OPEN_WORK, MOVE_WORK);
-        Plan p = Predictor.predict(plan, systemdHost(), LINUX_6_18);
+        Plan p = HostEffectPredictor.predict(plan, systemdHost(), LINUX_6_18);
         assertEquals(List.of(), p.hostEffects());
-        assertTrue(Predictor.simulate(plan, systemdHost(), LINUX_6_18).sealed());
+        assertTrue(Simulator.simulate(plan, systemdHost(), LINUX_6_18).sealed());
     }
 
     @Test
     void aUserNamespaceTurnsTheCopiesIntoSlaves() {
         Op unshare = new Op.Unshare(CLONE_NEWNS | CLONE_NEWUSER, at("namespaces", 3));
-        Predictor.Simulation s = Predictor.simulate(plan(unshare, PROC, OPEN_WORK, MOVE_WORK), systemdHost(),
+        Simulation s = Simulator.simulate(plan(unshare, PROC, OPEN_WORK, MOVE_WORK), systemdHost(),
                 LINUX_6_18);
         assertEquals(List.of(), s.effects());
         assertTrue(s.sealed());
@@ -109,7 +109,7 @@ class PredictorTest {
 
     @Test
     void withoutAMountNamespaceEveryMountIsAHostEffect() {
-        Plan p = Predictor.predict(plan(new Op.Unshare(CLONE_NEWPID, at("namespaces", 3)), PROC), systemdHost(),
+        Plan p = HostEffectPredictor.predict(plan(new Op.Unshare(CLONE_NEWPID, at("namespaces", 3)), PROC), systemdHost(),
                 LINUX_6_18);
         assertEquals(1, p.hostEffects().size());
         HostEffect e = p.hostEffects().get(0);
@@ -121,7 +121,7 @@ class PredictorTest {
     @Test
     void aSharedTreeReachesTheHostAndItsPeersInOtherPlaces() {
         // /tmp/cap/s is shared:21 on the host; a tmpfs on a directory of it appears there too.
-        Plan p = Predictor.predict(plan(UNSHARE,
+        Plan p = HostEffectPredictor.predict(plan(UNSHARE,
                         new Op.Mount("tmpfs", "/tmp/cap/s/pv2", "tmpfs", 0, null, at("mounts[1]", 12))),
                 systemdHost(), LINUX_6_18);
         assertEquals(List.of("mounts[1] (tmpfs on /tmp/cap/s/pv2) appears in the host at /tmp/cap/s/pv2 through "
@@ -135,9 +135,9 @@ class PredictorTest {
         Op move = new Op.MoveMount(0, "/mnt", at("mounts[2]", 14));
         // (make-rprivate would clear the mark on any kernel: change_mnt_propagation.)
         Plan unchanged = plan(UNSHARE, open, move);
-        assertEquals(List.of(), Predictor.predict(unchanged, systemdHost(), LINUX_6_18).diagnostics());
+        assertEquals(List.of(), HostEffectPredictor.predict(unchanged, systemdHost(), LINUX_6_18).diagnostics());
         // Older kernels (and sharedsubtree.rst) keep it unbindable: EINVAL, and nothing after it runs.
-        List<Diagnostic> d = Predictor.predict(unchanged, systemdHost(), LINUX_6_1).diagnostics();
+        List<Diagnostic> d = HostEffectPredictor.predict(unchanged, systemdHost(), LINUX_6_1).diagnostics();
         assertEquals(1, d.size(), d.toString());
         assertEquals("nsbox.yaml:15:5: error: mounts[2]: the kernel will refuse open_tree(AT_FDCWD, "
                 + "\"/tmp/cap/s/ub\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree0 with EINVAL: the mount "
@@ -147,7 +147,7 @@ class PredictorTest {
         Plan made = plan(UNSHARE, propagation(MS_REC | MS_PRIVATE),
                 new Op.SetPropagation("/tmp/cap/s/pv", MS_UNBINDABLE, at("mounts[1].propagation", 13)),
                 new Op.OpenTree(0, "/tmp/cap/s/pv", false, false, at("mounts[2].source", 15)));
-        assertEquals(1, Predictor.predict(made, systemdHost(), LINUX_6_18).diagnostics().size());
+        assertEquals(1, HostEffectPredictor.predict(made, systemdHost(), LINUX_6_18).diagnostics().size());
     }
 
     /** The staging-root sequence the planner emits for {@code root: tmpfs}. */
@@ -169,7 +169,7 @@ class PredictorTest {
 
     @Test
     void aTmpfsRootBuiltInAPrivateTreeEndsWithOnlyItsOwnMounts() {
-        Predictor.Simulation s = Predictor.simulate(plan(tmpfsRoot(MS_REC | MS_PRIVATE).toArray(Op[]::new)),
+        Simulation s = Simulator.simulate(plan(tmpfsRoot(MS_REC | MS_PRIVATE).toArray(Op[]::new)),
                 systemdHost(), LINUX_6_18);
         assertEquals(List.of(), s.diagnostics());
         assertEquals(List.of("/ tmpfs private", "/proc proc private"), s.sandboxAfter().mounts().stream()
@@ -180,7 +180,7 @@ class PredictorTest {
 
     @Test
     void pivotRootIntoASharedTreeIsRefused() {
-        Predictor.Simulation s = Predictor.simulate(plan(tmpfsRoot(0).toArray(Op[]::new)), systemdHost(), LINUX_6_18);
+        Simulation s = Simulator.simulate(plan(tmpfsRoot(0).toArray(Op[]::new)), systemdHost(), LINUX_6_18);
         List<String> errors = s.diagnostics().stream().map(Diagnostic::message).toList();
         assertTrue(errors.get(0).startsWith("root: the kernel will refuse pivot_root(\".\", \".\") with EINVAL: "
                 + "the mount at put_old /tmp is shared"), errors.toString());
@@ -191,7 +191,7 @@ class PredictorTest {
 
     @Test
     void aSandboxLeftInTheHostsGroupsIsNotSealedEvenWithoutEffects() {
-        Predictor.Simulation s = Predictor.simulate(plan(UNSHARE), systemdHost(), LINUX_6_18);
+        Simulation s = Simulator.simulate(plan(UNSHARE), systemdHost(), LINUX_6_18);
         assertEquals(List.of(), s.effects());
         assertFalse(s.sealed());
         assertTrue(s.leaks().contains("shared:1 joins / in the sandbox to / in the host"), s.leaks().toString());
@@ -201,7 +201,7 @@ class PredictorTest {
     void sharingAMountAfterwardsIsNotAHostEffectButKeepsTheGroup() {
         Plan plan = plan(UNSHARE, propagation(MS_REC | MS_PRIVATE), PROC,
                 new Op.SetPropagation("/proc", MS_SHARED, at("mounts[3].propagation", 21)));
-        Predictor.Simulation s = Predictor.simulate(plan, systemdHost(), LINUX_6_18);
+        Simulation s = Simulator.simulate(plan, systemdHost(), LINUX_6_18);
         assertEquals(List.of(), s.effects());
         assertTrue(s.sealed(), "a new group has no member in the host");
         MountInfo proc = s.sandboxAfter().mountAt("/proc").orElseThrow();
