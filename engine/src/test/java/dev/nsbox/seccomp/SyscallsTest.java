@@ -40,6 +40,19 @@ class SyscallsTest {
         assertTrue(t.number("open").isEmpty());
         assertTrue(t.number("fork").isEmpty());
         assertEquals(OptionalInt.of(56), t.number("openat"));
+        // arm64 sets __ARCH_WANT_MEMFD_SECRET; the generic table holds the call only then.
+        assertEquals(OptionalInt.of(447), t.number("memfd_secret"));
+    }
+
+    /** Calls newer than the 6.1 headers, in the numbering all ABIs share from 424 on. */
+    @Test
+    void bothTablesHoldTheCallsOfNewerKernels() {
+        for (SeccompArch arch : SeccompArch.values()) {
+            Syscalls t = Syscalls.of(arch);
+            assertEquals(OptionalInt.of(452), t.number("fchmodat2"), arch.id());
+            assertEquals(OptionalInt.of(462), t.number("mseal"), arch.id());
+            assertEquals(466, t.highest(), arch.id());
+        }
     }
 
     @Test
