@@ -111,18 +111,17 @@ public final class BpfCompiler {
             out.add(SockFilter.jump(SockFilter.JSET, t.mask(), 1, 0));
             out.add(allow);
             out.add(refuse);
-        } else if (a.test() instanceof SeccompDecision.NotEqual t) {
-            out.add(SockFilter.jump(SockFilter.JEQ, t.value(), 1, 0));
-            out.add(allow);
-            out.add(refuse);
         } else {
-            List<Integer> values = ((SeccompDecision.OneOf) a.test()).values();
+            // A chain of JEQ, each jumping on a match to the second of the two returns after it.
+            boolean oneOf = a.test() instanceof SeccompDecision.OneOf;
+            List<Integer> values = oneOf ? ((SeccompDecision.OneOf) a.test()).values()
+                    : ((SeccompDecision.NoneOf) a.test()).values();
             int n = values.size();
             for (int i = 0; i < n; i++) {
                 out.add(SockFilter.jump(SockFilter.JEQ, values.get(i), n - i, 0));
             }
-            out.add(refuse);
-            out.add(allow);
+            out.add(oneOf ? refuse : allow);
+            out.add(oneOf ? allow : refuse);
         }
         return out;
     }

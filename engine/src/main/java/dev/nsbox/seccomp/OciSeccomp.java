@@ -74,8 +74,25 @@ public final class OciSeccomp {
         if (a.test() instanceof SeccompDecision.NoBitsSet t) {
             out.add(rule(names, "SCMP_ACT_ALLOW", null,
                     List.of(arg(a.arg(), t.mask(), 0L, "SCMP_CMP_MASKED_EQ"))));
-        } else if (a.test() instanceof SeccompDecision.NotEqual t) {
-            out.add(rule(names, "SCMP_ACT_ALLOW", null, List.of(arg(a.arg(), t.value(), null, "SCMP_CMP_NE"))));
+        } else if (a.test() instanceof SeccompDecision.NoneOf t) {
+            // As Docker's profile says it: below the lowest, each value in a gap, above the highest.
+            List<Integer> values = t.values().stream().sorted(Integer::compareUnsigned).toList();
+            out.add(rule(names, "SCMP_ACT_ALLOW", null, List.of(arg(a.arg(), values.get(0), null, "SCMP_CMP_LT"))));
+            for (int i = 0; i + 1 < values.size(); i++) {
+                long from = Integer.toUnsignedLong(values.get(i)) + 1;
+                long to = Integer.toUnsignedLong(values.get(i + 1));
+                if (to - from > 8) {
+                    out.add(rule(names, "SCMP_ACT_ALLOW", null, List.of(
+                            arg(a.arg(), values.get(i), null, "SCMP_CMP_GT"),
+                            arg(a.arg(), values.get(i + 1), null, "SCMP_CMP_LT"))));
+                } else {
+                    for (long v = from; v < to; v++) {
+                        out.add(rule(names, "SCMP_ACT_ALLOW", null, List.of(arg(a.arg(), (int) v, null, "SCMP_CMP_EQ"))));
+                    }
+                }
+            }
+            out.add(rule(names, "SCMP_ACT_ALLOW", null,
+                    List.of(arg(a.arg(), values.get(values.size() - 1), null, "SCMP_CMP_GT"))));
         } else {
             // Conditions within one rule must all hold, so each allowed value is a rule of its own.
             for (int v : ((SeccompDecision.OneOf) a.test()).values()) {

@@ -60,15 +60,21 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
     }
 
     /** A test of an argument's low 32 bits. */
-    sealed interface ArgTest permits NoBitsSet, NotEqual, OneOf {
+    sealed interface ArgTest permits NoBitsSet, NoneOf, OneOf {
     }
 
     /** Passes when none of {@code mask}'s bits is set. */
     record NoBitsSet(int mask) implements ArgTest {
     }
 
-    /** Passes when the argument is not {@code value}. */
-    record NotEqual(int value) implements ArgTest {
+    /** Passes when the argument is none of {@code values}. */
+    record NoneOf(List<Integer> values) implements ArgTest {
+        public NoneOf {
+            values = List.copyOf(values);
+            if (values.isEmpty()) {
+                throw new IllegalArgumentException("NoneOf needs a value");
+            }
+        }
     }
 
     /** Passes when the argument is one of {@code values}. */

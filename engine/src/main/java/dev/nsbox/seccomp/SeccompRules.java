@@ -20,8 +20,8 @@ import java.util.TreeSet;
  * <ol>
  *   <li>Docker's default profile ({@code docker-default.txt}): its allow-list, the calls it adds
  *       for this ABI, and the calls it adds for each capability the step keeps, so the filter never
- *       refuses what a kept capability grants. socket(2) is allowed except for {@code AF_VSOCK},
- *       personality(2) only for the five personas Docker allows.</li>
+ *       refuses what a kept capability grants. socket(2) is allowed except for {@code AF_ALG} and
+ *       {@code AF_VSOCK}, personality(2) only for the five personas Docker allows.</li>
  *   <li>Namespace creation is refused, even under a kept {@code CAP_SYS_ADMIN} (where Docker
  *       allows it), so that a step cannot gain capabilities in a user namespace of its own:
  *       unshare(2) and setns(2) fail with {@code EPERM}, clone(2) with any {@code CLONE_NEW*} flag
@@ -55,8 +55,11 @@ public record SeccompRules(SeccompArch arch, SortedMap<String, SeccompDecision> 
      */
     public static final int CLONE_NEW_FLAGS = 0x7E020000;
 
-    /** {@code AF_VSOCK} of {@code <linux/socket.h>}: Docker refuses vsock sockets. */
-    public static final int AF_VSOCK = 40;
+    /**
+     * The socket families Docker refuses ({@code <linux/socket.h>}): AF_ALG (38), the kernel's
+     * crypto API, and AF_VSOCK (40), sockets to the hypervisor and its other guests.
+     */
+    public static final List<Integer> REFUSED_SOCKET_FAMILIES = List.of(38, 40);
 
     /**
      * The personas personality(2) may set under Docker's profile: PER_LINUX, PER_LINUX32
@@ -125,7 +128,7 @@ public record SeccompRules(SeccompArch arch, SortedMap<String, SeccompDecision> 
             put(d, table, name, allow);
         }
         put(d, table, "socket", new SeccompDecision.AllowIf(0,
-                new SeccompDecision.NotEqual(AF_VSOCK), SeccompDecision.EPERM));
+                new SeccompDecision.NoneOf(REFUSED_SOCKET_FAMILIES), SeccompDecision.EPERM));
         put(d, table, "personality", new SeccompDecision.AllowIf(0,
                 new SeccompDecision.OneOf(PERSONAS), SeccompDecision.EPERM));
         // The flags are clone(2)'s first argument on both ABIs; s390 alone swaps the first two.
