@@ -169,7 +169,11 @@ public record SeccompRules(SeccompArch arch, SortedMap<String, SeccompDecision> 
         return decisions.getOrDefault(name, DEFAULT);
     }
 
-    /** The decision for call number {@code nr} of this ABI, as the compiled program makes it. */
+    /**
+     * The decision for call number {@code nr} of this ABI, as the compiled program makes it for
+     * a number that passes its ABI checks (on x86_64 the program kills numbers with the x32 bit
+     * set, except -1, before any decision).
+     */
     public SeccompDecision decide(int nr) {
         Syscalls table = Syscalls.of(arch);
         if (Integer.compareUnsigned(nr, table.highest()) > 0) {
