@@ -6,6 +6,7 @@
  *   seccomp-exec FILE COMMAND [ARG...]   install, then execvp(COMMAND)
  *   seccomp-exec FILE --x32-getpid       install, then make getpid(2) as an x32 call
  *   seccomp-exec FILE --int80-getpid     install, then make getpid(2) as an i386 call (int 0x80)
+ *   seccomp-exec FILE --exit             install, then exit_group(0) with no other call
  *
  * FILE "-" installs no filter, to show what the kernel does without one.
  * Exit status 120-125: the helper itself failed, with the reason on stderr.
@@ -58,6 +59,9 @@ int main(int argc, char **argv) {
 }
 
 static int probe(char **command) {
+    if (strcmp(command[0], "--exit") == 0) {
+        syscall(SYS_exit_group, 0);
+    }
 #ifdef __x86_64__
     if (strcmp(command[0], "--x32-getpid") == 0) {
         long r = syscall(0x40000000 | SYS_getpid);

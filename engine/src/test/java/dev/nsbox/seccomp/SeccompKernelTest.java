@@ -105,6 +105,23 @@ class SeccompKernelTest {
         assertEquals("unshare exit 0\n", custom.out(), custom.err());
     }
 
+    /**
+     * The kernel's checker (seccomp_check_filter, bpf_check_classic) takes a program whose
+     * decisions need BPF_JA to reach: the helper exits 0 only when seccomp(2) took the program.
+     */
+    @Test
+    void theKernelTakesAProgramWithLongJumps() throws Exception {
+        Syscalls table = Syscalls.of(arch);
+        List<String> deny = new ArrayList<>();
+        for (int nr = 0; nr <= table.highest(); nr += 2) {
+            table.name(nr).filter(n -> !n.equals("exit_group")).ifPresent(deny::add);
+        }
+        SeccompPolicy alternating = new SeccompPolicy.Custom(List.of(), deny);
+        assertTrue(SeccompFilter.of(alternating, Set.of(), arch).orElseThrow().program().instructions().stream()
+                .anyMatch(i -> i.code() == SockFilter.JA));
+        assertEquals(new Outcome(0, "", ""), underFilter(alternating, Set.of(), "--exit"));
+    }
+
     /** A denied call fails with EPERM and the program carries on. */
     @Test
     void aDeniedCallFailsAndTheProgramGoesOn() throws Exception {
