@@ -1,0 +1,98 @@
+package dev.nsbox.seccomp;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+
+/**
+ * A step's system-call filter for one ABI: the policy, its rules, the compiled program, and the
+ * lines {@code plan} and {@code explain} print. The entry point for the planner and nsbox-init.
+ *
+ * <p>Immutable. Never touches the host.
+ */
+public final class SeccompFilter {
+
+    private final SeccompPolicy policy;
+    private final SeccompRules rules;
+    private final BpfProgram program;
+
+    private SeccompFilter(SeccompPolicy policy, SeccompRules rules) {
+        this.policy = policy;
+        this.rules = rules;
+        this.program = BpfCompiler.compile(rules);
+    }
+
+    /**
+     * The filter for {@code policy} on {@code arch} for a step that keeps
+     * {@code keptCapabilities} ({@code CAP_SYS_ADMIN}, ...; names of capabilities(7)); empty for
+     * {@link SeccompPolicy.Unconfined}, which installs none.
+     */
+    public static Optional<SeccompFilter> of(SeccompPolicy policy, Set<String> keptCapabilities, SeccompArch arch) {
+        Objects.requireNonNull(policy, "policy");
+        return SeccompRules.of(policy, arch, keptCapabilities).map(r -> new SeccompFilter(policy, r));
+    }
+
+    public SeccompPolicy policy() {
+        return policy;
+    }
+
+    public SeccompArch arch() {
+        return rules.arch();
+    }
+
+    public SeccompRules rules() {
+        return rules;
+    }
+
+    public BpfProgram program() {
+        return program;
+    }
+
+    /** The installing call in C syntax, as {@code plan} prints it. */
+    public String call() {
+        return program.call();
+    }
+
+    /**
+     * One line for {@code plan} and {@code explain}, for example {@code seccomp: default filter
+     * (Docker's baseline), 327 calls allowed, namespace creation refused, foreign ABIs refused;
+     * 121 instructions}.
+     */
+    public String summary() {
+        List<String> parts = new ArrayList<>();
+        String head = "default filter (Docker's baseline)";
+        if (policy instanceof SeccompPolicy.Custom c) {
+            List<String> changes = new ArrayList<>();
+            if (!c.allow().isEmpty()) {
+                changes.add("allow " + String.join(" ", c.allow()));
+            }
+            if (!c.deny().isEmpty()) {
+                changes.add("deny " + String.join(" ", c.deny()));
+            }
+            if (!changes.isEmpty()) {
+                head += " with " + String.join(", then ", changes);
+            }
+        }
+        parts.add(head);
+        SortedSet<String> withCalls = SeccompRules.capabilitiesWithCalls();
+        withCalls.retainAll(rules.keptCapabilities());
+        if (!withCalls.isEmpty()) {
+            parts.add("calls of kept " + String.join(", ", withCalls) + " allowed");
+        }
+        parts.add(rules.allowed().size() + " calls allowed");
+        SortedSet<String> open = rules.namespaceCallsOpen();
+        parts.add(open.isEmpty() ? "namespace creation refused"
+                : "namespace creation allowed through " + String.join(", ", open));
+        parts.add("foreign ABIs refused");
+        return "seccomp: " + String.join(", ", parts) + "; " + program.length() + " instructions";
+    }
+
+    /** The {@link #summary} line of a policy, also for {@link SeccompPolicy.Unconfined}. */
+    public static String summary(SeccompPolicy policy, Set<String> keptCapabilities, SeccompArch arch) {
+        return of(policy, keptCapabilities, arch).map(SeccompFilter::summary)
+                .orElse("seccomp: unconfined, no filter");
+    }
+}
