@@ -230,17 +230,21 @@ public final class Cgroups {
             // The real root cgroup, which alone may hold processes and enable controllers.
             parent = root + "/" + ROOT_PARENT;
             enable(ops, root, needed, Set.of());
-            ops.add(new CgroupOp.Mkdir(parent, true));
+            if (!fs.exists(parent)) {
+                ops.add(new CgroupOp.Mkdir(parent, true));
+            }
             enable(ops, parent, needed, needed);
         } else {
             String base = caller;
-            boolean inLeaf = caller.endsWith("/" + CALLER_LEAF) && !caller.equals(root + "/" + CALLER_LEAF);
+            boolean inLeaf = caller.endsWith("/" + CALLER_LEAF);
             if (inLeaf) {
                 base = caller.substring(0, caller.length() - CALLER_LEAF.length() - 1);
             }
             requireDelegated(needed.iterator().next(), base, "cgroup2 at " + root);
             if (!inLeaf) {
-                ops.add(new CgroupOp.Mkdir(base + "/" + CALLER_LEAF, true));
+                if (!fs.exists(base + "/" + CALLER_LEAF)) {
+                    ops.add(new CgroupOp.Mkdir(base + "/" + CALLER_LEAF, true));
+                }
                 ops.add(new CgroupOp.MoveProcesses(base, base + "/" + CALLER_LEAF));
             }
             enable(ops, base, needed, Set.of());

@@ -189,10 +189,23 @@ public final class SandboxCgroup implements AutoCloseable {
             return;
         }
         closed = true;
+        IOException failure = null;
         try {
             killAll();
-        } finally {
+        } catch (IOException e) {
+            failure = e;
+        }
+        try {
             remove();
+        } catch (IOException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
