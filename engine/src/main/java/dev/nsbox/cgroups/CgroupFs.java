@@ -1,7 +1,6 @@
 package dev.nsbox.cgroups;
 
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Every file access of this package, by the path the kernel knows ({@code /sys/fs/cgroup/...},
@@ -28,9 +27,6 @@ public interface CgroupFs {
     /** Whether {@code path} exists. */
     boolean exists(String path);
 
-    /** The names in the directory {@code path}. */
-    List<String> list(String path) throws IOException;
-
     /** The uid that owns {@code path}. */
     int owner(String path) throws IOException;
 
@@ -39,9 +35,6 @@ public interface CgroupFs {
 
     /** The uid this process acts as (its effective uid). */
     int uid();
-
-    /** This process's id, in the PID namespace {@code cgroup.procs} answers in. */
-    long pid();
 
     /** The files of this machine. */
     static CgroupFs live() {

@@ -32,12 +32,4 @@ public record CgroupPlan(String name, CgroupLayout.Mode mode, List<CgroupOp> ops
     public List<String> describe() {
         return ops.stream().map(CgroupOp::describe).toList();
     }
-
-    /** The sandbox cgroup's distinct directories, in the order they are made. */
-    public List<String> distinctDirectories() {
-        return ops.stream()
-                .filter(o -> o instanceof CgroupOp.Mkdir m && !m.ifAbsent())
-                .map(o -> ((CgroupOp.Mkdir) o).path())
-                .toList();
-    }
 }

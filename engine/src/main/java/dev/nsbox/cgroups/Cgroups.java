@@ -168,10 +168,10 @@ public final class Cgroups {
                 try {
                     fs.write(mv.to() + "/cgroup.procs", Long.toString(pid));
                 } catch (IOException e) {
-                    if (ProcessHandle.of(pid).isPresent() && fs.exists("/proc/" + pid)) {
+                    // ESRCH for a process that exited meanwhile: it is no longer listed then.
+                    if (SandboxCgroup.pids(fs, mv.from() + "/cgroup.procs").contains(pid)) {
                         throw new CgroupException(call, e);
                     }
-                    // exited meanwhile (ESRCH)
                 }
             }
         }

@@ -6,9 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
 
 /** {@link CgroupFs} on the machine's own files, with plain java.nio calls. */
 final class LiveCgroupFs implements CgroupFs {
@@ -48,15 +45,6 @@ final class LiveCgroupFs implements CgroupFs {
     }
 
     @Override
-    public List<String> list(String path) throws IOException {
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of(path))) {
-            s.forEach(p -> names.add(p.getFileName().toString()));
-        }
-        return names;
-    }
-
-    @Override
     public int owner(String path) throws IOException {
         return ((Number) Files.getAttribute(Path.of(path), "unix:uid", LinkOption.NOFOLLOW_LINKS)).intValue();
     }
@@ -78,10 +66,5 @@ final class LiveCgroupFs implements CgroupFs {
             return -1;
         }
         return -1;
-    }
-
-    @Override
-    public long pid() {
-        return ProcessHandle.current().pid();
     }
 }

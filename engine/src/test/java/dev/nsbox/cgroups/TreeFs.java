@@ -33,7 +33,6 @@ final class TreeFs implements CgroupFs {
     private final Set<String> readOnly = new HashSet<>();
     private final List<String> log = new ArrayList<>();
     private int uid;
-    private long pid = 4242;
 
     TreeFs(Path root, int uid) {
         this.root = root;
@@ -72,11 +71,6 @@ final class TreeFs implements CgroupFs {
     /** {@code path} is not writable for the caller, whatever its owner. */
     TreeFs readOnly(String path) {
         readOnly.add(path);
-        return this;
-    }
-
-    TreeFs pid(long p) {
-        this.pid = p;
         return this;
     }
 
@@ -169,15 +163,6 @@ final class TreeFs implements CgroupFs {
     }
 
     @Override
-    public List<String> list(String path) throws IOException {
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> s = Files.list(host(path))) {
-            s.forEach(f -> names.add(f.getFileName().toString()));
-        }
-        return names;
-    }
-
-    @Override
     public int owner(String path) throws IOException {
         if (!exists(path)) {
             throw new NoSuchFileException(path);
@@ -206,11 +191,6 @@ final class TreeFs implements CgroupFs {
     @Override
     public int uid() {
         return uid;
-    }
-
-    @Override
-    public long pid() {
-        return pid;
     }
 
     private String hierarchyOf(String path) {
