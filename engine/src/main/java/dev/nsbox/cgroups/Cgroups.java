@@ -53,6 +53,13 @@ public final class Cgroups {
     public static final String DELEGATE_FIX =
             "run it under a delegated scope: systemd-run --user --scope -p Delegate=yes nsbox run SPEC";
 
+    /**
+     * The fix on cgroup v1, where systemd delegates no controller to an unprivileged user
+     * (systemd.resource-control(5), "Delegate=": "not safe" on the legacy hierarchy).
+     */
+    public static final String V1_FIX = "cgroup v1 limits need root here: run nsbox as root, or on a cgroup v2 host "
+            + "under a delegated scope: systemd-run --user --scope -p Delegate=yes nsbox run SPEC";
+
     private final CgroupFs fs;
     private final CgroupLayout layout;
 
@@ -191,7 +198,7 @@ public final class Cgroups {
                     "limits." + c + ": this process's " + c + " cgroup " + h.cgroupPath()
                             + " lies outside the mounted hierarchy at " + h.mountPoint(),
                     "run nsbox where its own cgroup is visible (a cgroup namespace created after moving into it)"));
-            requireDelegated(c, caller, "cgroup v1 " + c + " hierarchy at " + h.mountPoint());
+            requireDelegated(c, caller, "cgroup v1 " + c + " hierarchy at " + h.mountPoint(), V1_FIX);
             String dir = caller + "/" + name;
             dirs.put(c, dir);
             if (madeDirs.add(dir)) {
@@ -240,7 +247,7 @@ public final class Cgroups {
             if (inLeaf) {
                 base = caller.substring(0, caller.length() - CALLER_LEAF.length() - 1);
             }
-            requireDelegated(needed.iterator().next(), base, "cgroup2 at " + root);
+            requireDelegated(needed.iterator().next(), base, "cgroup2 at " + root, DELEGATE_FIX);
             if (!inLeaf) {
                 if (!fs.exists(base + "/" + CALLER_LEAF)) {
                     ops.add(new CgroupOp.Mkdir(base + "/" + CALLER_LEAF, true));
@@ -293,13 +300,13 @@ public final class Cgroups {
         }
     }
 
-    private void requireDelegated(String controller, String dir, String where) throws CgroupRefusedException,
-            IOException {
+    private void requireDelegated(String controller, String dir, String where, String fix)
+            throws CgroupRefusedException, IOException {
         Optional<String> why = notDelegated(dir);
         if (why.isPresent()) {
             throw new CgroupRefusedException("limits." + controller + " needs a cgroup of the sandbox's own, and "
                     + "this caller's cgroup " + dir + " (" + where + ") is not delegated to uid " + fs.uid() + ": "
-                    + why.get(), DELEGATE_FIX);
+                    + why.get(), fix);
         }
     }
 
@@ -377,7 +384,7 @@ public final class Cgroups {
                 Optional<String> why = notDelegated(dir);
                 lines.add(new DoctorLine(why.isEmpty(), "caller's cgroup " + dir + ": "
                         + why.map(w -> "not delegated to uid " + fs.uid() + " (" + w + ")").orElse("delegated to uid "
-                        + fs.uid()), why.isPresent() ? DELEGATE_FIX : null));
+                        + fs.uid()), why.isPresent() ? (layout.mode().v1() ? V1_FIX : DELEGATE_FIX) : null));
             } catch (IOException e) {
                 lines.add(new DoctorLine(false, "caller's cgroup " + dir + ": cannot be read: " + e.getMessage(), null));
             }

@@ -112,7 +112,8 @@ class CgroupsV1TreeTest {
         assertEquals("limits.memory needs a cgroup of the sandbox's own, and this caller's cgroup "
                 + "/sys/fs/cgroup/memory/process_api/abc (cgroup v1 memory hierarchy at /sys/fs/cgroup/memory) is not "
                 + "delegated to uid 1000: it is owned by uid 0", e.reason());
-        assertEquals(Cgroups.DELEGATE_FIX, e.fix());
+        assertEquals("cgroup v1 limits need root here: run nsbox as root, or on a cgroup v2 host under a delegated "
+                + "scope: systemd-run --user --scope -p Delegate=yes nsbox run SPEC", e.fix());
     }
 
     @Test
@@ -175,12 +176,12 @@ class CgroupsV1TreeTest {
         TreeFs fs = Trees.hybrid(tmp, 1000, true);
         List<Cgroups.DoctorLine> lines = Cgroups.detect(fs).doctor();
         assertEquals(new Cgroups.DoctorLine(false, "caller's cgroup /sys/fs/cgroup/pids: not delegated to uid 1000 "
-                + "(it is owned by uid 0)", Cgroups.DELEGATE_FIX), lines.get(4));
+                + "(it is owned by uid 0)", Cgroups.V1_FIX), lines.get(4));
         Cgroups.DoctorLine pids = lines.get(7);
         assertFalse(pids.ok());
         assertTrue(pids.text().startsWith("limits.pids: refused: limits.pids needs a cgroup of the sandbox's own"),
                 pids.text());
-        assertEquals(Cgroups.DELEGATE_FIX, pids.fix());
+        assertEquals(Cgroups.V1_FIX, pids.fix());
         assertTrue(lines.get(9).ok());
     }
 }
