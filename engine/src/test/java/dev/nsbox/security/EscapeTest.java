@@ -310,15 +310,18 @@ class EscapeTest {
         Syscalls.here();
         String marker = "600." + ThreadLocalRandom.current().nextInt(100000, 999999);
         Path spec = secrets.write("pids.yaml", "", "limits: {memory: 64m, pids: 64}\nprocess: {timeout: 60s}\n");
+        Run r;
+        List<String> survivors;
         try {
-            Run r = attempt(spec, Probes.forkBomb(marker));
-            assertHeld(r);
-            Matcher m = Pattern.compile("fork-refused-after (\\d+) errno 11").matcher(r.out());
-            assertTrue(m.find(), "fork(2) must fail with EAGAIN under the pids limit\n" + r);
-            assertTrue(Integer.parseInt(m.group(1)) < 64, r.toString());
+            r = attempt(spec, Probes.forkBomb(marker));
         } finally {
-            assertEquals(List.of(), awaitGone(marker), "processes of the bomb outlived the run");
+            survivors = killSurvivors(marker);
         }
+        assertHeld(r);
+        Matcher m = Pattern.compile("fork-refused-after (\\d+) errno 11").matcher(r.out());
+        assertTrue(m.find(), "fork(2) must fail with EAGAIN under the pids limit\n" + r);
+        assertTrue(Integer.parseInt(m.group(1)) < 64, r.toString());
+        assertEquals(List.of(), survivors, "processes of the bomb outlived the run");
     }
 
     @Test
@@ -357,6 +360,8 @@ class EscapeTest {
         List<String> jvmBefore = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         Started s = host.start(Processes.nsbox("run", secrets.write().toString(), "--", "sh", "-c",
                 "setsid sleep " + marker + " & echo ready; sleep 1" + marker), true);
+        Run r;
+        List<String> survivors;
         try {
             assertTrue(s.awaitLine("ready", Duration.ofSeconds(60)), "the step never started");
             for (int i = 0; i < 100 && Processes.sleepsWith(marker).size() < 2; i++) {
@@ -365,12 +370,13 @@ class EscapeTest {
             assertEquals(2, Processes.sleepsWith(marker).size(), "both sleeps run");
             ProcessHandle nsbox = s.nsbox().orElseThrow(() -> new AssertionError("no nsbox process"));
             assertTrue(nsbox.destroyForcibly(), "SIGKILL to nsbox " + nsbox.pid());
-            Run r = s.finish(Duration.ofSeconds(60));
-            assertEquals(137, r.exit(), "the nested shell reports nsbox's SIGKILL\n" + r);
-            assertHostUntouched(r, jvmBefore);
+            r = s.finish(Duration.ofSeconds(60));
         } finally {
-            assertEquals(List.of(), awaitGone(marker), "processes of the run outlived nsbox");
+            survivors = killSurvivors(marker);
         }
+        assertEquals(List.of(), survivors, "processes of the run outlived nsbox");
+        assertEquals(137, r.exit(), "the nested shell reports nsbox's SIGKILL\n" + r);
+        assertHostUntouched(r, jvmBefore);
     }
 
     /** Umounts, remounts and mounts everything it can see, then checks that the host saw none of it. */
@@ -395,12 +401,18 @@ class EscapeTest {
         return names;
     }
 
-    /** Waits up to 5 s for every process whose argv holds {@code marker} to be gone; returns the survivors. */
-    static List<String> awaitGone(String marker) throws IOException, InterruptedException {
+    /**
+     * Waits up to 5 s for every process whose argv holds {@code marker} to be gone, then kills
+     * (by PID) any that are left, so that a failing test leaves nothing running; returns those.
+     */
+    static List<String> killSurvivors(String marker) throws IOException, InterruptedException {
         List<String> left = withMarker(marker);
         for (int i = 0; i < 50 && !left.isEmpty(); i++) {
             Thread.sleep(100);
             left = withMarker(marker);
+        }
+        for (String l : left) {
+            ProcessHandle.of(Long.parseLong(l.substring(0, l.indexOf(':')))).ifPresent(ProcessHandle::destroyForcibly);
         }
         return left;
     }
