@@ -92,15 +92,12 @@ final class MountPlanner {
                 }
             }
             case TMPFS -> planTmpfs(m);
-            case PROC -> planFresh(m, "proc", "proc",
-                    Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC,
-                    draft.spec.has(Namespace.PID) ? Planner.PIDNS_OPTION : null);
-            case SYSFS -> planFresh(m, "sysfs", "sysfs",
-                    Flags.MS_RDONLY | Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC, null);
-            case DEVPTS -> planFresh(m, "devpts", "devpts", Flags.MS_NOSUID | Flags.MS_NOEXEC,
+            case PROC -> planProc(m);
+            case SYSFS -> planFresh(m, "sysfs", Flags.MS_RDONLY | Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC,
+                    null);
+            case DEVPTS -> planFresh(m, "devpts", Flags.MS_NOSUID | Flags.MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620");
-            case MQUEUE -> planFresh(m, "mqueue", "mqueue",
-                    Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC, null);
+            case MQUEUE -> planFresh(m, "mqueue", Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC, null);
             case DEV -> planDev(m, devTrees.get(m.index()));
             case OVERLAY -> planOverlay(m);
             case HIDE -> planHide(m);
@@ -153,21 +150,41 @@ final class MountPlanner {
         expect(m, "tmpfs", m.isReadOnly(), false);
     }
 
-    private void planFresh(MountSpec m, String source, String fstype, long defaults, String data) {
+    /**
+     * A proc. In the sandbox's own PID namespace the namespace goes to the kernel as a
+     * descriptor ({@link Op.MountProc}), not as a path through a /proc the spec may have
+     * replaced; without one, a plain mount(2) of a proc that shows the host's processes. The
+     * namespace can be given once it has its PID 1, which is why {@link Op.SpawnInit} comes
+     * before every mount.
+     */
+    private void planProc(MountSpec m) {
+        if (!points.prepare(m, false)) {
+            return;
+        }
+        long flags = flags(m, Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC);
+        boolean ownPidNamespace = draft.spec.has(Namespace.PID);
+        if (ownPidNamespace) {
+            draft.add(new Op.MountProc(root.actual(m.target()), flags, m.origins().self()));
+        } else {
+            draft.add(new Op.Mount("proc", root.actual(m.target()), "proc", flags, null, m.origins().self()));
+        }
+        propagation(m);
+        draft.view.push(m.target(), SandboxView.Backing.proc(ownPidNamespace));
+        expect(m, "proc", (flags & Flags.MS_RDONLY) != 0, false);
+    }
+
+    /**
+     * A fresh instance of a filesystem other than proc, its source named after its type as
+     * mount(8) does: {@code defaults} are the type's flags before the spec's.
+     */
+    private void planFresh(MountSpec m, String fstype, long defaults, String data) {
         if (!points.prepare(m, false)) {
             return;
         }
         long flags = flags(m, defaults);
-        if (Planner.PIDNS_OPTION.equals(data)) {
-            // A proc of the sandbox's PID namespace: the namespace goes to the kernel as a
-            // descriptor, not as a path through a /proc the spec may have replaced (Op.MountProc).
-            draft.add(new Op.MountProc(root.actual(m.target()), flags, m.origins().self()));
-        } else {
-            draft.add(new Op.Mount(source, root.actual(m.target()), fstype, flags, data, m.origins().self()));
-        }
+        draft.add(new Op.Mount(fstype, root.actual(m.target()), fstype, flags, data, m.origins().self()));
         propagation(m);
-        draft.view.push(m.target(), fstype.equals("proc") ? SandboxView.Backing.proc(Planner.PIDNS_OPTION.equals(data))
-                : SandboxView.Backing.opaque(fstype));
+        draft.view.push(m.target(), SandboxView.Backing.opaque(fstype));
         expect(m, fstype, (flags & Flags.MS_RDONLY) != 0, false);
     }
 

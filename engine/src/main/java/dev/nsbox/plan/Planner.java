@@ -27,13 +27,6 @@ import java.util.List;
  */
 public final class Planner {
 
-    /**
-     * procfs option that makes a proc mounted from outside the new PID namespace show that
-     * namespace (Linux 6.x); readable once the namespace has its PID 1, which is why the
-     * supervisor is spawned first.
-     */
-    public static final String PIDNS_OPTION = "pidns=/proc/thread-self/ns/pid_for_children";
-
     private Planner() {
     }
 
