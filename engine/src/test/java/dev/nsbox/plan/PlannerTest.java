@@ -43,6 +43,24 @@ class PlannerTest {
     }
 
     @Test
+    void procWithoutAPidNamespaceIsAPlainMountThatShowsTheHostsProcesses() {
+        // /proc/42 is a host process's directory: a proc of the host's PID namespace has it,
+        // a proc of the sandbox's own does not, so a mount on it is refused there.
+        FakeHost host = new FakeHost().dir("/proc/42");
+        Plan hosts = Planner.plan(new TestSpecs().mount(MountType.PROC, "/proc").mount(MountType.TMPFS, "/proc/42")
+                .build(), host);
+        assertEquals("mount(\"proc\", \"/proc\", \"proc\", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL)", calls(hosts).get(3));
+        assertFalse(hosts.ops().stream().anyMatch(op -> op instanceof Op.MountProc));
+        assertEquals(List.of(), errors(hosts));
+
+        Plan own = Planner.plan(new TestSpecs().ns(Namespace.PID).mount(MountType.PROC, "/proc")
+                .mount(MountType.TMPFS, "/proc/42").build(), host);
+        assertTrue(own.ops().get(3) instanceof Op.MountProc);
+        assertEquals(List.of("t.yaml:11:3: error: mounts[1].target /proc/42 does not exist: it lies in a proc mount "
+                + "where nsbox cannot create it"), errors(own));
+    }
+
+    @Test
     void unchangedPropagationMakesNoPropagationCall() {
         Plan plan = Planner.plan(new TestSpecs().propagation(Propagation.UNCHANGED).mount(MountType.PROC, "/proc").build(),
                 new FakeHost());

@@ -28,7 +28,7 @@ public final class Grammar {
     private Grammar() {
     }
 
-    /** The kind of value a key takes; each has one reader in {@code SpecReader} and one schema. */
+    /** The kind of value a key takes; each has one reader in {@code NodeReader} and one schema. */
     public enum Type {
         /** Any string. */
         STRING,

@@ -35,7 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads a spec file (SPEC.md, version 1) into a checked {@link Spec}: strict UTF-8, one YAML
+ * Reads a spec file (version 1 of docs/spec-reference.md) into a checked {@link Spec}: strict UTF-8, one YAML
  * 1.2 document (core schema), every key and value checked, variables expanded, then every check
  * of {@link Validator}.
  *
