@@ -6,6 +6,8 @@ import dev.nsbox.mounts.HostEffect;
 import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
+import dev.nsbox.spec.ExitCode;
+import dev.nsbox.sys.Call;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
@@ -78,8 +80,8 @@ public final class Sandbox {
         }
     }
 
-    private static final int SETUP_FAILED = ExitCodes.SETUP_FAILED;
-    private static final int UNSUPPORTED = ExitCodes.UNSUPPORTED;
+    private static final int SETUP_FAILED = ExitCode.SETUP_FAILED.code();
+    private static final int UNSUPPORTED = ExitCode.UNSUPPORTED.code();
     private static final Set<Sandbox> LIVE = new LinkedHashSet<>();
     private static boolean hookInstalled;
 
@@ -248,7 +250,7 @@ public final class Sandbox {
                 Op op = plan.ops().get(thread.failedIndex);
                 listener.trace(op.call() + " = -1 " + Errnos.name(thread.failure.errno()));
                 SyscallException placed = placed(op, thread.failure);
-                exit = placed.exitCode();
+                exit = placed.exitCode().code();
                 messages.add(placed.format());
             } else if (initPid < 0 && !plan.launch().steps().isEmpty()) {
                 exit = SETUP_FAILED;
@@ -283,7 +285,7 @@ public final class Sandbox {
             return new RunResult(exit, results, messages, changes);
         } catch (SyscallException e) {
             messages.add(e.format());
-            return new RunResult(exit != 0 ? exit : e.exitCode(), results, messages, List.of());
+            return new RunResult(exit != 0 ? exit : e.exitCode().code(), results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());
@@ -316,8 +318,9 @@ public final class Sandbox {
      */
     static SyscallException placed(Op op, SyscallException e) {
         SyscallException named = e;
-        if (op instanceof Op.OpenTree && e.call().matches(".* = tree[0-9]+")) {
-            named = new SyscallException(e.call().substring(0, e.call().lastIndexOf(" = tree")), e.errno());
+        String result = op instanceof Op.OpenTree t ? " = tree" + t.tree() : null;
+        if (result != null && e.call().endsWith(result)) {
+            named = e.printedAs(e.call().substring(0, e.call().length() - result.length()));
         }
         return named.at(op.origin(), Applier.doing(op));
     }
@@ -385,7 +388,7 @@ public final class Sandbox {
         for (int i = 0; i < steps.size(); i++) {
             if (cancelled) {
                 messages.add("error: the run was cancelled before " + label(steps.get(i)));
-                return 128 + Sys.SIGTERM;
+                return ExitCode.forSignal(Sys.SIGTERM);
             }
             StepLaunch step = steps.get(i);
             listener.stepStarted(i, step);
@@ -393,7 +396,7 @@ public final class Sandbox {
             int fd = commandFd;
             if (fd < 0) {
                 messages.add("error: the run was cancelled");
-                return 128 + Sys.SIGTERM;
+                return ExitCode.forSignal(Sys.SIGTERM);
             }
             sys.writeFully(fd, Protocol.run(step, plan.launch().noNewPrivileges(),
                     plan.launch().dropCapabilities(), options.grace()),
@@ -407,7 +410,7 @@ public final class Sandbox {
                     // The supervisor is gone: told to kill everything by a cancellation that
                     // outlasted the grace period, or killed.
                     result = cancelled
-                            ? new StepResult(i, step.name(), StepResult.Outcome.SIGNALED, 128 + Sys.SIGKILL,
+                            ? new StepResult(i, step.name(), StepResult.Outcome.SIGNALED, ExitCode.forSignal(Sys.SIGKILL),
                                     Sys.SIGKILL, timedOut, took, "cancelled: still running after SIGTERM and "
                                     + human(options.grace()) + " of grace, killed")
                             : new StepResult(i, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED, 0,
@@ -424,11 +427,11 @@ public final class Sandbox {
                             : (timedOut ? timeoutText(step) + "; it then exited with " + r.value()
                             : "exited with " + r.value()));
                     case "signaled" -> result = new StepResult(i, step.name(), StepResult.Outcome.SIGNALED,
-                            128 + r.value(), r.value(), timedOut, took,
+                            ExitCode.forSignal(r.value()), r.value(), timedOut, took,
                             (timedOut ? timeoutText(step) + "; " : "") + "killed by signal " + r.value()
                                     + " (" + signalName(r.value()) + ")");
                     case "exec" -> result = new StepResult(i, step.name(), StepResult.Outcome.NOT_EXECUTED,
-                            r.value() == Errnos.ENOENT ? 127 : 126, 0, false, took,
+                            (r.value() == Errnos.ENOENT ? ExitCode.NOT_FOUND : ExitCode.CANNOT_EXECUTE).code(), 0, false, took,
                             (r.value() == Errnos.ENOENT ? "command not found: " : "cannot execute ")
                                     + step.argv().get(0) + ": execvp(3): " + Errnos.describe(r.value()));
                     case "chdir" -> result = new StepResult(i, step.name(), StepResult.Outcome.NOT_STARTED,
@@ -797,7 +800,8 @@ public final class Sandbox {
                 for (Class<?> c : Op.class.getPermittedSubclasses()) {
                     Objects.requireNonNull(c.getName());
                 }
-                new SyscallException("warm", Errnos.EPERM).getMessage();
+                // A failure after pivot_root(2) must not need a class loaded: make one now.
+                new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
                 sys.warm();
                 procFd = sys.open("/proc/thread-self", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0,
                         "open(\"/proc/thread-self\", O_RDONLY|O_DIRECTORY|O_CLOEXEC)");

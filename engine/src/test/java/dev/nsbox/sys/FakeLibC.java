@@ -87,6 +87,12 @@ public final class FakeLibC {
             return "openat2";
         } else if (number == LibC.SYS_CLOSE_RANGE) {
             return "close_range";
+        } else if (number == LibC.SYS_FSOPEN) {
+            return "fsopen";
+        } else if (number == LibC.SYS_FSCONFIG) {
+            return "fsconfig";
+        } else if (number == LibC.SYS_FSMOUNT) {
+            return "fsmount";
         }
         return "syscall" + number;
     }
