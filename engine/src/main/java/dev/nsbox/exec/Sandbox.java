@@ -398,7 +398,7 @@ public final class Sandbox {
                 messages.add("error: the run was cancelled");
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
-            sys.writeFully(fd, Protocol.run(step, plan.launch().noNewPrivileges(),
+            sys.writeFully(fd, InitProtocol.run(step, plan.launch().noNewPrivileges(),
                     plan.launch().dropCapabilities(), options.grace()),
                     "write(nsbox-init, run " + step.name() + ")");
             boolean timedOut = false;
@@ -417,7 +417,7 @@ public final class Sandbox {
                                     timedOut, took, "the supervisor nsbox-init ended unexpectedly");
                     break;
                 }
-                Protocol.Report r = Protocol.Report.parse(line);
+                InitProtocol.Report r = InitProtocol.Report.parse(line);
                 switch (r.word()) {
                     case "started" -> {
                     }
@@ -488,7 +488,7 @@ public final class Sandbox {
         int fd = commandFd;
         if (fd >= 0) {
             try {
-                sys.writeFully(fd, Protocol.quit(), "write(nsbox-init, quit)");
+                sys.writeFully(fd, InitProtocol.quit(), "write(nsbox-init, quit)");
             } catch (SyscallException e) {
                 // EPIPE: it is gone already.
             }
