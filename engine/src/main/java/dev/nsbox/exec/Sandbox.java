@@ -143,6 +143,23 @@ public final class Sandbox {
         killer.start();
     }
 
+    /**
+     * Writes {@code message} to the supervisor's command pipe, unless it is closed already.
+     * Under the lock {@link #closeCommandPipe()} takes: were the descriptor's number read
+     * first and written to after, a cancellation could close it in between and the JVM give
+     * the number to another file, which would receive the command.
+     *
+     * @return false when the pipe was closed (the run was cancelled)
+     */
+    private synchronized boolean command(Sys sys, byte[] message, String call) throws SyscallException {
+        int fd = commandFd;
+        if (fd < 0) {
+            return false;
+        }
+        sys.writeFully(fd, message, call);
+        return true;
+    }
+
     private synchronized void closeCommandPipe() {
         int fd = commandFd;
         if (fd >= 0) {
@@ -393,14 +410,12 @@ public final class Sandbox {
             StepLaunch step = steps.get(i);
             listener.stepStarted(i, step);
             long t0 = System.nanoTime();
-            int fd = commandFd;
-            if (fd < 0) {
+            if (!command(sys, InitProtocol.run(step, plan.launch().noNewPrivileges(),
+                    plan.launch().dropCapabilities(), options.grace()),
+                    "write(nsbox-init, run " + step.name() + ")")) {
                 messages.add("error: the run was cancelled");
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
-            sys.writeFully(fd, InitProtocol.run(step, plan.launch().noNewPrivileges(),
-                    plan.launch().dropCapabilities(), options.grace()),
-                    "write(nsbox-init, run " + step.name() + ")");
             boolean timedOut = false;
             StepResult result = null;
             while (result == null) {
@@ -485,13 +500,10 @@ public final class Sandbox {
 
     /** Tells the supervisor to exit and reaps it; as PID 1 its exit ends the PID namespace. */
     private void stopSupervisor(Sys sys) {
-        int fd = commandFd;
-        if (fd >= 0) {
-            try {
-                sys.writeFully(fd, InitProtocol.quit(), "write(nsbox-init, quit)");
-            } catch (SyscallException e) {
-                // EPIPE: it is gone already.
-            }
+        try {
+            command(sys, InitProtocol.quit(), "write(nsbox-init, quit)");
+        } catch (SyscallException e) {
+            // EPIPE: it is gone already.
         }
         closeCommandPipe();
         try {
