@@ -340,7 +340,7 @@ public final class Sandbox {
     }
 
     /**
-     * Compares the host's mount table after the run with the one before (SPEC.md, "Host
+     * Compares the host's mount table after the run with the one before (docs/design.md, "Host
      * effects"): a predicted effect is reported; a change the plan did not predict, in a peer
      * group the sandbox's tree still belonged to once set up, is blamed on the sandbox (an
      * error); any other change is the host's own activity during the run, reported, not blamed.

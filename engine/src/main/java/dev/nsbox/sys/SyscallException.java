@@ -13,8 +13,8 @@ import java.util.Objects;
  * A system call that failed, as data: the {@link Call} it was, the arguments it was given,
  * its {@code errno}, the call as printed (C syntax, flags by name) and, once the executor knows
  * them, the spec value it came from and what was being done. {@link Hints} classifies it by
- * these values, never by the printed text. Prints itself in the form of docs/spec-reference.md
- * ("Errors"):
+ * these values, never by the printed text. Prints itself in the compiler form of
+ * docs/spec-reference.md ("Diagnostics"):
  *
  * <pre>
  * specs/ci.yaml:21:5: error: mounts[3]: cannot mount proc on /proc: mount("proc", "/proc", "proc", MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL): EPERM (Operation not permitted)
