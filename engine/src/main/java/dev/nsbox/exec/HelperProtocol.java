@@ -22,7 +22,10 @@ final class HelperProtocol {
     enum Message {
         /** Reply, first and once: a description of the helper (value: a string). */
         HELLO('H'),
-        /** Request: run a plan (value: list of the {@code Plan}, the grace {@code Duration}, the shutdown-hook flag). */
+        /**
+         * Request: run a plan (value: list of the {@code Plan}, the grace {@code Duration}, the
+         * shutdown-hook flag).
+         */
         PLAN('P'),
         /** Request: send a signal to the run's step (value: the signal number). */
         SIGNAL('K'),

@@ -340,7 +340,8 @@ public final class Sys {
     public int memfdCreate(String name, int flags) throws SyscallException {
         int fd = libc.memfd_create(name, flags);
         if (fd < 0) {
-            throw fail(Call.MEMFD_CREATE, "memfd_create(\"" + name + "\", " + (flags == MFD_CLOEXEC ? "MFD_CLOEXEC" : flags) + ")",
+            throw fail(Call.MEMFD_CREATE,
+                    "memfd_create(\"" + name + "\", " + (flags == MFD_CLOEXEC ? "MFD_CLOEXEC" : flags) + ")",
                     name, flags);
         }
         return fd;
@@ -407,7 +408,8 @@ public final class Sys {
     public int dupAtLeast(int fd, int min) throws SyscallException {
         int r = libc.fcntl(fd, F_DUPFD_CLOEXEC, min);
         if (r < 0) {
-            throw fail(Call.FCNTL, "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", fd, F_DUPFD_CLOEXEC, min);
+            throw fail(Call.FCNTL, "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", fd, F_DUPFD_CLOEXEC,
+                    min);
         }
         return r;
     }
