@@ -127,7 +127,8 @@ public final class SandboxServer {
             try {
                 r = box.run();
             } catch (RuntimeException | Error e) {
-                r = new RunResult(ExitCode.SETUP_FAILED.code(), List.of(), List.of("error: internal error in the sandbox server: " + e), List.of());
+                r = new RunResult(ExitCode.SETUP_FAILED.code(), List.of(),
+                        List.of("error: internal error in the sandbox server: " + e), List.of());
             }
             running.remove(id);
             send(Message.RESULT, id, r);
