@@ -3,6 +3,7 @@ package dev.nsbox.exec;
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.Op;
+import dev.nsbox.sys.Call;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
@@ -88,7 +89,7 @@ final class Applier {
             }
         } else if (op instanceof Op.SetAttr a) {
             if (a.tree() >= 0) {
-                int fd = tree(a.tree());
+                int fd = tree(a.tree(), Call.MOUNT_SETATTR);
                 if (fd != SKIPPED) {
                     sys.mountSetattr(fd, "", a.flags(), a.attrSet(), a.attrClr(), a.propagation(), call);
                 }
@@ -97,7 +98,7 @@ final class Applier {
                         call);
             }
         } else if (op instanceof Op.MoveMount m) {
-            int fd = tree(m.tree());
+            int fd = tree(m.tree(), Call.MOVE_MOUNT);
             if (fd != SKIPPED) {
                 checkTarget(m.target());
                 sys.moveMount(fd, "", Flags.AT_FDCWD, m.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, call);
@@ -189,11 +190,12 @@ final class Applier {
         }
     }
 
-    private int tree(int tree) throws SyscallException {
+    /** The descriptor of {@code tree}, which {@code function} is about to be given. */
+    private int tree(int tree, Call function) throws SyscallException {
         int fd = tree < trees.length ? trees[tree] : -1;
         if (fd == -1) {
             // The planner always opens a tree before using it; EBADF is what the kernel would say.
-            throw new SyscallException("tree" + tree, Errnos.EBADF);
+            throw new SyscallException(function, "tree" + tree, Errnos.EBADF, fd);
         }
         return fd;
     }

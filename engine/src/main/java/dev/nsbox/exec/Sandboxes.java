@@ -45,7 +45,7 @@ public final class Sandboxes implements SandboxRunner {
 
     private static final Sandboxes CALLER = new Sandboxes();
 
-    private final Map<Mapping, SandboxServer.Client> servers = new HashMap<>();
+    private final Map<Mapping, HelperClient> servers = new HashMap<>();
 
     private Sandboxes() {
     }
@@ -88,20 +88,20 @@ public final class Sandboxes implements SandboxRunner {
             return "in this JVM";
         }
         synchronized (servers) {
-            SandboxServer.Client c = servers.get(mapping(plan));
+            HelperClient c = servers.get(mapping(plan));
             return c != null && c.alive() ? c.toString()
                     : "in a helper JVM to be started in a user namespace (mapping " + mapping(plan) + ")";
         }
     }
 
     /** The helper a run goes to; {@code took} is how long starting it took, null when it was running. */
-    private record Helper(SandboxServer.Client client, Duration took) {
+    private record Helper(HelperClient client, Duration took) {
     }
 
     private Helper server(Plan plan) throws Refused {
         Mapping m = mapping(plan);
         synchronized (servers) {
-            SandboxServer.Client c = servers.get(m);
+            HelperClient c = servers.get(m);
             boolean running = c != null && c.alive();
             // Every plan is checked; whether the machine allows a user namespace at all only
             // before a helper is started (it forks unshare).
@@ -122,7 +122,7 @@ public final class Sandboxes implements SandboxRunner {
             }
             long start = System.nanoTime();
             try {
-                c = SandboxServer.Client.start(m);
+                c = HelperClient.start(m);
             } catch (UserNamespaces.Unavailable e) {
                 throw new Refused(List.of("error: " + e.getMessage()));
             }

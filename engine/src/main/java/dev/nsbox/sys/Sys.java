@@ -133,8 +133,9 @@ public final class Sys {
         errno.getAsInt();
     }
 
-    private SyscallException fail(String call) {
-        return new SyscallException(call, errno.getAsInt());
+    /** The failure of {@code function}, with the errno it has just set. */
+    private SyscallException fail(Call function, String call, Object... args) {
+        return new SyscallException(function, call, errno.getAsInt(), args);
     }
 
     /** The errno of the last call on this thread. */
@@ -144,57 +145,57 @@ public final class Sys {
 
     public void unshare(int flags, String call) throws SyscallException {
         if (libc.unshare(flags) < 0) {
-            throw fail(call);
+            throw fail(Call.UNSHARE, call, flags);
         }
     }
 
     public void setns(int fd, int nstype, String call) throws SyscallException {
         if (libc.setns(fd, nstype) < 0) {
-            throw fail(call);
+            throw fail(Call.SETNS, call, fd, nstype);
         }
     }
 
     public void mount(String source, String target, String fstype, long flags, String data, String call)
             throws SyscallException {
         if (libc.mount(source, target, fstype, flags, data) < 0) {
-            throw fail(call);
+            throw fail(Call.MOUNT, call, source, target, fstype, flags, data);
         }
     }
 
     public void umount2(String target, int flags, String call) throws SyscallException {
         if (libc.umount2(target, flags) < 0) {
-            throw fail(call);
+            throw fail(Call.UMOUNT2, call, target, flags);
         }
     }
 
     public void chdir(String path, String call) throws SyscallException {
         if (libc.chdir(path) < 0) {
-            throw fail(call);
+            throw fail(Call.CHDIR, call, path);
         }
     }
 
     public void fchdir(int fd, String call) throws SyscallException {
         if (libc.fchdir(fd) < 0) {
-            throw fail(call);
+            throw fail(Call.FCHDIR, call, fd);
         }
     }
 
     public void pivotRoot(String newRoot, String putOld, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_PIVOT_ROOT, newRoot, putOld) < 0) {
-            throw fail(call);
+            throw fail(Call.PIVOT_ROOT, call, newRoot, putOld);
         }
     }
 
     public void sethostname(String name, String call) throws SyscallException {
         byte[] b = name.getBytes(StandardCharsets.UTF_8);
         if (libc.sethostname(b, b.length) < 0) {
-            throw fail(call);
+            throw fail(Call.SETHOSTNAME, call, name, b.length);
         }
     }
 
     public void prctl(int option, long arg2, String call) throws SyscallException {
         if (libc.prctl(option, arg2, 0, 0, 0) < 0) {
-            throw fail(call);
+            throw fail(Call.PRCTL, call, option, arg2);
         }
     }
 
@@ -202,7 +203,7 @@ public final class Sys {
     public int openTree(int dfd, String path, int flags, String call) throws SyscallException {
         long fd = libc.syscall(LibC.SYS_OPEN_TREE, dfd, path, flags);
         if (fd < 0) {
-            throw fail(call);
+            throw fail(Call.OPEN_TREE, call, dfd, path, flags);
         }
         return (int) fd;
     }
@@ -212,14 +213,14 @@ public final class Sys {
                              String call) throws SyscallException {
         long[] attr = {attrSet, attrClr, propagation, 0};
         if (libc.syscall(LibC.SYS_MOUNT_SETATTR, dfd, path, flags, attr, 32) < 0) {
-            throw fail(call);
+            throw fail(Call.MOUNT_SETATTR, call, dfd, path, flags, attrSet, attrClr, propagation);
         }
     }
 
     public void moveMount(int fromDfd, String fromPath, int toDfd, String toPath, int flags, String call)
             throws SyscallException {
         if (libc.syscall(LibC.SYS_MOVE_MOUNT, fromDfd, fromPath, toDfd, toPath, flags) < 0) {
-            throw fail(call);
+            throw fail(Call.MOVE_MOUNT, call, fromDfd, fromPath, toDfd, toPath, flags);
         }
     }
 
@@ -227,7 +228,7 @@ public final class Sys {
     public int fsopen(String fsname, int flags, String call) throws SyscallException {
         long fd = libc.syscall(LibC.SYS_FSOPEN, fsname, flags);
         if (fd < 0) {
-            throw fail(call);
+            throw fail(Call.FSOPEN, call, fsname, flags);
         }
         return (int) fd;
     }
@@ -235,21 +236,21 @@ public final class Sys {
     /** {@code fsconfig(fd, FSCONFIG_SET_STRING, key, value, 0)}. */
     public void fsconfigString(int fd, String key, String value, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_STRING, key, value, 0) < 0) {
-            throw fail(call);
+            throw fail(Call.FSCONFIG, call, fd, FSCONFIG_SET_STRING, key, value, 0);
         }
     }
 
     /** {@code fsconfig(fd, FSCONFIG_SET_FD, key, NULL, valueFd)}. */
     public void fsconfigFd(int fd, String key, int valueFd, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FD, key, (jnr.ffi.Pointer) null, valueFd) < 0) {
-            throw fail(call);
+            throw fail(Call.FSCONFIG, call, fd, FSCONFIG_SET_FD, key, null, valueFd);
         }
     }
 
     /** {@code fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)}: creates the superblock. */
     public void fsconfigCreate(int fd, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, (jnr.ffi.Pointer) null, 0) < 0) {
-            throw fail(call);
+            throw fail(Call.FSCONFIG, call, fd, FSCONFIG_CMD_CREATE, null, null, 0);
         }
     }
 
@@ -257,7 +258,7 @@ public final class Sys {
     public int fsmount(int fd, int flags, int attrs, String call) throws SyscallException {
         long m = libc.syscall(LibC.SYS_FSMOUNT, fd, flags, attrs);
         if (m < 0) {
-            throw fail(call);
+            throw fail(Call.FSMOUNT, call, fd, flags, attrs);
         }
         return (int) m;
     }
@@ -265,7 +266,7 @@ public final class Sys {
     /** {@code close_range(2)}. */
     public void closeRange(int first, int last, int flags, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_CLOSE_RANGE, first, last, flags) < 0) {
-            throw fail(call);
+            throw fail(Call.CLOSE_RANGE, call, first, last, flags);
         }
     }
 
@@ -280,20 +281,20 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.OPENAT2, call, e, dfd, path, flags, mode, resolve);
             }
         }
     }
 
     public void mkdir(String path, int mode, String call) throws SyscallException {
         if (libc.mkdir(path, mode) < 0) {
-            throw fail(call);
+            throw fail(Call.MKDIR, call, path, mode);
         }
     }
 
     public void chmod(String path, int mode, String call) throws SyscallException {
         if (libc.chmod(path, mode) < 0) {
-            throw fail(call);
+            throw fail(Call.CHMOD, call, path, mode);
         }
     }
 
@@ -305,7 +306,7 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.OPEN, call, e, path, flags, mode);
             }
         }
     }
@@ -318,7 +319,7 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.OPENAT, call, e, dirfd, path, flags, mode);
             }
         }
     }
@@ -332,14 +333,16 @@ public final class Sys {
 
     public void symlink(String target, String path, String call) throws SyscallException {
         if (libc.symlink(target, path) < 0) {
-            throw fail(call);
+            throw fail(Call.SYMLINK, call, target, path);
         }
     }
 
     public int memfdCreate(String name, int flags) throws SyscallException {
         int fd = libc.memfd_create(name, flags);
         if (fd < 0) {
-            throw fail("memfd_create(\"" + name + "\", " + (flags == MFD_CLOEXEC ? "MFD_CLOEXEC" : flags) + ")");
+            throw fail(Call.MEMFD_CREATE,
+                    "memfd_create(\"" + name + "\", " + (flags == MFD_CLOEXEC ? "MFD_CLOEXEC" : flags) + ")",
+                    name, flags);
         }
         return fd;
     }
@@ -358,7 +361,7 @@ public final class Sys {
                 if (e == Errnos.EINTR) {
                     continue;
                 }
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.WRITE, call, e, fd, null, chunk.length);
             }
             off += (int) n;
         }
@@ -373,7 +376,7 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.READ, call, e, fd, null, buf.length);
             }
         }
     }
@@ -387,7 +390,7 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException(call, e);
+                throw new SyscallException(Call.PREAD, call, e, fd, null, buf.length, offset);
             }
         }
     }
@@ -396,7 +399,7 @@ public final class Sys {
     public int[] pipe2(int flags, String call) throws SyscallException {
         int[] fds = new int[2];
         if (libc.pipe2(fds, flags) < 0) {
-            throw fail(call);
+            throw fail(Call.PIPE2, call, null, flags);
         }
         return fds;
     }
@@ -405,7 +408,8 @@ public final class Sys {
     public int dupAtLeast(int fd, int min) throws SyscallException {
         int r = libc.fcntl(fd, F_DUPFD_CLOEXEC, min);
         if (r < 0) {
-            throw fail("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")");
+            throw fail(Call.FCNTL, "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + min + ")", fd, F_DUPFD_CLOEXEC,
+                    min);
         }
         return r;
     }
@@ -422,21 +426,21 @@ public final class Sys {
 
     public void kill(int pid, int sig) throws SyscallException {
         if (libc.kill(pid, sig) < 0) {
-            throw fail("kill(" + pid + ", " + sig + ")");
+            throw fail(Call.KILL, "kill(" + pid + ", " + sig + ")", pid, sig);
         }
     }
 
     public int socket(int domain, int type, int protocol, String call) throws SyscallException {
         int fd = libc.socket(domain, type, protocol);
         if (fd < 0) {
-            throw fail(call);
+            throw fail(Call.SOCKET, call, domain, type, protocol);
         }
         return fd;
     }
 
     public void ioctl(int fd, long request, byte[] arg, String call) throws SyscallException {
         if (libc.ioctl(fd, request, arg) < 0) {
-            throw fail(call);
+            throw fail(Call.IOCTL, call, fd, request, null);
         }
     }
 
@@ -453,7 +457,8 @@ public final class Sys {
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
-                throw new SyscallException("waitpid(" + pid + ", &status, " + options + ")", e);
+                throw new SyscallException(Call.WAITPID, "waitpid(" + pid + ", &status, " + options + ")", e, pid,
+                        null, options);
             }
         }
     }
@@ -478,12 +483,12 @@ public final class Sys {
         Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
         int rc = libc.posix_spawn_file_actions_init(actions);
         if (rc != 0) {
-            throw new SyscallException(call, rc);
+            throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
         }
         try {
             rc = libc.posix_spawnattr_init(attr);
             if (rc != 0) {
-                throw new SyscallException(call, rc);
+                throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
             }
             try {
                 for (int i = 0; i < dup2s.length && rc == 0; i++) {
@@ -509,12 +514,12 @@ public final class Sys {
                     rc = libc.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
                 }
                 if (rc != 0) {
-                    throw new SyscallException(call, rc);
+                    throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
                 }
                 int[] pid = new int[1];
                 rc = libc.posix_spawn(pid, path, actions, attr, argv, envp);
                 if (rc != 0) {
-                    throw new SyscallException(call, rc);
+                    throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
                 }
                 return pid[0];
             } finally {

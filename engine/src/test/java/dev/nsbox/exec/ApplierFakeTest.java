@@ -2,6 +2,7 @@ package dev.nsbox.exec;
 
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.Op;
+import dev.nsbox.spec.ExitCode;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.FakeLibC;
 import dev.nsbox.sys.Hints;
@@ -53,7 +54,7 @@ class ApplierFakeTest {
         FakeLibC fake = new FakeLibC().fail("mount", Errnos.EINVAL);
         Applier a = new Applier(fake.sys(), FDS, List.of(proc));
         SyscallException e = assertThrows(SyscallException.class, () -> a.apply(proc, proc.call()));
-        assertEquals(3, e.exitCode());
+        assertEquals(ExitCode.UNSUPPORTED, e.exitCode());
         assertEquals("this kernel's procfs does not accept pidns= (a recent Linux 6.x does); nsbox mounts a "
                 + "sandbox's proc with it; upgrade the kernel, or drop the proc mount", e.hint());
     }

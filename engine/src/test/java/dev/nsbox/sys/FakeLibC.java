@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * A scripted fake of {@link LibC}: every call succeeds (returns 0, or a small descriptor for
- * calls that return one) except those told to fail, which return -1 and set the fake errno.
- * Records every call by name. Needs no privilege and touches nothing.
+ * calls that return one, for {@code fcntl(F_DUPFD_CLOEXEC)} one at least the number asked)
+ * except those told to fail, which return -1 and set the fake errno. Records every call by
+ * name. Needs no privilege and touches nothing.
  */
 public final class FakeLibC {
 
@@ -50,6 +51,9 @@ public final class FakeLibC {
                             return ret(method.getReturnType(), -1);
                         }
                     }
+                    if (name.equals("fcntl") && ((Number) args[1]).intValue() == Sys.F_DUPFD_CLOEXEC) {
+                        return ret(method.getReturnType(), Math.max(nextFd++, ((Number) args[2]).intValue()));
+                    }
                     if (name.equals("read") && args[1] instanceof byte[] b && b.length > 0) {
                         b[0] = 'x';
                         return ret(method.getReturnType(), 1);
@@ -87,6 +91,12 @@ public final class FakeLibC {
             return "openat2";
         } else if (number == LibC.SYS_CLOSE_RANGE) {
             return "close_range";
+        } else if (number == LibC.SYS_FSOPEN) {
+            return "fsopen";
+        } else if (number == LibC.SYS_FSCONFIG) {
+            return "fsconfig";
+        } else if (number == LibC.SYS_FSMOUNT) {
+            return "fsmount";
         }
         return "syscall" + number;
     }

@@ -1,5 +1,6 @@
 package dev.nsbox.sys;
 
+import dev.nsbox.spec.ExitCode;
 import dev.nsbox.spec.Origin;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -16,11 +17,12 @@ class SysFacadeTest {
         Sys sys = new FakeLibC().fail("umount2", Errnos.EBUSY).sys();
         SyscallException e = assertThrows(SyscallException.class,
                 () -> sys.umount2("/x", 2, "umount2(\"/x\", MNT_DETACH)"));
-        assertEquals("umount2", e.function());
+        assertEquals(Call.UMOUNT2, e.function());
+        assertEquals(java.util.List.of("/x", 2), e.args());
         assertEquals("EBUSY", e.errnoName());
         assertEquals("Device or resource busy", e.errnoText());
         assertEquals("umount2(\"/x\", MNT_DETACH): EBUSY (Device or resource busy)", e.getMessage());
-        assertEquals(125, e.exitCode());
+        assertEquals(ExitCode.SETUP_FAILED, e.exitCode());
         assertNull(e.hint());
     }
 
@@ -61,7 +63,7 @@ class SysFacadeTest {
         Sys sys = new FakeLibC().fail("mount_setattr", Errnos.ENOSYS).sys();
         SyscallException e = assertThrows(SyscallException.class,
                 () -> sys.mountSetattr(-100, "/", 0x8000, 1, 0, 0, "mount_setattr(AT_FDCWD, \"/\", ...)"));
-        assertEquals(3, e.exitCode());
+        assertEquals(ExitCode.UNSUPPORTED, e.exitCode());
         assertEquals("this kernel lacks the system call; nsbox needs the mount API of Linux 5.12 or later "
                 + "(open_tree, move_mount, mount_setattr)", e.hint());
     }

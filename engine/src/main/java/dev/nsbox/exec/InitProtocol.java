@@ -16,9 +16,9 @@ import java.util.List;
  *
  * <p>Pure.
  */
-final class Protocol {
+final class InitProtocol {
 
-    private Protocol() {
+    private InitProtocol() {
     }
 
     /** The 'R' command: run one step. */

@@ -14,13 +14,13 @@ import static dev.nsbox.exec.TestPlans.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** The pure parts of the executor: the supervisor protocol, mountinfo, verification, the host diff. */
-class ProtocolTest {
+class InitProtocolTest {
 
     @Test
     void runCommandIsFramedWithItsLengthAndFieldsInOrder() {
         StepLaunch s = new StepLaunch("t", List.of("echo", "hi"), List.of("A=1"), "/w", Duration.ofSeconds(2),
                 at(1, "steps[0]"));
-        ByteBuffer b = ByteBuffer.wrap(Protocol.run(s, true, true, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.wrap(InitProtocol.run(s, true, true, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
         assertEquals(b.capacity() - 4, b.getInt());
         assertEquals('R', b.get());
         assertEquals(2000, b.getLong());
@@ -43,9 +43,9 @@ class ProtocolTest {
 
     @Test
     void reportsParse() {
-        assertEquals(new Protocol.Report("exited", 3), Protocol.Report.parse("exited 3"));
-        assertEquals(new Protocol.Report("timeout", 0), Protocol.Report.parse("timeout"));
-        assertEquals(new Protocol.Report("error fork", 11), Protocol.Report.parse("error fork 11"));
+        assertEquals(new InitProtocol.Report("exited", 3), InitProtocol.Report.parse("exited 3"));
+        assertEquals(new InitProtocol.Report("timeout", 0), InitProtocol.Report.parse("timeout"));
+        assertEquals(new InitProtocol.Report("error fork", 11), InitProtocol.Report.parse("error fork 11"));
     }
 
     private static final String TABLE = String.join("\n",

@@ -1,0 +1,451 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.plan.StepLaunch;
+import dev.nsbox.spec.ExitCode;
+import dev.nsbox.sys.Errnos;
+import dev.nsbox.sys.Sys;
+import dev.nsbox.sys.SyscallException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * The executor's side of one supervisor {@code nsbox-init}, over its life: the descriptors it
+ * is spawned with, the protocol exchange of each step ({@link InitProtocol}), and its end.
+ *
+ * <p>Every descriptor has one holder ({@link Fd}, {@link Pipe}): the supervisor's side of the
+ * command and report pipes and of the standard streams is closed by {@link #spawned} once the
+ * supervisor has its copies; the command pipe's write end by {@link #closeCommandPipe()} (a
+ * cancellation, from any thread) or {@link #close()}; an output pipe's read end by the thread
+ * that pumps it, at end of file; everything still open by {@link #close()}.
+ *
+ * <pre>{@code
+ * try (Supervisor s = Supervisor.open(sys, io)) {
+ *     int pid = spawn(s.initFds());   // the sandbox thread's SpawnInit
+ *     s.spawned(pid);
+ *     StepResult r = s.run(0, step, launch, grace, () -> cancelled);
+ *     s.stop();
+ * }
+ * }</pre>
+ *
+ * <p>{@link #run} and {@link #stop()} are called on one thread; {@link #signal(int)} and
+ * {@link #closeCommandPipe()} may be called on any.
+ */
+final class Supervisor implements AutoCloseable {
+
+    /** {@code FIONREAD} of asm-generic/ioctls.h: the bytes a pipe holds. */
+    private static final long FIONREAD = 0x541B;
+    /** The lowest number of a descriptor handed to the spawn (see {@link Fd#atLeast}). */
+    private static final int HIGH = 10;
+    private static final int SETUP_FAILED = ExitCode.SETUP_FAILED.code();
+
+    private final Sys sys;
+    /** Every descriptor this object holds, closed by {@link #close()} if still open. */
+    private final List<Fd> held = new ArrayList<>();
+    /** Our copies of what the supervisor gets as 0..2, 3 and 4: closed once it has its own. */
+    private final List<Fd> itsSide = new ArrayList<>();
+    private final List<Pump> pumps = new ArrayList<>();
+    private final int[] initFds = new int[Applier.INIT_FDS];
+    private Fd commands;
+    private Fd reports;
+    private LineReader reportLines;
+    private volatile int pid = -1;
+
+    private Supervisor(Sys sys) {
+        this.sys = sys;
+    }
+
+    /**
+     * Makes the descriptors the supervisor is spawned with: its binary's memfd, the command
+     * and report pipes, and its standard streams (the caller's, or /dev/null and two pipes
+     * pumped line by line to {@code io}).
+     */
+    static Supervisor open(Sys sys, StepIO io) throws SyscallException, IOException {
+        Supervisor s = new Supervisor(sys);
+        try {
+            s.make(io);
+            return s;
+        } catch (SyscallException | IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void make(StepIO io) throws SyscallException, IOException {
+        int memfd = InitBinary.memfd(sys);
+        Pipe cmd = hold(Pipe.open(sys, "cmd"));
+        commands = cmd.write();
+        Pipe rep = hold(Pipe.open(sys, "rep"));
+        reports = rep.read();
+        itsSide(cmd.read());
+        itsSide(rep.write());
+        int[] stdio = {0, 1, 2};
+        if (io.inherits()) {
+            // A caller started with a standard stream closed (a CI job without input) has
+            // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM
+            // opened since: the step gets /dev/null there instead.
+            for (int i = 0; i < 3; i++) {
+                if (!sys.isInheritable(i) || isJvmImage(i)) {
+                    stdio[i] = itsSide(hold(devNull(Sys.O_RDWR, "O_RDWR|O_CLOEXEC"))).number();
+                }
+            }
+        } else {
+            stdio[0] = itsSide(hold(devNull(Sys.O_RDONLY, "O_RDONLY|O_CLOEXEC"))).number();
+            // A read end belongs to its pump alone, which closes it at end of file: closed
+            // here as well, the pump could read(2) a number the kernel had given to another file.
+            Pipe out = Pipe.open(sys, "stdout");
+            hold(out.write());
+            pumps.add(pump(out.read(), io.out(), "nsbox-stdout"));
+            Pipe err = Pipe.open(sys, "stderr");
+            hold(err.write());
+            pumps.add(pump(err.read(), io.err(), "nsbox-stderr"));
+            stdio[1] = itsSide(out.write()).number();
+            stdio[2] = itsSide(err.write()).number();
+        }
+        initFds[0] = stdio[0];
+        initFds[1] = stdio[1];
+        initFds[2] = stdio[2];
+        initFds[3] = cmd.read().number();
+        initFds[4] = rep.write().number();
+        initFds[5] = memfd;
+    }
+
+    private Fd hold(Fd fd) {
+        held.add(fd);
+        return fd;
+    }
+
+    private Pipe hold(Pipe pipe) {
+        held.add(pipe.read());
+        held.add(pipe.write());
+        return pipe;
+    }
+
+    private Fd itsSide(Fd fd) throws SyscallException {
+        itsSide.add(fd.atLeast(HIGH));
+        return fd;
+    }
+
+    private Fd devNull(int flags, String flagNames) throws SyscallException {
+        return new Fd(sys, sys.open("/dev/null", flags | Sys.O_CLOEXEC, 0,
+                "open(\"/dev/null\", " + flagNames + ")"));
+    }
+
+    /** The descriptors that become the supervisor's 0..5 (see {@link Applier#INIT_FDS}). */
+    int[] initFds() {
+        return initFds.clone();
+    }
+
+    /**
+     * The supervisor has its copies of its side, or never will: drops ours.
+     *
+     * @param initPid its pid, or -1 when it was not spawned
+     */
+    void spawned(int initPid) {
+        pid = initPid;
+        itsSide.forEach(Fd::close);
+    }
+
+    /** The supervisor's pid in this JVM's PID namespace, or -1 when none runs. */
+    int pid() {
+        return pid;
+    }
+
+    /** Sends {@code sig} to the supervisor, which forwards it to the running step. */
+    void signal(int sig) {
+        int p = pid;
+        if (p > 0) {
+            try {
+                sys.kill(p, sig);
+            } catch (SyscallException e) {
+                // ESRCH: the sandbox has just ended.
+            }
+        }
+    }
+
+    /**
+     * Runs one step: sends the run command, then reads reports until its result, and hands on
+     * everything the step wrote before returning.
+     *
+     * @param cancelled whether the run was cancelled, asked when the supervisor is gone
+     * @return the step's result, or {@code null} when the command pipe was closed (a
+     *         cancellation) before the step could be sent
+     */
+    StepResult run(int index, StepLaunch step, boolean noNewPrivileges, boolean dropCapabilities, Duration grace,
+                   BooleanSupplier cancelled) throws SyscallException {
+        if (reportLines == null) {
+            reportLines = new LineReader(sys, reports.number());
+        }
+        long t0 = System.nanoTime();
+        if (!commands.write(InitProtocol.run(step, noNewPrivileges, dropCapabilities, grace),
+                "write(nsbox-init, run " + step.name() + ")")) {
+            return null;
+        }
+        boolean timedOut = false;
+        StepResult result = null;
+        while (result == null) {
+            String line = reportLines.next();
+            Duration took = Duration.ofNanos(System.nanoTime() - t0);
+            if (line == null) {
+                // The supervisor is gone: told to kill everything by a cancellation that
+                // outlasted the grace period, or killed.
+                result = cancelled.getAsBoolean()
+                        ? new StepResult(index, step.name(), StepResult.Outcome.SIGNALED,
+                                ExitCode.forSignal(Sys.SIGKILL), Sys.SIGKILL, timedOut, took,
+                                "cancelled: still running after SIGTERM and " + human(grace) + " of grace, killed")
+                        : new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED, 0,
+                                timedOut, took, "the supervisor nsbox-init ended unexpectedly");
+                break;
+            }
+            InitProtocol.Report r = InitProtocol.Report.parse(line);
+            switch (r.word()) {
+                case "started" -> {
+                }
+                case "timeout" -> timedOut = true;
+                case "exited" -> result = new StepResult(index, step.name(), StepResult.Outcome.EXITED, r.value(), 0,
+                        timedOut, took, r.value() == 0 && !timedOut ? null
+                        : (timedOut ? timeoutText(step, grace) + "; it then exited with " + r.value()
+                        : "exited with " + r.value()));
+                case "signaled" -> result = new StepResult(index, step.name(), StepResult.Outcome.SIGNALED,
+                        ExitCode.forSignal(r.value()), r.value(), timedOut, took,
+                        (timedOut ? timeoutText(step, grace) + "; " : "") + "killed by signal " + r.value()
+                                + " (" + signalName(r.value()) + ")");
+                case "exec" -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_EXECUTED,
+                        (r.value() == Errnos.ENOENT ? ExitCode.NOT_FOUND : ExitCode.CANNOT_EXECUTE).code(), 0, false,
+                        took, (r.value() == Errnos.ENOENT ? "command not found: " : "cannot execute ")
+                                + step.argv().get(0) + ": execvp(3): " + Errnos.describe(r.value()));
+                case "chdir" -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED,
+                        SETUP_FAILED, 0, false, took, "cannot enter the working directory " + step.cwd()
+                        + ": chdir(2): " + Errnos.describe(r.value()));
+                default -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED,
+                        0, false, took, "the supervisor failed: " + r.word() + ": " + Errnos.describe(r.value()));
+            }
+        }
+        for (Pump pump : pumps) {
+            try {
+                pump.drain(sys);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return result;
+    }
+
+    /** Tells the supervisor to exit and reaps it; as PID 1 its exit ends the PID namespace. */
+    void stop() {
+        if (pid <= 0) {
+            return;
+        }
+        try {
+            commands.write(InitProtocol.quit(), "write(nsbox-init, quit)");
+        } catch (SyscallException e) {
+            // EPIPE: it is gone already.
+        }
+        closeCommandPipe();
+        try {
+            sys.waitpid(pid, new int[1], 0);
+        } catch (SyscallException e) {
+            // ECHILD: reaped elsewhere.
+        }
+        pid = -1;
+    }
+
+    /**
+     * Closes the command pipe's write end: the supervisor, reading end of file, kills
+     * everything in the sandbox and exits. Idempotent; any thread.
+     */
+    void closeCommandPipe() {
+        Fd c = commands;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** Waits until the output pumps have delivered everything and ended (at end of file). */
+    void awaitOutput() throws InterruptedException {
+        for (Pump p : pumps) {
+            p.thread().join();
+        }
+    }
+
+    /** Closes every descriptor still held; the pumps close their own at end of file. */
+    @Override
+    public void close() {
+        held.forEach(Fd::close);
+    }
+
+    private static String timeoutText(StepLaunch step, Duration grace) {
+        return "timed out after " + human(step.timeout()) + ": sent SIGTERM, SIGKILL after " + human(grace);
+    }
+
+    static String human(Duration d) {
+        if (d == null) {
+            return "?";
+        }
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
+    }
+
+    static String signalName(int sig) {
+        String[] names = {null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE",
+            "SIGKILL", "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+            "SIGCONT", "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM",
+            "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"};
+        return sig > 0 && sig < names.length ? names[sig] : "signal " + sig;
+    }
+
+    /**
+     * Whether descriptor {@code fd} is the JDK's own {@code lib/modules}: a JVM started with
+     * that standard stream closed opens its image there (measured for fd 0), without
+     * close-on-exec, and would hand it to the step as its input.
+     */
+    private static boolean isJvmImage(int fd) {
+        try {
+            Path target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd));
+            return target.equals(Path.of(System.getProperty("java.home"), "lib", "modules"));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Starts a thread that delivers {@code read}'s lines to {@code sink}; it closes {@code read} at its end. */
+    private Pump pump(Fd read, Consumer<String> sink, String name) {
+        LineReader lines = new LineReader(sys, read.number());
+        Thread t = new Thread(() -> {
+            try {
+                for (String l = lines.next(); l != null; l = lines.next()) {
+                    sink.accept(l);
+                }
+            } catch (SyscallException e) {
+                sink.accept("nsbox: cannot read the step's output: " + e.getMessage());
+            } finally {
+                read.close();
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return new Pump(t, lines, sink);
+    }
+
+    /** A thread that delivers one output pipe of the steps line by line. */
+    private record Pump(Thread thread, LineReader lines, Consumer<String> sink) {
+
+        /**
+         * Returns once every byte a finished step wrote to this pipe has been delivered. The
+         * supervisor reports a step only after everything it started is dead, so nothing more
+         * can arrive until the next step starts: the pipe is drained when it holds no byte and
+         * the reader is blocked in read(2) with every line before it handed over. A last line
+         * the step did not end with a newline is delivered as it is, with the step it belongs to.
+         */
+        void drain(Sys sys) throws InterruptedException {
+            for (int i = 0; i < 5000; i++) {
+                long generation = lines.reads();
+                if (lines.waiting() && unread(sys) == 0) {
+                    // A read(2) that has just returned but not yet been counted shows as
+                    // "waiting" with an empty pipe: look again after it had time to count.
+                    Thread.sleep(1);
+                    if (lines.waiting() && lines.reads() == generation && unread(sys) == 0) {
+                        String partial = lines.takePartial();
+                        if (partial != null) {
+                            sink.accept(partial);
+                        }
+                        return;
+                    }
+                } else {
+                    Thread.sleep(1);
+                }
+            }
+        }
+
+        private int unread(Sys sys) {
+            byte[] n = new byte[4];
+            try {
+                sys.ioctl(lines.fd, FIONREAD, n, "ioctl(" + lines.fd + ", FIONREAD)");
+            } catch (SyscallException e) {
+                return 0;
+            }
+            return (n[0] & 0xff) | (n[1] & 0xff) << 8 | (n[2] & 0xff) << 16 | (n[3] & 0xff) << 24;
+        }
+    }
+
+    /** Reads lines from a descriptor (UTF-8, without the end of line). */
+    private static final class LineReader {
+        private final Sys sys;
+        private final int fd;
+        private final byte[] buf = new byte[8192];
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        private int pos;
+        private int len;
+        private boolean eof;
+        /** Blocked in read(2), every complete line before it returned. */
+        private volatile boolean waiting;
+        /** How many read(2) calls have returned. */
+        private volatile long reads;
+
+        LineReader(Sys sys, int fd) {
+            this.sys = sys;
+            this.fd = fd;
+        }
+
+        boolean waiting() {
+            return waiting;
+        }
+
+        long reads() {
+            return reads;
+        }
+
+        /** The bytes of an unfinished line, taken while the reader waits; {@code null} if none. */
+        synchronized String takePartial() {
+            if (!waiting || pending.size() == 0) {
+                return null;
+            }
+            String s = pending.toString(StandardCharsets.UTF_8);
+            pending.reset();
+            return s;
+        }
+
+        String next() throws SyscallException {
+            while (true) {
+                synchronized (this) {
+                    for (; pos < len; pos++) {
+                        if (buf[pos] == '\n') {
+                            pos++;
+                            String s = pending.toString(StandardCharsets.UTF_8);
+                            pending.reset();
+                            return s;
+                        }
+                        pending.write(buf[pos]);
+                    }
+                    if (eof) {
+                        if (pending.size() > 0) {
+                            String s = pending.toString(StandardCharsets.UTF_8);
+                            pending.reset();
+                            return s;
+                        }
+                        return null;
+                    }
+                    waiting = true;
+                }
+                int n = sys.read(fd, buf, "read(" + fd + ")");
+                synchronized (this) {
+                    waiting = false;
+                    reads++;
+                    len = Math.max(n, 0);
+                    pos = 0;
+                    if (n <= 0) {
+                        eof = true;
+                    }
+                }
+            }
+        }
+    }
+}
