@@ -395,8 +395,8 @@ public final class Sandbox {
                 messages.add("error: the run was cancelled");
                 return 128 + Sys.SIGTERM;
             }
-            sys.writeFully(fd, Protocol.run(step, plan.launch().noNewPrivileges(),
-                    plan.launch().dropCapabilities(), options.grace()),
+            sys.writeFully(fd, Protocol.run(step, StepSecurity.basic(plan.launch().noNewPrivileges(),
+                    plan.launch().dropCapabilities()), options.grace()),
                     "write(nsbox-init, run " + step.name() + ")");
             boolean timedOut = false;
             StepResult result = null;
