@@ -466,6 +466,10 @@ static void run_step(struct msg *m) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* An ignored signal stays ignored across execve(2) (signal(7)): a step must not inherit
+           the SIG_IGN this process set for SIGPIPE, or `yes | head` would end yes with an
+           EPIPE error instead of quietly. */
+        signal(SIGPIPE, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         setsid();
         struct child_failure f;
