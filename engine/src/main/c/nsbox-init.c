@@ -17,7 +17,7 @@
  *       flags: bit 0 PR_SET_NO_NEW_PRIVS; bit 1 confine the step's capabilities to the mask
  *       `capabilities` (bit N is capability N; see confine_capabilities). With bit 1 clear the
  *       step keeps this process's capabilities and securebits and the mask is ignored.
- *       limits: setrlimit(2) triples; RLIM_INFINITY is all ones.
+ *       limits: at most MAX_LIMITS setrlimit(2) triples; RLIM_INFINITY is all ones.
  *       filter: a classic BPF program, an array of host-endian struct sock_filter (8 bytes
  *       each, at most BPF_MAXINSNS), installed with seccomp(SECCOMP_SET_MODE_FILTER); empty
  *       for none. Without no_new_privs the kernel accepts it only if the step keeps
@@ -40,8 +40,8 @@
  *   timeout                the step's timeout expired: SIGTERM sent, SIGKILL after the grace
  *   exited N | signaled N  how the step ended
  *   exec ERRNO | chdir ERRNO    the step never ran: execvp(3) or chdir(2) failed in the child
- *   error WHAT ERRNO       the step never ran: the supervisor failed (fork, pipe...) or one of
- *                          the calls that confine the step did; WHAT names the call, e.g.
+ *   error WHAT ERRNO       the supervisor failed (fork, pipe...), or a call that confines the
+ *                          step did and the step never ran; WHAT names the call, e.g.
  *                          `capset`, `PR_CAPBSET_DROP`, `setrlimit(RLIMIT_NOFILE)`, `seccomp`
  * A step's result is sent only once everything it left behind is dead and reaped.
  */
