@@ -10,10 +10,25 @@
  * steps' standard streams. Every other descriptor was closed by the spawn.
  *
  * Commands (fd 3), each a host-endian u32 length followed by that many bytes:
- *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 flags str cwd u32 argc str... u32 envc str...
- *       flags: bit 0 PR_SET_NO_NEW_PRIVS, bit 1 drop every capability (bounding set, ambient,
- *       inheritable, permitted, effective) before exec
+ *   'R' i64 timeout_ms (0: none) i64 grace_ms u8 flags u64 capabilities
+ *       u32 n_limits {u32 resource u64 soft u64 hard}... u32 filter_len filter_len bytes
+ *       str cwd u32 argc str... u32 envc str...
  *       run one step; str is a u32 length and that many bytes (no NUL)
+ *       flags: bit 0 PR_SET_NO_NEW_PRIVS; bit 1 confine the step's capabilities to the mask
+ *       `capabilities` (bit N is capability N; see confine_capabilities). With bit 1 clear the
+ *       step keeps this process's capabilities and securebits and the mask is ignored.
+ *       limits: at most MAX_LIMITS setrlimit(2) triples; RLIM_INFINITY is all ones.
+ *       filter: a classic BPF program, an array of host-endian struct sock_filter (8 bytes
+ *       each, at most BPF_MAXINSNS), installed with seccomp(SECCOMP_SET_MODE_FILTER); empty
+ *       for none. Without no_new_privs the kernel accepts it only if the step keeps
+ *       CAP_SYS_ADMIN (seccomp(2)); otherwise the step fails with `error seccomp EACCES`.
+ *       In the step's child, in this order: setrlimit, capabilities, no_new_privs, chdir,
+ *       seccomp, execve. Any failure is reported and the step is not run.
+ *   'C' unshare(CLONE_NEWCGROUP): this process and every step after it see the cgroup this
+ *       process is in now as the root of each hierarchy (cgroup_namespaces(7)). The executor
+ *       moves this process into the sandbox's cgroup first. Nothing is reported; if it fails,
+ *       every later 'R' is answered with `error unshare(CLONE_NEWCGROUP) ERRNO` and runs
+ *       nothing.
  *   'Q' exit
  * End of file on fd 3 (the executor is gone: its JVM exited or was killed, which closes the pipe)
  * kills the step and everything else, then exits. As PID 1 it also has PR_SET_PDEATHSIG.
@@ -25,7 +40,9 @@
  *   timeout                the step's timeout expired: SIGTERM sent, SIGKILL after the grace
  *   exited N | signaled N  how the step ended
  *   exec ERRNO | chdir ERRNO    the step never ran: execvp(3) or chdir(2) failed in the child
- *   error WHAT ERRNO       the supervisor itself failed (fork, pipe...)
+ *   error WHAT ERRNO       the supervisor failed (fork, pipe...), or a call that confines the
+ *                          step did and the step never ran; WHAT names the call, e.g.
+ *                          `capset`, `PR_CAPBSET_DROP`, `setrlimit(RLIMIT_NOFILE)`, `seccomp`
  * A step's result is sent only once everything it left behind is dead and reaped.
  */
 #define _GNU_SOURCE
@@ -33,6 +50,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -40,6 +58,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/signalfd.h>
@@ -51,40 +73,89 @@
 #define CMD_FD 3
 #define REP_FD 4
 #define MAX_MSG (16u << 20)
+#define MAX_LIMITS 64
 
 extern char **environ;
 
 static int is_pid1;
 static int proc_fd = -1; /* the host's procfs as it was at start, for the subreaper's sweep */
 static sigset_t handled;
+static int last_cap = 63;  /* the kernel's highest capability number, probed in main */
+static int cgroupns_err;   /* errno of a failed 'C' command: no step runs after it */
 
 static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * Leaves the calling process (about to exec a step) with no capability at all, even as uid 0.
- * execve(2) gives root P'(permitted) = (P(inheritable) & F(inheritable)) | (F(permitted) &
- * P(bounding)) | P'(ambient) (capabilities(7), "Transformation of capabilities during
- * execve()"), with F all ones for root: so the bounding set is emptied (PR_CAPBSET_DROP, which
- * needs CAP_SETPCAP, hence first), the ambient set cleared, then capset(2) empties inheritable,
- * permitted and effective. A bounding set cannot grow again, so nothing the step execs later,
- * set-uid or not, gets a capability back. Returns 0, or -1 with errno.
- */
-static int drop_capabilities(void) {
-    for (int cap = 0; cap <= 63; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-            if (errno == EINVAL) {
-                break; /* past the kernel's last capability */
-            }
-            return -1;
-        }
-    }
-    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
-        return -1;
-    }
+/* capset(2), version 3: permitted and effective `pe`, inheritable `inh`. */
+static int set_capabilities(uint64_t pe, uint64_t inh) {
     struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
+    for (int i = 0; i < 2; i++) {
+        data[i].permitted = (uint32_t) (pe >> (32 * i));
+        data[i].effective = (uint32_t) (pe >> (32 * i));
+        data[i].inheritable = (uint32_t) (inh >> (32 * i));
+    }
     return (int) syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * Leaves the calling process (about to exec a step) with exactly the capabilities of `keep`
+ * in its bounding, permitted, effective, inheritable and ambient sets, even as uid 0, for the
+ * step and everything it execs. Bits above the kernel's last capability are ignored: no
+ * process can hold those.
+ *
+ * execve(2) gives P'(permitted) = (P(inheritable) & F(inheritable)) | (F(permitted) &
+ * P(bounding)) | P'(ambient) (capabilities(7), "Transformation of capabilities during
+ * execve()"), with F all ones for uid 0 unless SECBIT_NOROOT. So: the bounding set shrinks to
+ * `keep` (it never grows again, so no set-uid or file-capability program gets more); the
+ * securebits stop uid 0 from regaining anything at execve and setuid(2) from changing the
+ * sets, and are locked; and `keep` is raised into the ambient set, which is what carries it
+ * across execve of a program without file capabilities.
+ *
+ * Order matters, each call needing what an earlier one must not yet have taken away:
+ * PR_CAPBSET_DROP and PR_SET_SECUREBITS need CAP_SETPCAP in the effective set, so it is kept
+ * until the last capset(2); PR_CAP_AMBIENT_RAISE needs the capability in permitted and
+ * inheritable, and must come before SECBIT_NO_CAP_AMBIENT_RAISE (prctl(2)). Inside a user
+ * namespace the same calls act on the namespace's capabilities.
+ *
+ * Returns NULL, or the name of the call that failed with errno set.
+ */
+static const char *confine_capabilities(uint64_t keep) {
+    if (last_cap < 63) {
+        keep &= (UINT64_C(1) << (last_cap + 1)) - 1;
+    }
+    /* EINVAL: a kernel before 4.3 has no ambient set to clear. */
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+        return "PR_CAP_AMBIENT_CLEAR_ALL";
+    }
+    for (int cap = 0; cap <= last_cap; cap++) {
+        if (!(keep & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            return "PR_CAPBSET_DROP";
+        }
+    }
+    if (set_capabilities(keep | (UINT64_C(1) << CAP_SETPCAP), keep) < 0) {
+        return "capset";
+    }
+    for (int cap = 0; cap <= last_cap; cap++) {
+        if ((keep & (UINT64_C(1) << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
+            return "PR_CAP_AMBIENT_RAISE";
+        }
+    }
+    if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP
+              | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE
+              | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) < 0) {
+        return "PR_SET_SECUREBITS";
+    }
+    return set_capabilities(keep, keep) < 0 ? "capset" : NULL;
+}
+
+/* The name of a setrlimit(2) resource, for reports. */
+static const char *rlimit_name(uint32_t resource) {
+    static const char *const names[] = {"RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK",
+        "RLIMIT_CORE", "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",
+        "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",
+        "RLIMIT_RTTIME"};
+    return resource < sizeof names / sizeof names[0] ? names[resource] : "RLIMIT_?";
 }
 
 static void report(const char *fmt, ...) {
@@ -156,6 +227,15 @@ static const void *take(struct msg *m, size_t n) {
 
 static uint32_t take_u32(struct msg *m) {
     uint32_t v = 0;
+    const void *p = take(m, sizeof v);
+    if (p) {
+        memcpy(&v, p, sizeof v);
+    }
+    return v;
+}
+
+static uint64_t take_u64(struct msg *m) {
+    uint64_t v = 0;
     const void *p = take(m, sizeof v);
     if (p) {
         memcpy(&v, p, sizeof v);
@@ -317,10 +397,40 @@ static void kill_all(void) {
     }
 }
 
+/* Why a step's child never reached its program: sent on a pipe that execve(2) closes. */
+struct child_failure {
+    int err;
+    char what[60];
+};
+
 static void run_step(struct msg *m) {
+    if (cgroupns_err) {
+        report("error unshare(CLONE_NEWCGROUP) %d", cgroupns_err);
+        return;
+    }
     int64_t timeout_ms = take_i64(m);
     int64_t grace_ms = take_i64(m);
     const uint8_t *flags = take(m, 1);
+    uint64_t capabilities = take_u64(m);
+    uint32_t n_limits = take_u32(m);
+    struct {
+        uint32_t resource;
+        struct rlimit value;
+    } limits[MAX_LIMITS];
+    if (n_limits > MAX_LIMITS) {
+        m->bad = 1;
+    }
+    for (uint32_t i = 0; i < n_limits && !m->bad; i++) {
+        limits[i].resource = take_u32(m);
+        limits[i].value.rlim_cur = (rlim_t) take_u64(m);
+        limits[i].value.rlim_max = (rlim_t) take_u64(m);
+    }
+    uint32_t filter_len = take_u32(m);
+    const void *filter_bytes = take(m, filter_len);
+    if (filter_len % sizeof(struct sock_filter) != 0
+        || filter_len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        m->bad = 1;
+    }
     char *cwd = take_str(m);
     char **argv = take_strv(m);
     char **envp = take_strv(m);
@@ -328,9 +438,20 @@ static void run_step(struct msg *m) {
         report("error message %d", EINVAL);
         return;
     }
+    /* Copied out of the message so that the kernel reads an aligned array. */
+    struct sock_filter *filter = NULL;
+    if (filter_len > 0) {
+        filter = malloc(filter_len);
+        if (!filter) {
+            report("error malloc %d", errno);
+            return;
+        }
+        memcpy(filter, filter_bytes, filter_len);
+    }
     int errpipe[2];
     if (pipe2(errpipe, O_CLOEXEC) < 0) {
         report("error pipe2 %d", errno);
+        free(filter);
         return;
     }
     pid_t pid = fork();
@@ -338,62 +459,84 @@ static void run_step(struct msg *m) {
         report("error fork %d", errno);
         close(errpipe[0]);
         close(errpipe[1]);
+        free(filter);
         return;
     }
     if (pid == 0) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* An ignored signal stays ignored across execve(2) (signal(7)): a step must not inherit
+           the SIG_IGN this process set for SIGPIPE, or `yes | head` would end yes with an
+           EPIPE error instead of quietly. */
+        signal(SIGPIPE, SIG_DFL);
         prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         setsid();
-        char kind = 0;
-        int err = 0;
-        if ((*flags & 2) && drop_capabilities() < 0) {
-            kind = 'P';
-            err = errno;
-        } else if ((*flags & 1) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
-            kind = 'N';
-            err = errno;
-        } else if (chdir(cwd) < 0) {
-            kind = 'C';
-            err = errno;
-        } else {
+        struct child_failure f;
+        memset(&f, 0, sizeof f);
+        const char *what = NULL;
+        /* Limits first: raising a hard limit needs CAP_SYS_RESOURCE, which the step may not
+           keep (setrlimit(2)). */
+        for (uint32_t i = 0; i < n_limits && !what; i++) {
+            if (setrlimit((int) limits[i].resource, &limits[i].value) < 0) {
+                f.err = errno;
+                snprintf(f.what, sizeof f.what, "setrlimit(%s)", rlimit_name(limits[i].resource));
+                what = f.what;
+            }
+        }
+        if (!what && (*flags & 2) && (what = confine_capabilities(capabilities)) != NULL) {
+            f.err = errno;
+        }
+        if (!what && (*flags & 1) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+            f.err = errno;
+            what = "PR_SET_NO_NEW_PRIVS";
+        }
+        if (!what && chdir(cwd) < 0) {
+            f.err = errno;
+            what = "chdir";
+        }
+        if (!what) {
             /* execvp(3) searches the step's own PATH, not the supervisor's. */
             environ = envp;
-            execvp(argv[0], argv);
-            kind = 'E';
-            err = errno;
+            /* The filter goes last: from here on only what it allows runs, and the calls
+               above need not be allowed by it. Without no_new_privs the kernel demands
+               CAP_SYS_ADMIN (seccomp(2)). */
+            struct sock_fprog prog = {(unsigned short) (filter_len / sizeof(struct sock_filter)), filter};
+            if (filter && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+                f.err = errno;
+                what = "seccomp";
+            } else {
+                execvp(argv[0], argv);
+                f.err = errno;
+                what = "exec";
+            }
         }
-        char buf[1 + sizeof err];
-        buf[0] = kind;
-        memcpy(buf + 1, &err, sizeof err);
-        if (write(errpipe[1], buf, sizeof buf) < 0) {
+        if (what != f.what) {
+            snprintf(f.what, sizeof f.what, "%s", what);
+        }
+        if (write(errpipe[1], &f, sizeof f) < 0) {
             _exit(125);
         }
         _exit(125);
     }
+    free(filter);
     close(errpipe[1]);
-    char buf[1 + sizeof(int)];
+    struct child_failure f;
     ssize_t n;
     do {
-        n = read(errpipe[0], buf, sizeof buf);
+        n = read(errpipe[0], &f, sizeof f);
     } while (n < 0 && errno == EINTR);
     close(errpipe[0]);
-    if (n == (ssize_t) sizeof buf) {
-        int err;
-        memcpy(&err, buf + 1, sizeof err);
+    if (n == (ssize_t) sizeof f) {
+        f.what[sizeof f.what - 1] = '\0';
         int st;
         while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
         }
         kill_all();
-        if (buf[0] == 'E') {
-            report("exec %d", err);
-        } else if (buf[0] == 'C') {
-            report("chdir %d", err);
-        } else if (buf[0] == 'P') {
-            report("error capabilities %d", err);
+        if (strcmp(f.what, "exec") == 0 || strcmp(f.what, "chdir") == 0) {
+            report("%s %d", f.what, f.err);
         } else {
-            report("error no_new_privs %d", err);
+            report("error %s %d", f.what, f.err);
         }
         return;
     }
@@ -470,6 +613,14 @@ int main(void) {
     fcntl(CMD_FD, F_SETFD, FD_CLOEXEC);
     fcntl(REP_FD, F_SETFD, FD_CLOEXEC);
     signal(SIGPIPE, SIG_IGN);
+    /* The highest capability this kernel knows: PR_CAPBSET_READ answers EINVAL past it
+       (prctl(2)); /proc/sys/kernel/cap_last_cap may not be mounted. */
+    for (int cap = 0; cap < 64; cap++) {
+        if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0) {
+            last_cap = cap - 1;
+            break;
+        }
+    }
 
     sigemptyset(&handled);
     sigaddset(&handled, SIGCHLD);
@@ -497,6 +648,10 @@ int main(void) {
         }
         if (buf[0] == 'R') {
             run_step(&m);
+        } else if (buf[0] == 'C') {
+            if (!cgroupns_err && unshare(CLONE_NEWCGROUP) < 0) {
+                cgroupns_err = errno;
+            }
         } else {
             report("error command %d", EINVAL);
         }

@@ -21,16 +21,51 @@ final class InitProtocol {
     private InitProtocol() {
     }
 
-    /** The 'R' command: run one step. */
-    static byte[] run(StepLaunch step, boolean noNewPrivs, boolean dropCapabilities, Duration grace) {
+    /** Flag bit of the 'R' command: set {@code PR_SET_NO_NEW_PRIVS}. */
+    static final int NO_NEW_PRIVS = 1;
+
+    /** Flag bit of the 'R' command: confine the capability sets to the mask that follows. */
+    static final int CONFINE_CAPABILITIES = 2;
+
+    /**
+     * The 'R' command: run one step. After the u32 length of the rest, all host-endian:
+     * {@code 'R' i64 timeout_ms (0: none) i64 grace_ms u8 flags u64 capabilities
+     * u32 n_limits {u32 resource u64 soft u64 hard}... u32 filter_len filter_bytes
+     * str cwd u32 argc str... u32 envc str...}, where str is a u32 length and that many bytes
+     * of UTF-8, flags is {@link #NO_NEW_PRIVS} | {@link #CONFINE_CAPABILITIES}, and the mask is
+     * 0 when the capabilities are not confined.
+     */
+    static byte[] run(StepLaunch step, StepSecurity security, Duration grace) {
         Out o = new Out();
         o.b('R');
         o.i64(step.timeout() == null ? 0 : Math.max(1, step.timeout().toMillis()));
         o.i64(grace.toMillis());
-        o.b((noNewPrivs ? 1 : 0) | (dropCapabilities ? 2 : 0));
+        o.b((security.noNewPrivileges() ? NO_NEW_PRIVS : 0)
+                | (security.capabilities().isPresent() ? CONFINE_CAPABILITIES : 0));
+        o.i64(security.capabilities().orElse(0));
+        o.u32(security.rlimits().size());
+        for (StepSecurity.Rlimit l : security.rlimits()) {
+            o.u32(l.resource().number());
+            o.i64(l.soft());
+            o.i64(l.hard());
+        }
+        o.bytes(security.seccompFilter());
         o.str(step.cwd() == null ? "/" : step.cwd());
         o.strs(step.argv());
         o.strs(step.env());
+        return o.framed();
+    }
+
+    /**
+     * The 'C' command: the supervisor enters a new cgroup namespace, so that it and every later
+     * step see the cgroup it is in now as their root. Send it after moving the supervisor into
+     * the sandbox's cgroup and before the first 'R'. No report: if {@code unshare(2)} fails,
+     * every later 'R' is answered with {@code error unshare(CLONE_NEWCGROUP) ERRNO} and runs
+     * nothing.
+     */
+    static byte[] cgroupNamespace() {
+        Out o = new Out();
+        o.b('C');
         return o.framed();
     }
 
@@ -80,10 +115,13 @@ final class InitProtocol {
             buf.write(scratch.array(), 0, 8);
         }
 
-        void str(String s) {
-            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        void bytes(byte[] b) {
             u32(b.length);
             buf.write(b, 0, b.length);
+        }
+
+        void str(String s) {
+            bytes(s.getBytes(StandardCharsets.UTF_8));
         }
 
         void strs(List<String> l) {

@@ -179,13 +179,13 @@ final class Supervisor implements AutoCloseable {
      * @return the step's result, or {@code null} when the command pipe was closed (a
      *         cancellation) before the step could be sent
      */
-    StepResult run(int index, StepLaunch step, boolean noNewPrivileges, boolean dropCapabilities, Duration grace,
+    StepResult run(int index, StepLaunch step, StepSecurity security, Duration grace,
                    BooleanSupplier cancelled) throws SyscallException {
         if (reportLines == null) {
             reportLines = new LineReader(sys, reports.number());
         }
         long t0 = System.nanoTime();
-        if (!commands.write(InitProtocol.run(step, noNewPrivileges, dropCapabilities, grace),
+        if (!commands.write(InitProtocol.run(step, security, grace),
                 "write(nsbox-init, run " + step.name() + ")")) {
             return null;
         }

@@ -9,9 +9,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 import static dev.nsbox.exec.TestPlans.at;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The pure parts of the executor: the supervisor protocol, mountinfo, verification, the host diff. */
 class InitProtocolTest {
@@ -20,12 +23,29 @@ class InitProtocolTest {
     void runCommandIsFramedWithItsLengthAndFieldsInOrder() {
         StepLaunch s = new StepLaunch("t", List.of("echo", "hi"), List.of("A=1"), "/w", Duration.ofSeconds(2),
                 at(1, "steps[0]"));
-        ByteBuffer b = ByteBuffer.wrap(InitProtocol.run(s, true, true, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
+        byte[] filter = {1, 2, 3, 4, 5, 6, 7, 8};
+        StepSecurity security = new StepSecurity(true, OptionalLong.of(0x400),
+                List.of(StepSecurity.Rlimit.of(StepSecurity.Resource.RLIMIT_NOFILE, 64),
+                        new StepSecurity.Rlimit(StepSecurity.Resource.RLIMIT_FSIZE, 1024, StepSecurity.Rlimit.INFINITY)),
+                filter);
+        ByteBuffer b = ByteBuffer.wrap(InitProtocol.run(s, security, Duration.ofMillis(500))).order(ByteOrder.nativeOrder());
         assertEquals(b.capacity() - 4, b.getInt());
         assertEquals('R', b.get());
         assertEquals(2000, b.getLong());
         assertEquals(500, b.getLong());
-        assertEquals(1 | 2, b.get(), "flags: no_new_privs, drop capabilities");
+        assertEquals(1 | 2, b.get(), "flags: no_new_privs, confine capabilities");
+        assertEquals(0x400, b.getLong(), "the capability mask");
+        assertEquals(2, b.getInt(), "two rlimits");
+        assertEquals(7, b.getInt());
+        assertEquals(64, b.getLong());
+        assertEquals(64, b.getLong());
+        assertEquals(1, b.getInt());
+        assertEquals(1024, b.getLong());
+        assertEquals(-1, b.getLong(), "RLIM_INFINITY is all ones");
+        assertEquals(8, b.getInt());
+        byte[] sent = new byte[8];
+        b.get(sent);
+        assertArrayEquals(filter, sent);
         assertEquals("/w", str(b));
         assertEquals(2, b.getInt());
         assertEquals("echo", str(b));
@@ -33,6 +53,51 @@ class InitProtocolTest {
         assertEquals(1, b.getInt());
         assertEquals("A=1", str(b));
         assertEquals(0, b.remaining());
+    }
+
+    @Test
+    void unconfinedCapabilitiesClearTheFlagAndSendAZeroMask() {
+        StepLaunch s = new StepLaunch("t", List.of("true"), List.of(), null, null, at(1, "steps[0]"));
+        ByteBuffer b = ByteBuffer.wrap(InitProtocol.run(s, StepSecurity.basic(false, false), Duration.ZERO))
+                .order(ByteOrder.nativeOrder());
+        b.position(4 + 1 + 8 + 8);
+        assertEquals(0, b.get(), "flags: neither no_new_privs nor confinement");
+        assertEquals(0, b.getLong());
+        assertEquals(0, b.getInt(), "no rlimits");
+        assertEquals(0, b.getInt(), "no filter");
+        assertEquals("/", str(b));
+    }
+
+    @Test
+    void cgroupNamespaceCommandIsOneLetter() {
+        ByteBuffer b = ByteBuffer.wrap(InitProtocol.cgroupNamespace()).order(ByteOrder.nativeOrder());
+        assertEquals(1, b.getInt());
+        assertEquals('C', b.get());
+        assertEquals(0, b.remaining());
+    }
+
+    @Test
+    void stepSecurityRefusesWhatTheKernelWould() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new StepSecurity(true, OptionalLong.empty(), List.of(), new byte[7]), "not whole instructions");
+        assertThrows(IllegalArgumentException.class, () -> new StepSecurity(true, OptionalLong.empty(), List.of(),
+                new byte[8 * (StepSecurity.MAX_FILTER_INSTRUCTIONS + 1)]), "above BPF_MAXINSNS");
+        assertThrows(IllegalArgumentException.class,
+                () -> new StepSecurity.Rlimit(StepSecurity.Resource.RLIMIT_NOFILE, 10, 5), "soft above hard");
+        // Compared unsigned: RLIM_INFINITY is the largest limit, not -1.
+        new StepSecurity.Rlimit(StepSecurity.Resource.RLIMIT_NOFILE, 10, StepSecurity.Rlimit.INFINITY);
+        assertThrows(IllegalArgumentException.class, () -> new StepSecurity.Rlimit(
+                StepSecurity.Resource.RLIMIT_NOFILE, StepSecurity.Rlimit.INFINITY, 10));
+    }
+
+    @Test
+    void stepSecurityCopiesItsFilter() {
+        byte[] filter = new byte[8];
+        StepSecurity s = new StepSecurity(true, OptionalLong.of(0), List.of(), filter);
+        filter[0] = 9;
+        s.seccompFilter()[1] = 9;
+        assertArrayEquals(new byte[8], s.seccompFilter());
+        assertEquals(s, new StepSecurity(true, OptionalLong.of(0), List.of(), new byte[8]));
     }
 
     private static String str(ByteBuffer b) {
