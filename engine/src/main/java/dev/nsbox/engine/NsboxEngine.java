@@ -56,6 +56,13 @@ public final class NsboxEngine {
      */
     public static final List<String> LEAN_JVM_FLAGS = JvmFlags.LEAN;
 
+    /**
+     * Whether this JVM has seen the machine let it create a user namespace: the probe forks
+     * {@code unshare --user true}, so it is made once per JVM (a Maven build prepares many specs),
+     * as {@link Sandboxes} does before it starts a helper.
+     */
+    private static volatile boolean userNamespacesWork;
+
     private NsboxEngine() {
     }
 
@@ -99,7 +106,15 @@ public final class NsboxEngine {
         }
         MountTable table = mountTable();
         return Preparation.of(new LoadedSpec(spec, loaded.warnings()), overrides.command(), host, table,
-                plan -> Rootless.limits(plan, table, System.getenv(), true));
+                plan -> limits(plan, table));
+    }
+
+    private static List<Diagnostic> limits(Plan plan, MountTable table) {
+        List<Diagnostic> limits = Rootless.limits(plan, table, System.getenv(), !userNamespacesWork);
+        if (limits.isEmpty() && Rootless.needsUserNamespace(plan)) {
+            userNamespacesWork = true;
+        }
+        return limits;
     }
 
     /**
@@ -198,7 +213,8 @@ public final class NsboxEngine {
         });
     }
 
-    private static MountTable mountTable() throws PrepareException {
+    /** The mount table of this process's mount namespace, as {@link #prepare} reads it. */
+    public static MountTable mountTable() throws PrepareException {
         try {
             return LiveHost.mountTable();
         } catch (IOException | IllegalArgumentException e) {

@@ -113,7 +113,7 @@ final class Outcomes {
         }
         List<String> errors = lines(preparation.errors());
         if (code == ExitCode.SETUP_FAILED) {
-            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code 125)");
+            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code " + ExitCode.SETUP_FAILED.code() + ")");
             throw new MojoExecutionException(summary(errors));
         }
         throw failure(errors);
@@ -144,7 +144,7 @@ final class Outcomes {
         }
         if (!stepFailed(result)) {
             if (result.setupFailed()) {
-                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code 125)");
+                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code " + ExitCode.SETUP_FAILED.code() + ")");
             }
             throw machine(messages);
         }
