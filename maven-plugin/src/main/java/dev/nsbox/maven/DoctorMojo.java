@@ -1,7 +1,6 @@
 package dev.nsbox.maven;
 
 import dev.nsbox.engine.NsboxEngine;
-import dev.nsbox.host.Doctor;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -28,12 +27,12 @@ public class DoctorMojo extends AbstractSpecsMojo {
         Map<String, String> variables = source(files.isEmpty() ? spec.toPath() : files.get(0), false).variables();
         Log log = getLog();
         String section = null;
-        for (Doctor.Check c : NsboxEngine.doctor(files, variables).checks()) {
+        for (var c : NsboxEngine.doctor(files, variables).checks()) {
             if (!c.section().equals(section)) {
                 section = c.section();
                 log.info(section + ":");
             }
-            boolean lacking = c.status() == Doctor.Status.NO || c.status() == Doctor.Status.WARN;
+            boolean lacking = c.lacking();
             String line = String.format("  %-5s %s", c.status().word(), c.text());
             if (lacking) {
                 log.warn(line);
