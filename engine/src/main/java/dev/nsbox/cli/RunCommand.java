@@ -82,7 +82,8 @@ final class RunCommand implements Command {
             }
         };
         console.out().flush();
-        NsboxEngine.LocalRun box = NsboxEngine.local(o.preparation(), StepIO.inherit(), listener, RunOptions.defaults());
+        NsboxEngine.LocalRun box = NsboxEngine.local(o.preparation(), StepIO.inherit(), listener,
+                RunOptions.defaults());
         // SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to nsbox go to the step, as they would to the
         // step run without nsbox; the run then ends with the step's own exit code (130 when
         // SIGINT killed it). Without this the JVM would start shutting down instead (and only

@@ -27,7 +27,8 @@ public final class JvmFlags {
     private static List<String> read() {
         try (InputStream in = JvmFlags.class.getResourceAsStream("lean-jvm-flags")) {
             if (in == null) {
-                throw new IllegalStateException("the resource dev/nsbox/exec/lean-jvm-flags is missing from the engine jar");
+                throw new IllegalStateException("the resource dev/nsbox/exec/lean-jvm-flags is missing from the"
+                        + " engine jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
                     .map(String::strip).filter(l -> !l.isEmpty()).toList();

@@ -59,7 +59,10 @@ public final class Doctor {
      * @param fix     how to enable it, or null
      */
     public record Check(String section, Status status, String text, String fix) {
-        /** Whether it reports something missing or doubtful ({@code no}, {@code warn}), which a front end shows as a warning. */
+        /**
+         * Whether it reports something missing or doubtful ({@code no}, {@code warn}), which a front
+         * end shows as a warning.
+         */
         public boolean lacking() {
             return status == Status.NO || status == Status.WARN;
         }

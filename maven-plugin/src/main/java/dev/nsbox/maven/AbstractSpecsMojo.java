@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The goals that look at every spec of the project ({@code validate}, {@code doctor}): {@code spec} and {@code specs}. */
+/**
+ * The goals that look at every spec of the project ({@code validate}, {@code doctor}): {@code spec}
+ * and {@code specs}.
+ */
 abstract class AbstractSpecsMojo extends AbstractSpecMojo {
 
     /**
