@@ -1,6 +1,6 @@
 package dev.nsbox.bench;
 
-import dev.nsbox.plan.Plan;
+import dev.nsbox.engine.Preparation;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -230,7 +230,7 @@ public final class Harness {
         Section s = new Section("warm", "1. Warm sandbox start, from one running JVM", "true, bare spawn");
         Path src = repo;
         Path spec = writeSpec("warm.yaml", warmSpec(src));
-        Plan ready = InProcess.prepare(spec);
+        Preparation ready = InProcess.prepare(spec);
         List<Measure.Variant> v = List.of(
                 new Measure.Variant("true, bare spawn", "ProcessBuilder(\"true\").start().waitFor()",
                         () -> Measure.spawn(List.of("true"))),
@@ -310,7 +310,7 @@ public final class Harness {
                 bwrap.addAll(List.of(f[3].split(" ")));
             }
             bwrap.add("true");
-            Plan plan = InProcess.prepare(p);
+            Preparation plan = InProcess.prepare(p);
             v.add(new Measure.Variant("nsbox " + f[0], "in-process, plan reused: namespaces: " + f[1]
                     + (f[2].isEmpty() ? "" : ", proc on /proc") + ", true", () -> InProcess.run(plan)));
             v.add(new Measure.Variant("bwrap " + f[0], shown(bwrap), () -> Measure.spawn(bwrap)));

@@ -1,6 +1,6 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
 /** One subcommand of the CLI. */
 public interface Command {
@@ -15,7 +15,7 @@ public interface Command {
     String usage();
 
     /**
-     * Runs the command and returns its exit code (see {@link ExitCodes}).
+     * Runs the command and returns its exit code (see {@link ExitCode}).
      *
      * @throws UsageException for a bad command line (exit code 2)
      */

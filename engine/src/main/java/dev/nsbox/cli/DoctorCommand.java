@@ -1,8 +1,8 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
-import dev.nsbox.host.Doctor;
+import dev.nsbox.engine.NsboxEngine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +13,7 @@ import java.util.List;
  * {@code nsbox doctor [SPEC...]}: what this machine allows (root or not, user namespaces and
  * what restricts them, each namespace type, the mount API, procfs {@code pidns=}, container
  * hints) and, for each spec (default: {@code specs/} when there is one), whether it will run
- * here and if not why and how to enable it. The report is {@link Doctor}'s, shared with the
+ * here and if not why and how to enable it. The report is {@code dev.nsbox.host.Doctor}'s, shared with the
  * Maven plugin's {@code doctor} goal.
  */
 final class DoctorCommand implements Command {
@@ -64,7 +64,7 @@ final class DoctorCommand implements Command {
         if (specs.isEmpty() && Files.isDirectory(Path.of("specs"))) {
             specs.add(Path.of("specs"));
         }
-        console.out().print(Doctor.examine(specs, line.defines()).text());
-        return ExitCodes.OK;
+        console.out().print(NsboxEngine.doctor(specs, line.defines()).text());
+        return ExitCode.OK.code();
     }
 }

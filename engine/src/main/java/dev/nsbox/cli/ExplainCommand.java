@@ -1,9 +1,8 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
-import dev.nsbox.mounts.Kernel;
-import dev.nsbox.plan.Explainer;
+import dev.nsbox.engine.NsboxEngine;
 
 /**
  * {@code nsbox explain SPEC}: for each mount, its propagation and peer group before and after,
@@ -45,10 +44,9 @@ final class ExplainCommand implements Command {
         if (o.preparation() == null) {
             return o.exitCode();
         }
-        Kernel kernel = Kernel.ofRelease(System.getProperty("os.version", ""));
-        for (String l : Explainer.explain(o.preparation().plan(), o.preparation().hostTable(), kernel)) {
+        for (String l : NsboxEngine.explain(o.preparation())) {
             console.out().println(l);
         }
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

@@ -1,6 +1,6 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,14 +49,14 @@ public final class Main {
             if (line.command() == null) {
                 if (line.help()) {
                     out.print(help());
-                    return ExitCodes.OK;
+                    return ExitCode.OK.code();
                 }
                 err.print(help());
-                return ExitCodes.USAGE;
+                return ExitCode.USAGE.code();
             }
             if (line.command().equals("version")) {
                 out.println("nsbox " + version());
-                return ExitCodes.OK;
+                return ExitCode.OK.code();
             }
             if (line.command().equals("help")) {
                 if (!line.arguments().isEmpty() && commands.containsKey(line.arguments().get(0))) {
@@ -64,7 +64,7 @@ public final class Main {
                 } else {
                     out.print(help());
                 }
-                return ExitCodes.OK;
+                return ExitCode.OK.code();
             }
             Command command = commands.get(line.command());
             if (command == null) {
@@ -73,13 +73,13 @@ public final class Main {
             }
             if (line.help()) {
                 out.print(command.usage());
-                return ExitCodes.OK;
+                return ExitCode.OK.code();
             }
             return command.run(line, console);
         } catch (UsageException e) {
             err.println("nsbox: " + e.getMessage());
             err.println("Try 'nsbox --help' for more information.");
-            return ExitCodes.USAGE;
+            return ExitCode.USAGE.code();
         } catch (RuntimeException | Error e) {
             err.println("nsbox: internal error: " + e);
             if (debug) {
@@ -87,7 +87,7 @@ public final class Main {
             } else {
                 err.println("  (run again with --debug for a stack trace)");
             }
-            return ExitCodes.SETUP_FAILED;
+            return ExitCode.SETUP_FAILED.code();
         }
     }
 

@@ -1,12 +1,11 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
-
+import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.host.UserNamespaces.Mapping;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
-
+import dev.nsbox.spec.ExitCode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,10 +35,6 @@ import java.util.Map;
  */
 final class Relaunch {
 
-    /** The JVM flags of the {@code ./nsbox} launcher: nsbox does milliseconds of work. */
-    static final List<String> LEAN_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-            "-Djnr.ffi.asm.enabled=false");
-
     /** The pid of the process that relaunched this one, in the relaunched JVM's environment. */
     static final String PARENT = "NSBOX_RELAUNCHED_BY";
 
@@ -63,7 +58,7 @@ final class Relaunch {
             cmd = new ArrayList<>(UserNamespaces.wrap(mapping, java, env));
         } catch (UserNamespaces.Unavailable e) {
             console.err().println("nsbox: error: " + e.getMessage());
-            return ExitCodes.UNSUPPORTED;
+            return ExitCode.UNSUPPORTED.code();
         }
         for (String dir : List.of("/usr/bin", "/bin")) {
             if (Files.isExecutable(Path.of(dir, "setsid"))) {
@@ -82,7 +77,7 @@ final class Relaunch {
             child = pb.start();
         } catch (IOException e) {
             console.err().println("nsbox: error: cannot start " + cmd.get(0) + ": " + e.getMessage());
-            return ExitCodes.UNSUPPORTED;
+            return ExitCode.UNSUPPORTED.code();
         }
         try (SignalForwarding f = SignalForwarding.start(sig -> {
             try {
@@ -112,7 +107,7 @@ final class Relaunch {
             return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                     .filter(a -> !a.startsWith("-XX:ArchiveClassesAtExit")).toList();
         } catch (LinkageError | RuntimeException e) {
-            return LEAN_FLAGS;
+            return NsboxEngine.LEAN_JVM_FLAGS;
         }
     }
 

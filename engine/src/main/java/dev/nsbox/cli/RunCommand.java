@@ -1,15 +1,11 @@
 package dev.nsbox.cli;
 
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.RunOptions;
 import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.RunResult;
-import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.StepIO;
-import dev.nsbox.host.Rootless;
-import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.plan.StepLaunch;
-
-
-import java.util.List;
 
 /**
  * {@code nsbox run SPEC [-- COMMAND ARGS...]}: applies the spec and runs its steps (or the one
@@ -65,13 +61,12 @@ final class RunCommand implements Command {
         if (console.debug()) {
             o.preparation().plan().notes().forEach(n -> console.debug("plan: " + n));
         }
-        if (Rootless.needsUserNamespace(o.preparation().plan())) {
+        if (NsboxEngine.needsUserNamespace(o.preparation().plan())) {
             // A JVM cannot unshare a user namespace: run this command again in a JVM started
             // inside one (once per call), unless this is that JVM already.
-            UserNamespaces.Mapping wanted = new UserNamespaces.Mapping(o.preparation().plan().spec().user().uid(),
-                    o.preparation().plan().spec().user().gid());
-            if (!UserNamespaces.entered().map(wanted::equals).orElse(false)) {
-                return Relaunch.inUserNamespace(wanted, line, console);
+            var enter = NsboxEngine.userNamespaceToEnter(o.preparation().plan());
+            if (enter.isPresent()) {
+                return Relaunch.inUserNamespace(enter.get(), line, console);
             }
             Relaunch.dieWithParent(console);
         }
@@ -87,7 +82,8 @@ final class RunCommand implements Command {
             }
         };
         console.out().flush();
-        Sandbox box = new Sandbox(o.preparation().plan(), StepIO.inherit(), listener, Sandbox.Options.defaults());
+        NsboxEngine.LocalRun box = NsboxEngine.local(o.preparation(), StepIO.inherit(), listener,
+                RunOptions.defaults());
         // SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to nsbox go to the step, as they would to the
         // step run without nsbox; the run then ends with the step's own exit code (130 when
         // SIGINT killed it). Without this the JVM would start shutting down instead (and only

@@ -1,6 +1,6 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
 import dev.nsbox.spec.yaml.SpecSchema;
 
@@ -43,6 +43,6 @@ final class SchemaCommand implements Command {
             throw new UsageException("schema is only printed as json, not " + line.format());
         }
         console.out().print(SpecSchema.json());
-        return ExitCodes.OK;
+        return ExitCode.OK.code();
     }
 }

@@ -1,18 +1,13 @@
 package dev.nsbox.cli;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.spec.ExitCode;
 
-import dev.nsbox.host.LiveHost;
-import dev.nsbox.host.Preparation;
-import dev.nsbox.host.Rootless;
-import dev.nsbox.plan.Plan;
-import dev.nsbox.plan.Planner;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.spec.Diagnostic;
-import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.LoadedSpec;
-import dev.nsbox.spec.yaml.SpecLoader;
 import dev.nsbox.spec.yaml.Variables;
 
 import java.io.IOException;
@@ -73,11 +68,11 @@ final class ValidateCommand implements Command {
         for (String argument : line.arguments()) {
             for (String spec : expand(argument, console)) {
                 int code = validate(spec, line, console);
-                failed |= code == ExitCodes.INVALID_SPEC;
-                unsupported |= code == ExitCodes.UNSUPPORTED;
+                failed |= code == ExitCode.INVALID_SPEC.code();
+                unsupported |= code == ExitCode.UNSUPPORTED.code();
             }
         }
-        return failed ? ExitCodes.INVALID_SPEC : unsupported ? ExitCodes.UNSUPPORTED : ExitCodes.OK;
+        return failed ? ExitCode.INVALID_SPEC.code() : unsupported ? ExitCode.UNSUPPORTED.code() : ExitCode.OK.code();
     }
 
     /**
@@ -86,29 +81,21 @@ final class ValidateCommand implements Command {
      * that is this machine's limit, exit 3 with the fix, said before anything runs.
      */
     private static boolean rootlessLimits(LoadedSpec loaded, Console console) {
-        if (LiveHost.hasCapSysAdmin() && !loaded.spec().has(Namespace.USER)) {
-            return true;
-        }
-        try {
-            Plan plan = Planner.plan(loaded.spec(), LiveHost.current());
-            List<Diagnostic> limits = Rootless.limits(plan, Preparation.liveMountTable(), System.getenv(), true);
-            limits.forEach(d -> console.err().println(d.format()));
-            return limits.isEmpty();
-        } catch (IOException | IllegalArgumentException e) {
-            return true;
-        }
+        List<Diagnostic> limits = NsboxEngine.rootlessLimits(loaded);
+        limits.forEach(d -> console.err().println(d.format()));
+        return limits.isEmpty();
     }
 
     /** Prints the spec's diagnostics; its exit code. */
     private static int validate(String spec, CommandLine line, Console console) {
         Path path = Path.of(spec);
         try {
-            LoadedSpec loaded = SpecLoader.load(path, spec, Variables.forCli(path, line.defines()));
+            LoadedSpec loaded = NsboxEngine.load(new SpecSource(path, spec, Variables.forCli(path, line.defines())));
             loaded.warnings().forEach(w -> console.err().println(w.format()));
-            return rootlessLimits(loaded, console) ? ExitCodes.OK : ExitCodes.UNSUPPORTED;
+            return rootlessLimits(loaded, console) ? ExitCode.OK.code() : ExitCode.UNSUPPORTED.code();
         } catch (SpecException e) {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
-            return ExitCodes.INVALID_SPEC;
+            return ExitCode.INVALID_SPEC.code();
         }
     }
 

@@ -71,8 +71,8 @@ final class HelperClient {
     static HelperClient start(Mapping mapping) throws UserNamespaces.Unavailable {
         List<String> java = new ArrayList<>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        java.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-                "-Djnr.ffi.asm.enabled=false", "-XX:-UsePerfData"));
+        java.addAll(JvmFlags.LEAN);
+        java.add("-XX:-UsePerfData");
         java.addAll(List.of("-cp", classPath(), SandboxServer.class.getName()));
         List<String> cmd = UserNamespaces.wrap(mapping, java, System.getenv());
         ProcessBuilder pb = new ProcessBuilder(cmd);

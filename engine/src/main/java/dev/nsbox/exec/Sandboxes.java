@@ -1,12 +1,13 @@
 package dev.nsbox.exec;
 
-import dev.nsbox.host.Preparation;
+import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Rootless;
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.host.UserNamespaces.Mapping;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.ExitCode;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -31,7 +32,8 @@ import java.util.Map;
  *
  * <p>Before a helper is started, {@link Rootless#limits} is checked: what a user namespace
  * cannot do on this machine comes back as a {@link RunResult} with exit code 3 and the fix,
- * never as a run with weaker isolation.
+ * never as a run with weaker isolation. Front ends reach this class through
+ * {@code dev.nsbox.engine.NsboxEngine#run}.
  *
  * <pre>{@code
  * RunResult r = Sandboxes.forCaller().run(plan, StepIO.lines(log::info, log::warn), listener,
@@ -74,7 +76,7 @@ public final class Sandboxes implements SandboxRunner {
         try {
             helper = server(plan);
         } catch (Refused e) {
-            return new RunResult(3, List.of(), e.messages, List.of());
+            return new RunResult(ExitCode.UNSUPPORTED.code(), List.of(), e.messages, List.of());
         }
         if (helper.took() != null) {
             listener.helperStarted(helper.client().description(), helper.took());
@@ -107,7 +109,7 @@ public final class Sandboxes implements SandboxRunner {
             // before a helper is started (it forks unshare).
             List<String> messages = new ArrayList<>();
             try {
-                MountTable table = Preparation.liveMountTable();
+                MountTable table = LiveHost.mountTable();
                 for (Diagnostic d : Rootless.limits(plan, table, System.getenv(), !running)) {
                     messages.add(d.format());
                 }

@@ -4,7 +4,7 @@ import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
-import dev.nsbox.spec.yaml.Variables;
+import dev.nsbox.plan.HostView;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
@@ -59,6 +59,13 @@ public final class Doctor {
      * @param fix     how to enable it, or null
      */
     public record Check(String section, Status status, String text, String fix) {
+        /**
+         * Whether it reports something missing or doubtful ({@code no}, {@code warn}), which a front
+         * end shows as a warning.
+         */
+        public boolean lacking() {
+            return status == Status.NO || status == Status.WARN;
+        }
     }
 
     /** The report: every check in order. */
@@ -110,17 +117,39 @@ public final class Doctor {
     }
 
     /**
-     * Examines this machine, then each spec of {@code specs} (files, or folders of {@code *.yaml}
-     * files) with {@code variables} for its {@code ${...}} references.
+     * How a spec becomes a plan, as a run would make it: the engine's pipeline, passed in so
+     * that this probe of the machine depends on no front end.
      */
-    public static Report examine(List<Path> specs, Map<String, String> variables) {
+    @FunctionalInterface
+    public interface SpecPlanner {
+        /**
+         * Loads {@code file} with {@code variables}, plans it against {@code host} and predicts it
+         * against {@code table}.
+         *
+         * @throws SpecException when the spec is invalid
+         */
+        Planned plan(Path file, Map<String, String> variables, HostView host, MountTable table) throws SpecException;
+    }
+
+    /** A planned spec: its plan and every error that would refuse it, in order. */
+    public record Planned(Plan plan, List<Diagnostic> errors) {
+        public Planned {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /**
+     * Examines this machine, then each spec of {@code specs} (files, or folders of {@code *.yaml}
+     * files) with {@code variables} for its {@code ${...}} references, planned by {@code planner}.
+     */
+    public static Report examine(List<Path> specs, Map<String, String> variables, SpecPlanner planner) {
         Doctor d = new Doctor(System.getenv(), UserNamespaces.SYSCTL);
         d.caller();
         d.container();
         d.userNamespaces();
         d.namespaceTypes();
         d.mountApi();
-        d.specs(specs, variables);
+        d.specs(specs, variables, planner);
         return new Report(d.checks);
     }
 
@@ -168,7 +197,7 @@ public final class Doctor {
         });
         MountTable table = null;
         try {
-            table = Preparation.liveMountTable();
+            table = LiveHost.mountTable();
             table.mountAt("/").filter(m -> m.fsType().equals("overlay"))
                     .ifPresent(m -> hints.add("/ is an overlay filesystem"));
         } catch (IOException | IllegalArgumentException e) {
@@ -358,11 +387,11 @@ public final class Doctor {
         }
     }
 
-    private void specs(List<Path> specs, Map<String, String> variables) {
+    private void specs(List<Path> specs, Map<String, String> variables, SpecPlanner planner) {
         String section = "specs";
         MountTable table;
         try {
-            table = Preparation.liveMountTable();
+            table = LiveHost.mountTable();
         } catch (IOException | IllegalArgumentException e) {
             add(section, Status.NO, "cannot read /proc/self/mountinfo: " + e.getMessage(), null);
             return;
@@ -384,16 +413,16 @@ public final class Doctor {
         }
         LiveHost host = LiveHost.current();
         for (Path f : files) {
-            Preparation p;
+            Planned p;
             try {
-                p = Preparation.prepare(f, f.toString(), Variables.forCli(f, variables), null, host, table);
+                p = planner.plan(f, variables, host, table);
             } catch (SpecException e) {
                 add(section, Status.NO, f + ": invalid spec (" + e.diagnostics().size() + " problem"
                         + (e.diagnostics().size() == 1 ? "" : "s") + "): " + e.diagnostics().get(0).format(),
                         "nsbox validate " + f);
                 continue;
             }
-            if (p.hasErrors()) {
+            if (!p.errors().isEmpty()) {
                 add(section, Status.NO, f + ": refused: " + p.errors().get(0).format(), "nsbox plan " + f);
                 continue;
             }

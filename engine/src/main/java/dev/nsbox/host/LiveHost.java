@@ -1,5 +1,6 @@
 package dev.nsbox.host;
 
+import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.HostView;
 import dev.nsbox.sys.Sys;
@@ -39,6 +40,17 @@ public final class LiveHost implements HostView {
     /** This process: its environment and working directory. */
     public static LiveHost current() {
         return new LiveHost(System.getenv(), Path.of("").toAbsolutePath().toString());
+    }
+
+    /**
+     * The mount table of this process's mount namespace, from {@code /proc/self/mountinfo}
+     * (proc(5)).
+     *
+     * @throws IOException              when it cannot be read
+     * @throws IllegalArgumentException when a line of it cannot be parsed
+     */
+    public static MountTable mountTable() throws IOException {
+        return MountTable.parse(Files.readString(Path.of("/proc/self/mountinfo")));
     }
 
     @Override

@@ -164,7 +164,7 @@ class NsboxInitConfinementTest {
             assertEquals(List.of("error PR_CAPBSET_DROP 1"), s.reports(), s.toString());
             assertFalse(Files.exists(marker));
 
-            init.send(Protocol.cgroupNamespace());
+            init.send(InitProtocol.cgroupNamespace());
             s = init.run(StepSecurity.basic(true, false), "touch", marker.toString());
             assertEquals(List.of("error unshare(CLONE_NEWCGROUP) 1"), s.reports(), s.toString());
             assertFalse(Files.exists(marker));
@@ -204,7 +204,7 @@ class NsboxInitConfinementTest {
                 Step before = init.run(StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
                 assertTrue(before.output().lines().anyMatch(("0::" + name)::equals), "control\n" + before);
 
-                init.send(Protocol.cgroupNamespace());
+                init.send(InitProtocol.cgroupNamespace());
                 Step after = init.run(StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
                 assertEquals(List.of("started", "exited 0"), after.reports(), after.toString());
                 assertTrue(after.output().lines().anyMatch("0::/"::equals), after.toString());
@@ -334,7 +334,7 @@ class NsboxInitConfinementTest {
         Step run(StepSecurity security, String... argv) throws IOException {
             StepLaunch launch = new StepLaunch("t", List.of(argv), List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), "/",
                     Duration.ofSeconds(30), at(1, "steps[0]"));
-            send(Protocol.run(launch, security, Duration.ofSeconds(1)));
+            send(InitProtocol.run(launch, security, Duration.ofSeconds(1)));
             List<String> got = new ArrayList<>();
             for (;;) {
                 String line = reports.readLine();
@@ -357,7 +357,7 @@ class NsboxInitConfinementTest {
         @Override
         public void close() throws Exception {
             try {
-                send(Protocol.quit());
+                send(InitProtocol.quit());
                 commands.close();
             } catch (IOException e) {
                 // it has exited already

@@ -1,7 +1,8 @@
 package dev.nsbox.exec;
 
-import dev.nsbox.host.LiveHost;
-import dev.nsbox.host.Preparation;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.yaml.Variables;
 import org.junit.jupiter.api.DynamicTest;
@@ -42,8 +43,8 @@ class RecordCodecTest {
         }
         assertTrue(specs.size() >= 5, specs.toString());
         return specs.stream().map(spec -> DynamicTest.dynamicTest(spec.getFileName().toString(), () -> {
-            Plan plan = Preparation.prepare(spec, spec.toString(), Variables.forCli(spec, Map.of()), null,
-                    LiveHost.current(), Preparation.liveMountTable()).plan();
+            Plan plan = NsboxEngine.prepare(new SpecSource(spec, spec.toString(), Variables.forCli(spec, Map.of())),
+                    Overrides.NONE, NsboxEngine.host()).plan();
             assertEquals(plan, roundTrip(plan));
         }));
     }

@@ -1,5 +1,6 @@
 package dev.nsbox.rootless;
 
+import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.host.Doctor;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class DoctorTest {
     @Test
     void everySectionAndEveryExampleAreReportedAndEveryRefusalHasAFix() throws IOException {
         Path specs = Path.of("..", "specs");
-        Doctor.Report report = Doctor.examine(List.of(specs), Map.of());
+        Doctor.Report report = NsboxEngine.doctor(List.of(specs), Map.of());
         for (String section : List.of("caller", "container", "user namespaces", "namespaces", "mount API", "specs")) {
             assertFalse(report.section(section).isEmpty(), section + " in\n" + report.text());
         }

@@ -6,8 +6,10 @@ import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.SandboxRunner;
 import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.exec.StepIO;
-import dev.nsbox.host.LiveHost;
-import dev.nsbox.host.Preparation;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.yaml.Variables;
 
@@ -31,8 +33,8 @@ public final class ServerDriver {
         Path spec = Path.of(args[0]);
         int n = args[1].startsWith("parallel:") ? 0 : Integer.parseInt(args[1]);
         List<String> command = args.length > 2 ? List.of(args).subList(2, args.length) : null;
-        Preparation p = Preparation.prepare(spec, spec.toString(), Variables.forCli(spec, java.util.Map.of()), command,
-                LiveHost.current(), Preparation.liveMountTable());
+        Preparation p = NsboxEngine.prepare(new SpecSource(spec, spec.toString(),
+                Variables.forCli(spec, java.util.Map.of())), Overrides.command(command), NsboxEngine.host());
         if (p.hasErrors()) {
             p.errors().forEach(d -> System.out.println("error: " + d.format()));
             System.exit(1);

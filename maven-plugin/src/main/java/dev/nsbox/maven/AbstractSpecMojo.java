@@ -1,32 +1,24 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.host.LiveHost;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.SpecSource;
 import org.apache.maven.artifact.DependencyResolutionRequiredException;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.project.MavenProject;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What every goal that reads a spec shares: the spec parameter, {@code skip}, extra variables,
- * and the Maven values a spec may name. A goal implements {@link #perform(Outcomes)}; it is
- * called only when the goal is not skipped, and every engine outcome goes through
- * {@link Outcomes}.
- *
- * <p>Thread-safe: each goal execution has its own Mojo instance, and the engine keeps no state
- * between calls, so the goals are marked {@code threadSafe} for {@code mvn -T}.
+ * What every goal that reads the project's spec shares: the spec parameter, extra variables, and
+ * the Maven values a spec may name ({@link MavenVariables}).
  */
-abstract class AbstractSpecMojo extends AbstractMojo {
+abstract class AbstractSpecMojo extends AbstractNsboxMojo {
 
     /**
      * The spec to apply: a YAML file in the format of the nsbox spec, version 1. Relative paths in
@@ -36,15 +28,6 @@ abstract class AbstractSpecMojo extends AbstractMojo {
      */
     @Parameter(property = "nsbox.spec", defaultValue = "${project.basedir}/nsbox.yaml")
     protected File spec;
-
-    /**
-     * Skips the goal: nothing is read or run. Set it back to {@code false} (or drop
-     * {@code -Dnsbox.skip}) to run it again.
-     *
-     * @since 0.1.0
-     */
-    @Parameter(property = "nsbox.skip", defaultValue = "false")
-    protected boolean skip;
 
     /**
      * Extra variables for {@code ${name}} in the spec ({@code <variables><profile>ci</profile></variables>}).
@@ -58,64 +41,20 @@ abstract class AbstractSpecMojo extends AbstractMojo {
     @Parameter
     protected Map<String, String> variables;
 
-    protected final MavenProject project;
-    protected final MavenSession session;
-
-    protected AbstractSpecMojo(MavenProject project, MavenSession session) {
-        this.project = project;
-        this.session = session;
-    }
-
-    @Override
-    public final void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("nsbox: skipped, because nsbox.skip is true; drop -Dnsbox.skip (or set <skip>false</skip>) "
-                    + "to run it");
-            return;
-        }
-        perform(new Outcomes(getLog()));
-    }
-
-    /** The goal's work; never called when it is skipped. */
-    protected abstract void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException;
-
     /**
-     * Every spec of the project: {@code spec} when it exists (or was named explicitly), and each
-     * of {@code extra} (relative to the project's folder), folders expanded.
+     * Prepares the goal's spec with {@code overrides} against this machine, as {@code nsbox run}
+     * does; see {@link Outcomes#prepare}.
      */
-    protected List<Path> projectSpecs(List<File> extra, Outcomes outcomes) throws MojoFailureException {
-        List<File> entries = new ArrayList<>();
-        // The default spec counts when it is there; a module without one has nothing to check.
-        Path defaultSpec = project.getBasedir().toPath().resolve("nsbox.yaml").toAbsolutePath().normalize();
-        if (spec.exists() || !spec.getAbsoluteFile().toPath().normalize().equals(defaultSpec)) {
-            entries.add(spec);
-        }
-        if (extra != null) {
-            for (File f : extra) {
-                entries.add(f.isAbsolute() ? f : new File(project.getBasedir(), f.getPath()));
-            }
-        }
-        try {
-            return SpecFiles.expand(entries);
-        } catch (IOException e) {
-            throw outcomes.badParameter("cannot list the specs in " + entries + ": " + e.getMessage());
-        }
+    protected Preparation prepare(Outcomes outcomes, Overrides overrides)
+            throws MojoFailureException, MojoExecutionException {
+        return outcomes.prepare(source(spec.toPath(), true), overrides,
+                NsboxEngine.host(project.getBasedir().getAbsolutePath()));
     }
 
-    /** The spec file as the loader should read it, with its display name and variables. */
-    protected Outcomes.Source source(Path file, boolean classpaths) {
-        return new Outcomes.Source(file, SpecFiles.displayName(file, executionRoot()),
+    /** The spec file as the engine should read it, with its display name and variables. */
+    protected SpecSource source(Path file, boolean classpaths) {
+        return new SpecSource(file, SpecFiles.displayName(file, executionRoot()),
                 mavenVariables(classpaths).forSpec(file));
-    }
-
-    /** The machine as the planner sees it; the default working directory is the module's folder. */
-    protected LiveHost host() {
-        return new LiveHost(System.getenv(), project.getBasedir().getAbsolutePath());
-    }
-
-    private Path executionRoot() {
-        String root = session.getExecutionRootDirectory();
-        return root == null ? null : Path.of(root);
     }
 
     /**
@@ -124,20 +63,11 @@ abstract class AbstractSpecMojo extends AbstractMojo {
      *                   variables are empty
      */
     private MavenVariables mavenVariables(boolean classpaths) {
-        Map<String, String> own = new LinkedHashMap<>();
-        String basedir = project.getBasedir().getAbsolutePath();
-        own.put("basedir", basedir);
-        own.put("project.basedir", basedir);
-        own.put("project.build.directory", project.getBuild().getDirectory());
-        own.put("project.build.outputDirectory", project.getBuild().getOutputDirectory());
-        own.put("project.build.testOutputDirectory", project.getBuild().getTestOutputDirectory());
+        Map<String, String> own = projectValues();
         own.put("project.build.finalName", project.getBuild().getFinalName());
         own.put("project.groupId", project.getGroupId());
         own.put("project.artifactId", project.getArtifactId());
         own.put("project.version", project.getVersion());
-        if (session.getLocalRepository() != null) {
-            own.put("settings.localRepository", session.getLocalRepository().getBasedir());
-        }
         own.put("project.compileClasspath", classpaths ? classpath(Scope.COMPILE) : "");
         own.put("project.runtimeClasspath", classpaths ? classpath(Scope.RUNTIME) : "");
         own.put("project.testClasspath", classpaths ? classpath(Scope.TEST) : "");

@@ -1,15 +1,10 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.host.Doctor;
-import org.apache.maven.execution.MavenSession;
+import dev.nsbox.engine.NsboxEngine;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
-import java.io.File;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,34 +19,20 @@ import java.util.Map;
  * @since 0.1.0
  */
 @Mojo(name = "doctor", threadSafe = true, requiresProject = false)
-public class DoctorMojo extends AbstractSpecMojo {
-
-    /**
-     * More specs to examine, besides {@code spec}: files, or folders that stand for every
-     * {@code *.yaml} file under them ({@code -Dnsbox.specs=specs}).
-     *
-     * @since 0.1.0
-     */
-    @Parameter(property = "nsbox.specs")
-    private List<File> specs;
-
-    @Inject
-    public DoctorMojo(MavenProject project, MavenSession session) {
-        super(project, session);
-    }
+public class DoctorMojo extends AbstractSpecsMojo {
 
     @Override
     protected void perform(Outcomes outcomes) throws MojoFailureException {
-        List<Path> files = projectSpecs(specs, outcomes);
+        List<Path> files = projectSpecs(outcomes);
         Map<String, String> variables = source(files.isEmpty() ? spec.toPath() : files.get(0), false).variables();
         Log log = getLog();
         String section = null;
-        for (Doctor.Check c : Doctor.examine(files, variables).checks()) {
+        for (var c : NsboxEngine.doctor(files, variables).checks()) {
             if (!c.section().equals(section)) {
                 section = c.section();
                 log.info(section + ":");
             }
-            boolean lacking = c.status() == Doctor.Status.NO || c.status() == Doctor.Status.WARN;
+            boolean lacking = c.lacking();
             String line = String.format("  %-5s %s", c.status().word(), c.text());
             if (lacking) {
                 log.warn(line);

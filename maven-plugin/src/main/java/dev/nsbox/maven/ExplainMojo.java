@@ -1,16 +1,13 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.host.Preparation;
-import dev.nsbox.mounts.Kernel;
-import dev.nsbox.plan.Explainer;
-import org.apache.maven.execution.MavenSession;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.Preparation;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.ResolutionScope;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
 
 /**
  * Explains the spec's effects on mounts, without applying anything: for each mount, the
@@ -26,18 +23,10 @@ import javax.inject.Inject;
 @Mojo(name = "explain", threadSafe = true, requiresDependencyResolution = ResolutionScope.TEST)
 public class ExplainMojo extends AbstractSpecMojo {
 
-    @Inject
-    public ExplainMojo(MavenProject project, MavenSession session) {
-        super(project, session);
-    }
-
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
-        SpecOverrides none = new SpecOverrides(null, null, null, null, null, null,
-                project.getBasedir().getAbsolutePath());
-        Preparation prepared = Engine.prepare(outcomes, source(spec.toPath(), true), none, host());
-        Kernel kernel = Kernel.ofRelease(System.getProperty("os.version", ""));
-        Explainer.explain(prepared.plan(), prepared.hostTable(), kernel).forEach(getLog()::info);
+        Preparation prepared = prepare(outcomes, Overrides.NONE);
+        NsboxEngine.explain(prepared).forEach(getLog()::info);
         outcomes.report(prepared);
     }
 }

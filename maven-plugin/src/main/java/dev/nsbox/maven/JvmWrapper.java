@@ -1,5 +1,7 @@
 package dev.nsbox.maven;
 
+import dev.nsbox.engine.NsboxEngine;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,10 +40,6 @@ final class JvmWrapper {
     /** The system property the wrapper gives every test JVM. */
     static final String MARKER = "nsbox.sandboxed";
 
-    /** The engine JVM's flags: nsbox does milliseconds of work, so the fastest cold start (see ./nsbox). */
-    static final List<String> ENGINE_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-Xshare:auto", "-Djnr.ffi.asm.enabled=false");
-
     private JvmWrapper() {
     }
 
@@ -63,7 +61,7 @@ final class JvmWrapper {
 
         List<String> engine = new ArrayList<>();
         engine.add(realJava.toString());
-        engine.addAll(ENGINE_JVM_FLAGS);
+        engine.addAll(NsboxEngine.LEAN_JVM_FLAGS);
         engine.add("-cp");
         engine.add(String.join(":", classpath.stream().map(Path::toString).toList()));
         engine.add("dev.nsbox.cli.Main");

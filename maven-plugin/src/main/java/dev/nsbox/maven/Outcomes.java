@@ -1,23 +1,24 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.exec.ExitCodes;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.PrepareException;
+import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.StepResult;
-import dev.nsbox.host.Preparation;
+import dev.nsbox.plan.HostView;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.ExitCode;
 import dev.nsbox.spec.SpecException;
-import dev.nsbox.spec.yaml.LoadedSpec;
-import dev.nsbox.spec.yaml.SpecLoader;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The one place where the engine's outcomes become Maven's (STYLE.md, "Maven"), following the
@@ -38,10 +39,6 @@ import java.util.Map;
  */
 final class Outcomes {
 
-    /** A spec to read: the file, how messages name it, and its variables. */
-    record Source(Path file, String displayName, Map<String, String> variables) {
-    }
-
     private final Log log;
 
     Outcomes(Log log) {
@@ -49,20 +46,29 @@ final class Outcomes {
     }
 
     /**
-     * Reads one spec. A spec with an error is BUILD FAILURE; its warnings are reported with the
-     * plan's diagnostics ({@link #plan}).
+     * Prepares one spec with {@link NsboxEngine#prepare}. A spec with an error, or a bad
+     * parameter among the pom's overrides, is BUILD FAILURE; a mount table that cannot be read is
+     * BUILD ERROR. The spec's warnings are reported with the plan's diagnostics ({@link #plan}).
+     * The preparation is returned even when it holds errors, so that {@code nsbox:plan} and
+     * {@code nsbox:explain} can show what is refused; {@link #plan} decides whether it may run.
      */
-    LoadedSpec load(Source source) throws MojoFailureException {
+    Preparation prepare(SpecSource source, Overrides overrides, HostView host)
+            throws MojoFailureException, MojoExecutionException {
         if (!Files.exists(source.file())) {
             // A module of a reactor that inherits the goal without a spec of its own lands here.
             throw badParameter(source.displayName() + ": error: the spec does not exist; write it, point <spec> "
                     + "(-Dnsbox.spec) at another, or set <skip>true</skip> where no sandbox is wanted");
         }
         try {
-            return SpecLoader.load(source.file(), source.displayName(), source.variables());
+            return NsboxEngine.prepare(source, overrides, host);
         } catch (SpecException e) {
             report(e.diagnostics());
             throw failure(lines(e.errors()));
+        } catch (PrepareException e) {
+            if (e.kind() == PrepareException.Kind.OVERRIDE) {
+                throw badParameter(e.getMessage());
+            }
+            throw machine(List.of(e.getMessage()));
         }
     }
 
@@ -72,11 +78,11 @@ final class Outcomes {
      *
      * @return how many specs were read
      */
-    int validate(List<Source> sources) throws MojoFailureException {
+    int validate(List<SpecSource> sources) throws MojoFailureException {
         List<String> errors = new ArrayList<>();
-        for (Source s : sources) {
+        for (SpecSource s : sources) {
             try {
-                report(SpecLoader.load(s.file(), s.displayName(), s.variables()).warnings());
+                report(NsboxEngine.load(s).warnings());
             } catch (SpecException e) {
                 report(e.diagnostics());
                 errors.addAll(lines(e.errors()));
@@ -93,25 +99,33 @@ final class Outcomes {
      * warning and error of the spec, the plan and the predicted host effects. A host effect the
      * spec does not allow (exit 1) is BUILD FAILURE; a plan this host cannot set up (exit 125: a
      * missing mount point or bind source, a call the kernel will refuse, a working directory the
-     * sandbox lacks) is BUILD ERROR. Either names its spec line.
+     * sandbox lacks) is BUILD ERROR. Either names its spec line. What a user namespace cannot do
+     * here (exit 3) is BUILD ERROR with the fix, before anything is applied.
      */
     Plan plan(Preparation preparation) throws MojoFailureException, MojoExecutionException {
         report(preparation.diagnostics());
-        int code = preparation.runExitCode();
-        if (code == ExitCodes.OK) {
+        ExitCode code = preparation.runExitCode();
+        if (code == ExitCode.OK) {
             return preparation.plan();
         }
+        if (code == ExitCode.UNSUPPORTED) {
+            throw machine(lines(preparation.limits()));
+        }
         List<String> errors = lines(preparation.errors());
-        if (code == ExitCodes.SETUP_FAILED) {
-            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code 125)");
+        if (code == ExitCode.SETUP_FAILED) {
+            errors.set(0, errors.get(0) + " (the sandbox cannot be set up on this host: exit code " + ExitCode.SETUP_FAILED.code() + ")");
             throw new MojoExecutionException(summary(errors));
         }
         throw failure(errors);
     }
 
-    /** Logs a prepared plan's diagnostics, for goals that show a plan without applying it. */
+    /**
+     * Logs a prepared plan's diagnostics, and what a user namespace cannot do for it here, for
+     * goals that show a plan without applying it.
+     */
     void report(Preparation preparation) {
         report(preparation.diagnostics());
+        report(preparation.limits());
     }
 
     /**
@@ -130,7 +144,7 @@ final class Outcomes {
         }
         if (!stepFailed(result)) {
             if (result.setupFailed()) {
-                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code 125)");
+                messages.set(0, messages.get(0) + " (the sandbox could not be set up: exit code " + ExitCode.SETUP_FAILED.code() + ")");
             }
             throw machine(messages);
         }

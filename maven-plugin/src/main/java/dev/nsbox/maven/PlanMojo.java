@@ -1,17 +1,14 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.host.Preparation;
+import dev.nsbox.engine.Preparation;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.PlanFormat;
-import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,11 +52,6 @@ public class PlanMojo extends AbstractSpecMojo {
     @Parameter(property = "nsbox.command")
     private String command;
 
-    @Inject
-    public PlanMojo(MavenProject project, MavenSession session) {
-        super(project, session);
-    }
-
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
         if (!format.equals("text") && !format.equals("json")) {
@@ -67,7 +59,7 @@ public class PlanMojo extends AbstractSpecMojo {
         }
         SpecOverrides overrides = new SpecOverrides(null, null, command, null, null, null,
                 project.getBasedir().getAbsolutePath());
-        Preparation prepared = Engine.prepare(outcomes, source(spec.toPath(), true), overrides, host());
+        Preparation prepared = prepare(outcomes, overrides.forEngine());
         Plan plan = prepared.plan();
         String text = format.equals("json") ? PlanFormat.json(plan) : PlanFormat.text(plan);
         text.lines().forEach(getLog()::info);

@@ -1,24 +1,20 @@
 package dev.nsbox.maven;
 
-import dev.nsbox.host.Preparation;
-import dev.nsbox.mounts.MountTable;
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
-import dev.nsbox.spec.yaml.LoadedSpec;
 import dev.nsbox.spec.yaml.Variables;
-import dev.nsbox.host.LiveHost;
 import org.apache.maven.artifact.Artifact;
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,7 +43,7 @@ import java.util.UUID;
  * @since 0.1.0
  */
 @Mojo(name = "prepare", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
-public class PrepareMojo extends AbstractMojo {
+public class PrepareMojo extends AbstractNsboxMojo {
 
     /** Where the wrapper is written, under the build directory. */
     static final String HOME = "nsbox-jvm";
@@ -73,16 +68,6 @@ public class PrepareMojo extends AbstractMojo {
     private File testSpec;
 
     /**
-     * Skips the goal: no wrapper is written, {@code jvm} is not set, and the tests run outside any
-     * sandbox. {@code nsbox:verify-forks} reads the same property and is skipped too. Drop
-     * {@code -Dnsbox.skip} (or set {@code <skip>false</skip>}) to sandbox the tests again.
-     *
-     * @since 0.1.0
-     */
-    @Parameter(property = "nsbox.skip", defaultValue = "false")
-    private boolean skip;
-
-    /**
      * Extra variables for {@code ${name}} in the test spec, passed to it as {@code -D name=value}
      * each time a test JVM starts. They win over the ones nsbox defines.
      *
@@ -95,26 +80,17 @@ public class PrepareMojo extends AbstractMojo {
     @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
     private PluginDescriptor plugin;
 
-    private final MavenProject project;
-    private final MavenSession session;
-
-    @Inject
-    public PrepareMojo(MavenProject project, MavenSession session) {
-        this.project = project;
-        this.session = session;
+    /** No wrapper is written, {@code jvm} is not set, and the tests run outside any sandbox. */
+    @Override
+    protected String skipped() {
+        return ": the tests will run OUTSIDE any sandbox; drop -Dnsbox.skip (or set <skip>false</skip>) to sandbox them";
     }
 
     @Override
-    public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("nsbox: skipped, because nsbox.skip is true: the tests will run OUTSIDE any sandbox;"
-                    + " drop -Dnsbox.skip (or set <skip>false</skip>) to sandbox them");
-            return;
-        }
-        Outcomes outcomes = new Outcomes(getLog());
+    protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
         Path home = Path.of(project.getBuild().getDirectory(), HOME);
         Path wrapper = home.resolve("bin/java");
-        Path root = session.getExecutionRootDirectory() == null ? null : Path.of(session.getExecutionRootDirectory());
+        Path root = executionRoot();
 
         // Set first, so that the checks see what Surefire will see: a -Djvm of the command line
         // or of the JVM wins over a project property in Maven's parameter evaluator.
@@ -144,25 +120,19 @@ public class PrepareMojo extends AbstractMojo {
         Path specFile = specFile(outcomes, home);
         Map<String, String> defines = defines();
         String display = SpecFiles.displayName(specFile, root);
-        LoadedSpec loaded = outcomes.load(new Outcomes.Source(specFile, display, Variables.forCli(specFile, defines)));
-        Spec spec = loaded.spec();
+        // Planned now against this machine, so that a spec that cannot work fails here, once,
+        // rather than in every fork.
+        Preparation prepared = outcomes.prepare(new SpecSource(specFile, display, Variables.forCli(specFile, defines)),
+                Overrides.command(List.of(javaHome.resolve("bin/java").toString())),
+                NsboxEngine.host(project.getBasedir().getAbsolutePath()));
+        Spec spec = prepared.plan().spec();
         if (!spec.process().dropCapabilities()) {
             Origin o = spec.process().origins().self();
             throw outcomes.badConfiguration(List.of(o.location() + ": error: process.dropCapabilities is not true, so"
                     + " each test JVM would keep root's capabilities and could remount the read-only project"
                     + " writable; add \"dropCapabilities: true\" under process"));
         }
-        MountTable table;
-        try {
-            table = Preparation.liveMountTable();
-        } catch (IOException | IllegalArgumentException e) {
-            throw outcomes.machine(List.of("cannot read this process's mount table (/proc/self/mountinfo): "
-                    + e.getMessage()));
-        }
-        // Planned now against this machine, so that a spec that cannot work fails here, once,
-        // rather than in every fork.
-        outcomes.plan(Preparation.prepare(loaded, List.of(javaHome.resolve("bin/java").toString()),
-                new LiveHost(System.getenv(), project.getBasedir().getAbsolutePath()), table));
+        outcomes.plan(prepared);
 
         String runId = UUID.randomUUID().toString();
         try {
@@ -210,16 +180,7 @@ public class PrepareMojo extends AbstractMojo {
 
     /** The variables of the test spec, the same here and in every fork. */
     private Map<String, String> defines() {
-        Map<String, String> d = new LinkedHashMap<>();
-        String basedir = project.getBasedir().getAbsolutePath();
-        d.put("basedir", basedir);
-        d.put("project.basedir", basedir);
-        d.put("project.build.directory", project.getBuild().getDirectory());
-        d.put("project.build.outputDirectory", project.getBuild().getOutputDirectory());
-        d.put("project.build.testOutputDirectory", project.getBuild().getTestOutputDirectory());
-        if (session.getLocalRepository() != null) {
-            d.put("settings.localRepository", session.getLocalRepository().getBasedir());
-        }
+        Map<String, String> d = projectValues();
         d.put("session.executionRootDirectory", session.getExecutionRootDirectory());
         if (variables != null) {
             variables.forEach((k, v) -> d.put(k, v == null ? "" : v));

@@ -1,12 +1,11 @@
 package dev.nsbox.maven;
 
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.RunOptions;
 import dev.nsbox.exec.RunResult;
-import dev.nsbox.exec.Sandbox;
-import dev.nsbox.exec.SandboxRunner;
-import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
-import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -14,9 +13,7 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -138,11 +135,6 @@ public class RunMojo extends AbstractSpecMojo {
     @Parameter(defaultValue = "${mojoExecution}", readonly = true)
     private MojoExecution mojoExecution;
 
-    @Inject
-    public RunMojo(MavenProject project, MavenSession session) {
-        super(project, session);
-    }
-
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
         Duration graceTime;
@@ -155,15 +147,15 @@ public class RunMojo extends AbstractSpecMojo {
         SpecOverrides overrides = new SpecOverrides(steps, pom, command, timeout, environment,
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
-        Plan plan = outcomes.plan(Engine.prepare(outcomes, source(spec.toPath(), true), overrides, host()));
+        Preparation prepared = prepare(outcomes, overrides.forEngine());
+        Plan plan = outcomes.plan(prepared);
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
-        SandboxRunner runner = Sandboxes.forCaller();
         getLog().info("nsbox: applying " + plan.spec().file() + (plan.spec().name() == null ? ""
                 : " (" + plan.spec().name() + ")") + ", " + plan.launch().steps().size()
-                + (plan.launch().steps().size() == 1 ? " step" : " steps") + ", " + runner.where(plan));
+                + (plan.launch().steps().size() == 1 ? " step" : " steps") + ", " + NsboxEngine.where(plan));
         RunResult result;
         try (StepLog log = new StepLog(getLog(), outputFile == null ? null : outputFile.toPath())) {
-            result = runner.run(plan, log.io(), log, new Sandbox.Options(graceTime, true));
+            result = NsboxEngine.run(prepared, log.io(), log, new RunOptions(graceTime, true));
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the steps' output to " + outputFile + ": " + e.getMessage(), e);
         }

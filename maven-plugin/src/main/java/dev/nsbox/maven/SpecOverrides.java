@@ -1,5 +1,6 @@
 package dev.nsbox.maven;
 
+import dev.nsbox.engine.Overrides;
 import dev.nsbox.spec.EnvSpec;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Origins;
@@ -40,6 +41,11 @@ record SpecOverrides(
         Map<String, String> environment,
         String workingDirectory,
         String basedir) {
+
+    /** These overrides as the engine takes them ({@link #apply} on the checked spec). */
+    Overrides forEngine() {
+        return new Overrides(this::apply, null);
+    }
 
     /** The names a step may have, as in a spec. */
     private static final Pattern STEP_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");

@@ -1,15 +1,10 @@
 package dev.nsbox.maven;
 
-import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
-import org.apache.maven.project.MavenProject;
 
-import javax.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,38 +25,20 @@ import java.util.Set;
  * @since 0.1.0
  */
 @Mojo(name = "verify-forks", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
-public class VerifyForksMojo extends AbstractMojo {
+public class VerifyForksMojo extends AbstractNsboxMojo {
 
     /** The file in {@code target/nsbox-jvm} where {@code nsbox:prepare} leaves its run ID. */
     static final String RUN_ID = "run-id";
 
-    /**
-     * Skips the check, together with {@code nsbox:prepare}. Drop {@code -Dnsbox.skip} (or set
-     * {@code <skip>false</skip>}) to check again.
-     *
-     * @since 0.1.0
-     */
-    @Parameter(property = "nsbox.skip", defaultValue = "false")
-    private boolean skip;
-
-    private final MavenProject project;
-    private final MavenSession session;
-
-    @Inject
-    public VerifyForksMojo(MavenProject project, MavenSession session) {
-        this.project = project;
-        this.session = session;
+    /** The check is skipped together with {@code nsbox:prepare}. */
+    @Override
+    protected String skipped() {
+        return "; drop -Dnsbox.skip (or set <skip>false</skip>) to check the test JVMs again";
     }
 
     @Override
-    public void execute() throws MojoExecutionException, MojoFailureException {
-        if (skip) {
-            getLog().info("nsbox: skipped, because nsbox.skip is true; drop -Dnsbox.skip (or set <skip>false</skip>)"
-                    + " to check the test JVMs again");
-            return;
-        }
-        Outcomes outcomes = new Outcomes(getLog());
-        Path root = session.getExecutionRootDirectory() == null ? null : Path.of(session.getExecutionRootDirectory());
+    protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
+        Path root = executionRoot();
         Path runIdFile = Path.of(project.getBuild().getDirectory(), PrepareMojo.HOME, RUN_ID);
         if (!Files.isRegularFile(runIdFile)) {
             throw outcomes.badParameter(SpecFiles.displayName(runIdFile, root) + ": error: nsbox:prepare has not run in"

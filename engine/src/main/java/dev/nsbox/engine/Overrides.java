@@ -1,0 +1,33 @@
+package dev.nsbox.engine;
+
+import dev.nsbox.spec.Spec;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a front end changes in a spec before it is planned: the spec itself (the Maven plugin's
+ * {@code steps}, {@code timeout}, {@code environment}, ...), and the command that replaces its
+ * steps ({@code nsbox run SPEC -- COMMAND}, the test JVM of {@code nsbox:prepare}).
+ *
+ * <p>Immutable.
+ *
+ * @param spec    applied to the checked spec; may throw {@link IllegalArgumentException} with a
+ *                message for the user, which {@link NsboxEngine#prepare} reports as
+ *                {@link PrepareException.Kind#OVERRIDE}
+ * @param command replaces the spec's steps when not null
+ */
+public record Overrides(UnaryOperator<Spec> spec, List<String> command) {
+
+    /** The spec as written. */
+    public static final Overrides NONE = new Overrides(UnaryOperator.identity(), null);
+
+    public Overrides {
+        command = command == null ? null : List.copyOf(command);
+    }
+
+    /** The spec as written, with {@code command} (when not null) instead of its steps. */
+    public static Overrides command(List<String> command) {
+        return new Overrides(UnaryOperator.identity(), command);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.nsbox.maven;
+
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.AbstractMojo;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.project.MavenProject;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What every goal of the plugin shares: the project and session, {@code skip}, checked once,
+ * here, before any other work, and the Maven values every goal's variables start from. A goal
+ * implements {@link #perform(Outcomes)}; every engine outcome goes through {@link Outcomes}.
+ *
+ * <p>Thread-safe: each goal execution has its own Mojo instance, and the engine keeps no state
+ * between calls, so the goals are marked {@code threadSafe} for {@code mvn -T}.
+ */
+abstract class AbstractNsboxMojo extends AbstractMojo {
+
+    /**
+     * Skips the goal: nothing is read, written or run. {@code nsbox:prepare} and
+     * {@code nsbox:verify-forks} read the same property, so their tests then run outside any
+     * sandbox. Set it back to {@code false} (or drop {@code -Dnsbox.skip}) to run it again.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.skip", defaultValue = "false")
+    protected boolean skip;
+
+    /** The project of this goal execution (Maven's stand-in project where none is needed). */
+    @Parameter(defaultValue = "${project}", readonly = true, required = true)
+    protected MavenProject project;
+
+    /** The build this goal execution belongs to. */
+    @Parameter(defaultValue = "${session}", readonly = true, required = true)
+    protected MavenSession session;
+
+    @Override
+    public final void execute() throws MojoExecutionException, MojoFailureException {
+        if (skip) {
+            getLog().info("nsbox: skipped, because nsbox.skip is true" + skipped());
+            return;
+        }
+        perform(new Outcomes(getLog()));
+    }
+
+    /** What skipping this goal means and how to undo it, after "nsbox: skipped, because nsbox.skip is true". */
+    protected String skipped() {
+        return "; drop -Dnsbox.skip (or set <skip>false</skip>) to run it";
+    }
+
+    /** The goal's work; never called when it is skipped. */
+    protected abstract void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException;
+
+    /** The folder Maven was started in, which messages name files relative to; null when unknown. */
+    protected Path executionRoot() {
+        String root = session.getExecutionRootDirectory();
+        return root == null ? null : Path.of(root);
+    }
+
+    /**
+     * The project's values that every goal's spec may name, in this order: {@code basedir} and
+     * {@code project.basedir} (the module's folder), {@code project.build.directory},
+     * {@code project.build.outputDirectory}, {@code project.build.testOutputDirectory},
+     * {@code settings.localRepository}. Goals add their own after these.
+     */
+    protected Map<String, String> projectValues() {
+        Map<String, String> own = new LinkedHashMap<>();
+        String basedir = project.getBasedir().getAbsolutePath();
+        own.put("basedir", basedir);
+        own.put("project.basedir", basedir);
+        own.put("project.build.directory", project.getBuild().getDirectory());
+        own.put("project.build.outputDirectory", project.getBuild().getOutputDirectory());
+        own.put("project.build.testOutputDirectory", project.getBuild().getTestOutputDirectory());
+        if (session.getLocalRepository() != null) {
+            own.put("settings.localRepository", session.getLocalRepository().getBasedir());
+        }
+        return own;
+    }
+}
