@@ -53,10 +53,10 @@ public record Plan(
      *
      * @param pidNamespace    the supervisor is PID 1 of a new PID namespace
      * @param noNewPrivileges  {@code PR_SET_NO_NEW_PRIVS} before every exec
-     * @param dropCapabilities every capability dropped before every exec
+     * @param confinement      capabilities, system-call filter and limits of every step
      * @param steps            in order; the first failing one stops the run
      */
-    public record Launch(boolean pidNamespace, boolean noNewPrivileges, boolean dropCapabilities,
+    public record Launch(boolean pidNamespace, boolean noNewPrivileges, Confinement confinement,
                          List<StepLaunch> steps) {
         public Launch {
             steps = List.copyOf(steps);

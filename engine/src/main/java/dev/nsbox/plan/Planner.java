@@ -1,5 +1,7 @@
 package dev.nsbox.plan;
 
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.MountSpec;
 import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.Origin;
@@ -7,6 +9,7 @@ import dev.nsbox.spec.Propagation;
 import dev.nsbox.spec.RootType;
 import dev.nsbox.spec.Spec;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -63,8 +66,11 @@ public final class Planner {
         if (mountNs) {
             root.pivot();
         }
-        Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(),
-                spec.process().dropCapabilities(), StepPlanner.steps(spec, host, command));
+        List<Diagnostic> confinementProblems = new ArrayList<>();
+        Confinement confinement = Confinement.of(spec, SeccompArch.current(), confinementProblems);
+        draft.diagnostics().addAll(confinementProblems);
+        Plan.Launch launch = new Plan.Launch(pidNs, spec.process().noNewPrivileges(), confinement,
+                StepPlanner.steps(spec, host, command));
         if (mountNs) {
             StepPlanner.checkWorkingDirectories(draft, launch.steps());
         }

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param user        the mapping inside a user namespace, never null (root by default)
  * @param hostname    the UTS hostname, or {@code null}
  * @param propagation applied to {@code /} of the new mount namespace before any mount
+ * @param limits      what the sandbox may consume (no limit where the spec wrote none)
  */
 public record Spec(
         String file,
@@ -33,6 +34,7 @@ public record Spec(
         Root root,
         List<MountSpec> mounts,
         ProcessSpec process,
+        LimitsSpec limits,
         List<Step> steps,
         Origins origins) {
 
@@ -42,6 +44,7 @@ public record Spec(
         Objects.requireNonNull(hostEffects, "hostEffects");
         Objects.requireNonNull(root, "root");
         Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(user, "user");
         namespaces = java.util.Collections.unmodifiableSet(java.util.EnumSet.copyOf(
                 namespaces.isEmpty() ? java.util.EnumSet.noneOf(Namespace.class) : namespaces));

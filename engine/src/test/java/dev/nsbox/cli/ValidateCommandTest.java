@@ -74,7 +74,7 @@ class ValidateCommandTest {
         Result r = run("validate", dir + "/sub/../sub/x.yaml");
         assertEquals(dir + "/sub/../sub/x.yaml:2:1: error: unknown key \"nope\" at the top level; expected one of "
                 + "version, name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
-                + "process, steps\n", r.err());
+                + "process, limits, steps\n", r.err());
     }
 
     @Test

@@ -61,7 +61,8 @@ final class TestSpecs {
 
     TestSpecs env(boolean clear, List<String> keep, Map<String, String> set) {
         process = new ProcessSpec(null, new EnvSpec(clear, keep, set, Origins.of(origin(3, "process.env"))), null,
-                true, false, Origins.of(origin(3, "process")));
+                true, java.util.Set.of(), dev.nsbox.spec.SeccompSpec.defaults(origin(3, "process.seccomp")),
+                Origins.of(origin(3, "process")));
         return this;
     }
 
@@ -98,6 +99,7 @@ final class TestSpecs {
 
     Spec build() {
         return new Spec(FILE, "/work/project", 1, "t", null, namespaces, UserMapping.ROOT, hostname, propagation,
-                HostEffectsPolicy.DENY, root, mounts, process, steps, Origins.of(origin(1, "")));
+                HostEffectsPolicy.DENY, root, mounts, process,
+                dev.nsbox.spec.LimitsSpec.none(origin(1, "limits")), steps, Origins.of(origin(1, "")));
     }
 }

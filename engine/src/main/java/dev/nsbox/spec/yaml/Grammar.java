@@ -66,6 +66,16 @@ public final class Grammar {
         ENV_MAP,
         /** An argv: a non-empty list of strings (numbers and booleans are taken as written). */
         ARGV,
+        /** A whole number of at least 1, such as a count of processes. */
+        COUNT,
+        /** A decimal number greater than 0, such as {@code 1.5} CPUs. */
+        DECIMAL,
+        /** Capability names ({@code CAP_NET_BIND_SERVICE}), each at most once. */
+        CAPABILITIES,
+        /** {@code default}, {@code unconfined}, or a map {@code {allow: [...], deny: [...]}} of call names and groups. */
+        SECCOMP,
+        /** A list of system-call names and {@code @groups}. */
+        SYSCALLS,
         /** A nested map, described by {@link Key#section()}. */
         OBJECT,
         /** A list of nested maps, each described by {@link Key#section()}. */
@@ -185,9 +195,26 @@ public final class Grammar {
                     new Key("env", Type.OBJECT, false, List.of(), ENV, ENV.doc()),
                     key("timeout", Type.DURATION, "Per step, unless the step says otherwise (500ms, 30s, 10m, 1h)."),
                     key("noNewPrivileges", Type.BOOLEAN, "Set PR_SET_NO_NEW_PRIVS before each step (default true)."),
-                    key("dropCapabilities", Type.BOOLEAN, "Drop every capability (bounding, ambient, inheritable, "
-                            + "permitted, effective) before each step, so that even a root step cannot mount or "
-                            + "remount (default false).")));
+                    key("capabilities", Type.CAPABILITIES, "The capabilities every step keeps (default none: every "
+                            + "set empty, securebits locked)."),
+                    key("seccomp", Type.SECCOMP, "The system-call filter: default (Docker's baseline, namespace "
+                            + "creation refused), unconfined, or {allow: [...], deny: [...]} of calls and @groups.")));
+
+    /** The words {@code process.seccomp} takes as a scalar. */
+    public static final List<String> SECCOMP_WORDS = List.of("default", "unconfined");
+
+    public static final Section SECCOMP = new Section("seccomp", "Changes to the default system-call filter.",
+            List.of(
+                    key("allow", Type.SYSCALLS, "Calls and @groups added to the default's allow-list."),
+                    key("deny", Type.SYSCALLS, "Calls and @groups refused with EPERM, whatever allows them.")));
+
+    public static final Section LIMITS = new Section("limits", "What the sandbox may consume (default: no limit).",
+            List.of(
+                    key("memory", Type.SIZE, "Memory of the whole sandbox, without swap (cgroup; 256m, 2g or bytes)."),
+                    key("pids", Type.COUNT, "Processes and threads of the whole sandbox (cgroup)."),
+                    key("cpu", Type.DECIMAL, "CPUs the sandbox may use, such as 1.5 (cgroup CPU quota)."),
+                    key("openFiles", Type.COUNT, "Open descriptors per process (RLIMIT_NOFILE, soft and hard)."),
+                    key("fileSize", Type.SIZE, "Bytes a process may write to a file (RLIMIT_FSIZE, soft and hard).")));
 
     public static final Section STEP = new Section("step", "One step: run (argv, no shell) or shell (/bin/sh -c).",
             List.of(
@@ -212,6 +239,7 @@ public final class Grammar {
                     new Key("root", Type.OBJECT, false, List.of(), ROOT, ROOT.doc()),
                     new Key("mounts", Type.OBJECT_LIST, false, List.of(), MOUNT, "The mounts, applied in order."),
                     new Key("process", Type.OBJECT, false, List.of(), PROCESS, PROCESS.doc()),
+                    new Key("limits", Type.OBJECT, false, List.of(), LIMITS, LIMITS.doc()),
                     new Key("steps", Type.OBJECT_LIST, false, List.of(), STEP, "What run executes, in order, in one sandbox.")));
 
     private static Key key(String name, Type type, String doc) {

@@ -1,6 +1,9 @@
 package dev.nsbox.spec.yaml;
 
+import dev.nsbox.seccomp.SeccompNames;
+import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.EnvSpec;
+import dev.nsbox.spec.SeccompSpec;
 import dev.nsbox.spec.Origins;
 import dev.nsbox.spec.ProcessSpec;
 import dev.nsbox.spec.Step;
@@ -12,6 +15,10 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +46,93 @@ final class ProcessReader {
         if (m == null) {
             return ProcessSpec.defaults(r.at(e.key(), "process"));
         }
-        Map<String, Entry> f = r.fields(m, "process", Grammar.PROCESS.names(), "process");
+        List<String> known = new ArrayList<>(Grammar.PROCESS.names());
+        known.add(REMOVED_DROP_CAPABILITIES);
+        Map<String, Entry> f = r.fields(m, "process", known, "process");
+        if (f.containsKey(REMOVED_DROP_CAPABILITIES)) {
+            r.error(r.at(f.get(REMOVED_DROP_CAPABILITIES).key(), "process." + REMOVED_DROP_CAPABILITIES),
+                    "process.dropCapabilities is gone: steps keep no capability by default; list the ones a step "
+                            + "must keep in process.capabilities (for example capabilities: [CAP_NET_BIND_SERVICE])");
+        }
         String cwd = opt(f, "cwd", n -> r.sandboxPath(n, "process.cwd"));
         EnvSpec env = f.containsKey("env") ? env(f.get("env")) : EnvSpec.inherit(r.at(e.key(), "process.env"));
         Duration timeout = opt(f, "timeout", n -> r.duration(n, "process.timeout"));
         Boolean nnp = opt(f, "noNewPrivileges", n -> r.bool(n, "process.noNewPrivileges"));
-        Boolean drop = opt(f, "dropCapabilities", n -> r.bool(n, "process.dropCapabilities"));
-        return new ProcessSpec(cwd, env, timeout, !Boolean.FALSE.equals(nnp), Boolean.TRUE.equals(drop),
-                new Origins(r.at(e.key(), "process"), r.originsOf(f, "process")));
+        Set<Capability> caps = f.containsKey("capabilities") ? capabilities(f.get("capabilities").value())
+                : Set.of();
+        SeccompSpec seccomp = f.containsKey("seccomp") ? seccomp(f.get("seccomp"))
+                : SeccompSpec.defaults(r.at(e.key(), "process.seccomp"));
+        Map<String, Entry> written = new LinkedHashMap<>(f);
+        written.remove(REMOVED_DROP_CAPABILITIES);
+        return new ProcessSpec(cwd, env, timeout, !Boolean.FALSE.equals(nnp), caps == null ? Set.of() : caps,
+                seccomp == null ? SeccompSpec.defaults(r.at(e.key(), "process.seccomp")) : seccomp,
+                new Origins(r.at(e.key(), "process"), r.originsOf(written, "process")));
+    }
+
+    /** The key of the first round, refused with a message that names its successor. */
+    private static final String REMOVED_DROP_CAPABILITIES = "dropCapabilities";
+
+    /** {@code process.capabilities}: names with or without {@code CAP_}, any case, each once. */
+    private Set<Capability> capabilities(Node n) {
+        String path = "process.capabilities";
+        List<Node> items = r.list(n, path);
+        Set<Capability> caps = EnumSet.noneOf(Capability.class);
+        for (int i = 0; i < items.size(); i++) {
+            String p = path + "[" + i + "]";
+            String name = r.string(items.get(i), p);
+            if (name == null) {
+                continue;
+            }
+            Optional<Capability> c = Capability.byName(name);
+            if (c.isEmpty()) {
+                String upper = name.toUpperCase(Locale.ROOT);
+                String near = Values.didYouMean(upper.startsWith("CAP_") ? upper : "CAP_" + upper, Capability.names());
+                r.error(r.at(items.get(i), p), p + ": unknown capability \"" + Values.printable(name) + "\""
+                        + (near != null ? "; did you mean \"" + near + "\"?" : "; see capabilities(7)"));
+            } else if (!caps.add(c.get())) {
+                r.error(r.at(items.get(i), p), p + ": " + c.get().name() + " is listed twice");
+            }
+        }
+        return caps;
+    }
+
+    /** {@code process.seccomp}: a word, or a map of allow and deny lists checked against the call tables. */
+    private SeccompSpec seccomp(Entry e) {
+        String path = "process.seccomp";
+        Node n = e.value();
+        if (n instanceof ScalarNode) {
+            SeccompSpec.Mode mode = r.word(n, path, Grammar.SECCOMP_WORDS,
+                    w -> w.equals("unconfined") ? SeccompSpec.Mode.UNCONFINED : SeccompSpec.Mode.DEFAULT);
+            return mode == null ? null : new SeccompSpec(mode, List.of(), List.of(), Origins.of(r.at(n, path)));
+        }
+        MappingNode m = r.map(n, path);
+        if (m == null) {
+            return null;
+        }
+        Map<String, Entry> f = r.fields(m, path, Grammar.SECCOMP.names(), path);
+        List<String> allow = f.containsKey("allow") ? syscalls(f.get("allow").value(), path + ".allow") : List.of();
+        List<String> deny = f.containsKey("deny") ? syscalls(f.get("deny").value(), path + ".deny") : List.of();
+        return new SeccompSpec(SeccompSpec.Mode.CUSTOM, allow, deny,
+                new Origins(r.at(e.key(), path), r.originsOf(f, path)));
+    }
+
+    private List<String> syscalls(Node n, String path) {
+        List<Node> items = r.list(n, path);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String p = path + "[" + i + "]";
+            String name = r.string(items.get(i), p);
+            if (name == null) {
+                continue;
+            }
+            Optional<String> problem = SeccompNames.problem(name);
+            if (problem.isPresent()) {
+                r.error(r.at(items.get(i), p), p + ": " + problem.get());
+            } else {
+                names.add(name);
+            }
+        }
+        return names;
     }
 
     private EnvSpec env(Entry e) {

@@ -6,6 +6,7 @@ import dev.nsbox.spec.MountSpec;
 import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Origins;
+import dev.nsbox.spec.LimitsSpec;
 import dev.nsbox.spec.ProcessSpec;
 import dev.nsbox.spec.Propagation;
 import dev.nsbox.spec.Root;
@@ -110,6 +111,8 @@ final class SpecReader {
         }
         ProcessSpec process = f.containsKey("process") ? processes.process(f.get("process"))
                 : ProcessSpec.defaults(r.at(doc, "process"));
+        LimitsSpec limits = f.containsKey("limits") ? new LimitsReader(r).limits(f.get("limits"))
+                : LimitsSpec.none(r.at(doc, "limits"));
         List<Step> steps = new ArrayList<>();
         if (f.containsKey("steps")) {
             List<Node> items = r.list(f.get("steps").value(), "steps");
@@ -124,7 +127,7 @@ final class SpecReader {
                 propagation == null ? Propagation.RPRIVATE : propagation,
                 hostEffects == null ? HostEffectsPolicy.DENY : hostEffects,
                 root == null ? Root.host(r.at(doc, "root")) : root, mountList,
-                process == null ? ProcessSpec.defaults(r.at(doc, "process")) : process, steps,
+                process == null ? ProcessSpec.defaults(r.at(doc, "process")) : process, limits, steps,
                 new Origins(r.at(doc, ""), origins));
         if (r.hasErrors()) {
             partial = spec;

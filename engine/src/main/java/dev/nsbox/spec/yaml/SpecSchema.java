@@ -41,6 +41,8 @@ public final class SpecSchema {
         defs.put("root", root());
         defs.put("mount", mount());
         defs.put("process", section(Grammar.PROCESS));
+        defs.put("seccomp", section(Grammar.SECCOMP));
+        defs.put("limits", section(Grammar.LIMITS));
         defs.put("env", section(Grammar.ENV));
         defs.put("step", step());
         defs.put("variable", map("type", "string", "pattern", "\\$\\{",
@@ -128,6 +130,14 @@ public final class SpecSchema {
                     "additionalProperties", map("type", List.of("string", "number", "boolean")));
             case ARGV -> map("type", "array", "minItems", 1,
                     "items", map("type", List.of("string", "number", "boolean")));
+            case COUNT -> orVariable(map("type", "integer", "minimum", 1));
+            case DECIMAL -> orVariable(map("type", "number", "exclusiveMinimum", 0),
+                    map("type", "string", "pattern", "^[0-9]+(\\.[0-9]+)?$"));
+            case CAPABILITIES -> map("type", "array", "uniqueItems", true,
+                    "items", map("enum", dev.nsbox.spec.Capability.names()));
+            case SECCOMP -> map("anyOf", List.of(map("enum", Grammar.SECCOMP_WORDS),
+                    map("$ref", "#/$defs/" + Grammar.SECCOMP.name())));
+            case SYSCALLS -> map("type", "array", "items", map("type", "string", "pattern", "^@?[a-z0-9_-]+$"));
             case OBJECT -> map("$ref", "#/$defs/" + k.section().name());
             case OBJECT_LIST -> map("type", "array", "items", map("$ref", "#/$defs/" + k.section().name()));
         };

@@ -1,5 +1,9 @@
 package dev.nsbox.spec.yaml;
 
+import dev.nsbox.spec.Capability;
+import dev.nsbox.spec.LimitsSpec;
+import dev.nsbox.spec.ProcessSpec;
+import dev.nsbox.spec.SeccompSpec;
 import dev.nsbox.spec.MountSpec;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
@@ -38,7 +42,7 @@ class SpecReaderTest {
     void unknownTopLevelKeyListsTheKeysWhenNoneIsClose() {
         assertEquals(List.of("s.yaml:3:1: error: unknown key \"network\" at the top level; expected one of version, "
                         + "name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
-                        + "process, steps"),
+                        + "process, limits, steps"),
                 errors(spec("network: none\n")));
         assertEquals(List.of("s.yaml:3:1: error: unknown key \"mount\" at the top level; did you mean \"mounts\"?"),
                 errors(spec("mount: []\n")));
@@ -238,13 +242,61 @@ class SpecReaderTest {
     }
 
     @Test
-    void dropCapabilitiesIsOffUnlessTheSpecSaysTrue() {
-        assertFalse(load(spec("name: plain\n")).spec().process().dropCapabilities());
-        assertTrue(load(spec("process: {dropCapabilities: true}\n")).spec().process().dropCapabilities());
-        assertFalse(load(spec("process: {dropCapabilities: false}\n")).spec().process().dropCapabilities());
-        assertEquals(List.of("s.yaml:3:29: error: process.dropCapabilities must be true or false, got the string \"yes\" "
-                        + "(a string in YAML 1.2, where only true and false are booleans)"),
-                errors(spec("process: {dropCapabilities: yes}\n")));
+    void stepsKeepNoCapabilityAndGetTheDefaultFilterUnlessTheSpecSaysOtherwise() {
+        ProcessSpec plain = load(spec("name: plain\n")).spec().process();
+        assertTrue(plain.capabilities().isEmpty());
+        assertEquals(SeccompSpec.Mode.DEFAULT, plain.seccomp().mode());
+        assertTrue(plain.noNewPrivileges());
+        ProcessSpec kept = load(spec("process: {capabilities: [CAP_NET_BIND_SERVICE, chown], seccomp: unconfined}\n"))
+                .spec().process();
+        assertEquals(java.util.EnumSet.of(Capability.CAP_CHOWN, Capability.CAP_NET_BIND_SERVICE), kept.capabilities());
+        assertEquals(SeccompSpec.Mode.UNCONFINED, kept.seccomp().mode());
+        SeccompSpec custom = load(spec("process:\n  seccomp:\n    allow: [mount, '@keyring']\n    deny: [ptrace]\n"))
+                .spec().process().seccomp();
+        assertEquals(SeccompSpec.Mode.CUSTOM, custom.mode());
+        assertEquals(List.of("mount", "@keyring"), custom.allow());
+        assertEquals(List.of("ptrace"), custom.deny());
+    }
+
+    @Test
+    void capabilityAndSystemCallNamesAreCheckedAtTheirLine() {
+        assertEquals(List.of("s.yaml:3:37: error: process.capabilities[1]: unknown capability \"CAP_SYS_ADMN\"; did "
+                        + "you mean \"CAP_SYS_ADMIN\"?"),
+                errors(spec("process: {capabilities: [CAP_CHOWN, CAP_SYS_ADMN]}\n")));
+        assertEquals(List.of("s.yaml:3:33: error: process.capabilities[1]: CAP_CHOWN is listed twice"),
+                errors(spec("process: {capabilities: [chown, CAP_CHOWN]}\n")));
+        List<String> e = errors(spec("process:\n  seccomp: {allow: [mout]}\n"));
+        assertEquals(1, e.size(), e.toString());
+        assertTrue(e.get(0).startsWith("s.yaml:4:21: error: process.seccomp.allow[0]: unknown system call \"mout\"; "
+                + "did you mean \"mount\"?"), e.get(0));
+        assertEquals(List.of("s.yaml:4:12: error: process.seccomp: unknown value \"off\"; expected one of default, "
+                + "unconfined"), errors(spec("process:\n  seccomp: off\n")));
+    }
+
+    @Test
+    void dropCapabilitiesIsRefusedWithTheKeyThatReplacedIt() {
+        assertEquals(List.of("s.yaml:3:11: error: process.dropCapabilities is gone: steps keep no capability by "
+                        + "default; list the ones a step must keep in process.capabilities (for example "
+                        + "capabilities: [CAP_NET_BIND_SERVICE])"),
+                errors(spec("process: {dropCapabilities: true}\n")));
+    }
+
+    @Test
+    void limitsTakeSizesCountsAndADecimalNumberOfCpus() {
+        LimitsSpec l = load(spec("limits: {memory: 256m, pids: 128, cpu: 1.5, openFiles: 1024, fileSize: 1g}\n"))
+                .spec().limits();
+        assertEquals(256L << 20, l.memory());
+        assertEquals(128L, l.pids());
+        assertEquals(new java.math.BigDecimal("1.5"), l.cpu());
+        assertEquals(1024L, l.openFiles());
+        assertEquals(1L << 30, l.fileSize());
+        assertFalse(load(spec("name: plain\n")).spec().limits().any());
+        assertEquals(List.of("s.yaml:3:16: error: limits.pids must be a whole number from 1 to 4611686018427387903, "
+                + "got \"0\""), errors(spec("limits: {pids: 0}\n")));
+        assertEquals(List.of("s.yaml:3:15: error: limits.cpu must be a number of CPUs from 0.01 to 100000, such as "
+                + "1.5, got \"0.001\""), errors(spec("limits: {cpu: 0.001}\n")));
+        assertEquals(List.of("s.yaml:3:10: error: unknown key \"memroy\" in limits; did you mean \"memory\"?"),
+                errors(spec("limits: {memroy: 1g}\n")));
     }
 
     @Test
