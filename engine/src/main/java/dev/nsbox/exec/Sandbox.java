@@ -297,8 +297,7 @@ public final class Sandbox {
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
             listener.stepStarted(i, step);
-            StepResult result = sup.run(i, step, StepSecurity.basic(plan.launch().noNewPrivileges(),
-                    plan.launch().dropCapabilities()), options.grace(), () -> cancelled);
+            StepResult result = sup.run(i, step, StepSecurity.of(plan.launch()), options.grace(), () -> cancelled);
             if (result == null) {
                 messages.add("error: the run was cancelled");
                 return ExitCode.forSignal(Sys.SIGTERM);

@@ -1,6 +1,11 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.cgroups.Limits;
+import dev.nsbox.plan.Confinement;
+import dev.nsbox.plan.Plan;
+
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
@@ -50,12 +55,26 @@ public record StepSecurity(boolean noNewPrivileges, OptionalLong capabilities, L
     }
 
     /**
-     * What steps got before spec keys for capabilities, limits and filters existed: no limits,
-     * no filter, and either every capability dropped or the sets left alone.
+     * No limits, no filter, and either every capability dropped or the sets left alone: for the
+     * supervisor's own tests.
      */
     public static StepSecurity basic(boolean noNewPrivileges, boolean dropAllCapabilities) {
         return new StepSecurity(noNewPrivileges, dropAllCapabilities ? OptionalLong.of(0) : OptionalLong.empty(),
                 List.of(), new byte[0]);
+    }
+
+    /**
+     * What the plan asks for every step: the kept capabilities (always confined, so securebits
+     * are locked even when the spec keeps some), the rlimits, and the compiled filter.
+     */
+    public static StepSecurity of(Plan.Launch launch) {
+        Confinement c = launch.confinement();
+        List<Rlimit> rlimits = new ArrayList<>();
+        for (Limits.Rlimit r : c.rlimits()) {
+            rlimits.add(new Rlimit(Resource.ofNumber(r.resource()), r.soft(), r.hard()));
+        }
+        byte[] filter = c.seccomp().map(f -> f.program().bytes()).orElse(new byte[0]);
+        return new StepSecurity(launch.noNewPrivileges(), OptionalLong.of(c.capabilityMask()), rlimits, filter);
     }
 
     @Override
@@ -128,6 +147,16 @@ public record StepSecurity(boolean noNewPrivileges, OptionalLong capabilities, L
         RLIMIT_NICE(13),
         RLIMIT_RTPRIO(14),
         RLIMIT_RTTIME(15);
+
+        /** The resource of {@code number}. */
+        public static Resource ofNumber(int number) {
+            for (Resource r : values()) {
+                if (r.number() == number) {
+                    return r;
+                }
+            }
+            throw new IllegalArgumentException("no rlimit resource numbered " + number);
+        }
 
         private final int number;
 

@@ -106,7 +106,32 @@ final class TestPlans {
         Origin o = Origin.synthetic(FILE);
         Spec spec = new Spec(FILE, "/", 1, "test", null, EnumSet.noneOf(dev.nsbox.spec.Namespace.class),
                 UserMapping.ROOT, null, Propagation.RPRIVATE, HostEffectsPolicy.DENY, Root.host(o), List.of(),
-                ProcessSpec.defaults(o), List.of(), Origins.of(o));
-        return new Plan(spec, List.of(), ops, expectations, new Plan.Launch(pid, noNewPrivs, dropCapabilities, steps), null, List.of());
+                ProcessSpec.defaults(o), dev.nsbox.spec.LimitsSpec.none(o), List.of(), Origins.of(o));
+        return new Plan(spec, List.of(), ops, expectations, new Plan.Launch(pid, noNewPrivs, confinement(), steps),
+                null, List.of());
+    }
+
+    /**
+     * The executor's tests exercise set-up, not confinement: unless told to drop them, their steps
+     * keep the capabilities this JVM has and run without a filter, as the executor did before
+     * secure defaults existed.
+     */
+    private dev.nsbox.plan.Confinement confinement() {
+        java.util.Set<dev.nsbox.spec.Capability> caps = dropCapabilities ? java.util.Set.of()
+                : dev.nsbox.spec.Capability.fromMask(ownEffectiveCapabilities());
+        return new dev.nsbox.plan.Confinement(caps, java.util.Optional.empty(), dev.nsbox.cgroups.Limits.NONE);
+    }
+
+    private static long ownEffectiveCapabilities() {
+        try {
+            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (l.startsWith("CapEff:")) {
+                    return Long.parseUnsignedLong(l.substring(7).trim(), 16);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return 0;
     }
 }

@@ -4,6 +4,7 @@ import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.SpecSource;
+import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.yaml.Variables;
@@ -56,7 +57,7 @@ public class PrepareMojo extends AbstractNsboxMojo {
      * loopback of its own, the whole host read-only except the module's build directory, a private
      * {@code /tmp}, its own PIDs and hostname, and no capabilities (written to
      * {@code target/nsbox-jvm/hermetic-tests.yaml}, where you can read it and start your own from
-     * it). A spec of your own must set {@code process.dropCapabilities: true}; its variables are
+     * it). A spec of your own must not keep {@code CAP_SYS_ADMIN} in {@code process.capabilities}; its variables are
      * {@code basedir}, {@code project.basedir}, {@code project.build.directory},
      * {@code project.build.outputDirectory}, {@code project.build.testOutputDirectory},
      * {@code settings.localRepository}, {@code session.executionRootDirectory}, those of {@code variables}, {@code env.NAME} and
@@ -126,11 +127,11 @@ public class PrepareMojo extends AbstractNsboxMojo {
                 Overrides.command(List.of(javaHome.resolve("bin/java").toString())),
                 NsboxEngine.host(project.getBasedir().getAbsolutePath()));
         Spec spec = prepared.plan().spec();
-        if (!spec.process().dropCapabilities()) {
-            Origin o = spec.process().origins().self();
-            throw outcomes.badConfiguration(List.of(o.location() + ": error: process.dropCapabilities is not true, so"
-                    + " each test JVM would keep root's capabilities and could remount the read-only project"
-                    + " writable; add \"dropCapabilities: true\" under process"));
+        if (spec.process().capabilities().contains(Capability.CAP_SYS_ADMIN)) {
+            Origin o = spec.process().origins().of("capabilities");
+            throw outcomes.badConfiguration(List.of(o.location() + ": error: process.capabilities keeps CAP_SYS_ADMIN,"
+                    + " so each test JVM could remount the read-only project writable; remove it (test JVMs keep"
+                    + " no capability by default)"));
         }
         outcomes.plan(prepared);
 

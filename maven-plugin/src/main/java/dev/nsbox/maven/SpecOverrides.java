@@ -65,7 +65,8 @@ record SpecOverrides(
             env = new EnvSpec(env.clear(), env.keep(), set, env.origins());
         }
         String cwd = workingDirectory == null || workingDirectory.isBlank() ? p.cwd() : absolute(workingDirectory);
-        ProcessSpec process = new ProcessSpec(cwd, env, defaultTimeout, p.noNewPrivileges(), p.dropCapabilities(), p.origins());
+        ProcessSpec process = new ProcessSpec(cwd, env, defaultTimeout, p.noNewPrivileges(), p.capabilities(),
+                p.seccomp(), p.origins());
 
         List<Step> newSteps = spec.steps();
         if (command != null && !command.isBlank()) {
@@ -76,7 +77,7 @@ record SpecOverrides(
         }
         return new Spec(spec.file(), spec.baseDir(), spec.version(), spec.name(), spec.description(),
                 spec.namespaces(), spec.user(), spec.hostname(), spec.propagation(), spec.hostEffects(), spec.root(),
-                spec.mounts(), process, newSteps, spec.origins());
+                spec.mounts(), process, spec.limits(), newSteps, spec.origins());
     }
 
     private List<Step> pomSteps() {
