@@ -1,0 +1,109 @@
+package dev.nsbox;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The table "Packages and what each may import" of docs/architecture.md, made executable. Each
+ * test is one rule of that table, checked on the engine's main classes (bytecode, so a fully
+ * qualified name without an import counts as well). When a rule here changes, the table changes
+ * with it.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses engine;
+
+    @BeforeAll
+    static void importEngine() {
+        engine = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.nsbox");
+        // Every rule below would hold for an empty import; make sure the classes are there.
+        assertTrue(engine.size() > 200, "imported " + engine.size() + " engine classes");
+    }
+
+    @Test
+    void noPackageCycles() {
+        // "(**)" makes every package its own slice, so spec and spec.yaml count as two.
+        slices().matching("dev.nsbox.(**)").should().beFreeOfCycles().check(engine);
+    }
+
+    @Test
+    void specIsTheLeafAndImportsJavaOnly() {
+        classes().that().resideInAPackage("dev.nsbox.spec")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("java..", "dev.nsbox.spec")
+                .check(engine);
+    }
+
+    @Test
+    void onlySpecYamlImportsSnakeyaml() {
+        noClasses().that().resideOutsideOfPackage("dev.nsbox.spec.yaml")
+                .should().dependOnClassesThat().resideInAPackage("org.snakeyaml..")
+                .check(engine);
+    }
+
+    @Test
+    void onlySysImportsJnr() {
+        noClasses().that().resideOutsideOfPackage("dev.nsbox.sys")
+                .should().dependOnClassesThat().resideInAnyPackage("jnr..", "com.kenai..")
+                .check(engine);
+    }
+
+    @Test
+    void hostOnlyProbes() {
+        noClasses().that().resideInAPackage("dev.nsbox.host")
+                .should().dependOnClassesThat()
+                .resideInAnyPackage("dev.nsbox.exec..", "dev.nsbox.engine..", "dev.nsbox.cli..")
+                .check(engine);
+    }
+
+    @Test
+    void theModelAndThePlanTouchNoMachine() {
+        noClasses().that().resideInAnyPackage("dev.nsbox.plan..", "dev.nsbox.mounts..",
+                        "dev.nsbox.validate..", "dev.nsbox.seccomp..", "dev.nsbox.cgroups..")
+                .should().dependOnClassesThat()
+                .resideInAnyPackage("dev.nsbox.exec..", "dev.nsbox.engine..", "dev.nsbox.cli..",
+                        "dev.nsbox.host..", "dev.nsbox.sys..")
+                .check(engine);
+    }
+
+    @Test
+    void theParserStaysBelowThePlan() {
+        noClasses().that().resideInAnyPackage("dev.nsbox.spec..", "dev.nsbox.validate..")
+                .should().dependOnClassesThat()
+                .resideInAnyPackage("dev.nsbox.plan..", "dev.nsbox.mounts..", "dev.nsbox.cgroups..",
+                        "dev.nsbox.exec..", "dev.nsbox.engine..", "dev.nsbox.cli..",
+                        "dev.nsbox.host..", "dev.nsbox.sys..")
+                .check(engine);
+    }
+
+    @Test
+    void execDoesNotImportTheFrontEndsApi() {
+        noClasses().that().resideInAPackage("dev.nsbox.exec..")
+                .should().dependOnClassesThat()
+                .resideInAnyPackage("dev.nsbox.engine..", "dev.nsbox.cli..")
+                .check(engine);
+    }
+
+    @Test
+    void engineDoesNotImportTheCli() {
+        noClasses().that().resideInAPackage("dev.nsbox.engine..")
+                .should().dependOnClassesThat().resideInAPackage("dev.nsbox.cli..")
+                .check(engine);
+    }
+
+    @Test
+    void theEngineNeverImportsMaven() {
+        noClasses().should().dependOnClassesThat()
+                .resideInAnyPackage("org.apache.maven..", "org.codehaus.plexus..")
+                .check(engine);
+    }
+}
