@@ -26,8 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The plugin's row of the import table in docs/architecture.md: the goals reach the engine only
  * through {@code dev.nsbox.engine}, the spec model, the spec's variables and values
  * ({@code spec.yaml}), the plan and its formats, and the value types a run or {@code doctor} hands
- * back. They never
- * touch the machine themselves and never rebuild the pipeline.
+ * back. They never touch the machine themselves and never rebuild the pipeline.
  */
 class PluginArchitectureTest {
 
