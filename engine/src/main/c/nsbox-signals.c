@@ -2,7 +2,7 @@
  * nsbox-signals: a signal handler that writes the signal's number to a pipe, for the JVM.
  *
  * HotSpot keeps SIGQUIT for itself (a thread dump on stdout) and refuses it to
- * sun.misc.Signal, with or without -Xrs; yet shared/SPEC.md wants SIGQUIT sent to nsbox to
+ * sun.misc.Signal, with or without -Xrs; yet docs/spec.md wants SIGQUIT sent to nsbox to
  * reach the step, as SIGINT, SIGTERM and SIGHUP do. A handler of Java code cannot run in a
  * signal handler's context, so this one does the one async-signal-safe thing needed: write(2)
  * one byte to a pipe whose other end a Java thread reads (the self-pipe trick). The JVM's own

@@ -12,7 +12,7 @@ import java.util.Properties;
 
 /**
  * The {@code nsbox} command line: {@code validate}, {@code plan}, {@code explain}, {@code run},
- * {@code doctor}, {@code schema}. Exit codes are those of SPEC.md. No Java stack trace reaches
+ * {@code doctor}, {@code schema}. Exit codes are those of docs/spec.md. No Java stack trace reaches
  * the user unless {@code --debug} asks for one.
  */
 public final class Main {

@@ -10,7 +10,7 @@ import dev.nsbox.plan.StepLaunch;
 /**
  * {@code nsbox run SPEC [-- COMMAND ARGS...]}: applies the spec and runs its steps (or the one
  * command after {@code --}) with this process's standard streams, unbuffered. The exit code is
- * that of SPEC.md: the first failing step's, 126/127/128+N, 125 when set-up or verification
+ * that of docs/spec.md: the first failing step's, 126/127/128+N, 125 when set-up or verification
  * failed, 3 when the machine lacks an ability, 1 for a refused spec.
  */
 final class RunCommand implements Command {

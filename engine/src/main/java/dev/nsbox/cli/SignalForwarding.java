@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 
 /**
  * Sends SIGINT, SIGTERM, SIGHUP and SIGQUIT that reach nsbox on to what it runs, for as long as
- * it is open (shared/SPEC.md, "Namespaces": they "sent to nsbox reach the step"). Without it the
+ * it is open (docs/spec.md, "Namespaces": they "sent to nsbox reach the step"). Without it the
  * JVM would start shutting down on the first three, and print a thread dump on the fourth.
  *
  * <p>The first three go through {@code sun.misc.Signal}. HotSpot refuses SIGQUIT to it, so a

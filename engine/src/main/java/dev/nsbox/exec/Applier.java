@@ -57,9 +57,10 @@ final class Applier {
         trees = new int[maxTree + 1];
         Arrays.fill(trees, -1);
         // A JVM cannot unshare(CLONE_NEWUSER) (EINVAL, multithreaded): when the plan asks for a
-        // user namespace and this JVM was started inside one made for it (docs/design.md,
-        // "Rootless"), that part of the Unshare is already done. Otherwise the flag reaches
-        // the kernel and its EINVAL is reported with the hint to do so.
+        // user namespace and this JVM was started inside one made for it
+        // (docs/decisions/0010-rootless-through-unshare.md), that part of the Unshare is already
+        // done. Otherwise the flag reaches the kernel and its EINVAL is reported with the hint to
+        // do so.
         madeByLauncher = UserNamespaces.entered().isPresent() ? Flags.CLONE_NEWUSER : 0;
     }
 

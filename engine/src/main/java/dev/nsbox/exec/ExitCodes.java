@@ -1,7 +1,7 @@
 package dev.nsbox.exec;
 
 /**
- * The exit codes of SPEC.md ("Exit codes"), in one place for every front end: the executor
+ * The exit codes of docs/spec.md ("Exit codes"), in one place for every front end: the executor
  * returns them, the CLI exits with them, and the Maven plugin maps them to Maven's outcomes.
  */
 public final class ExitCodes {

@@ -31,13 +31,13 @@ import java.util.concurrent.TimeUnit;
  * Applies a {@link Plan} for real and runs its steps: the only part of nsbox that touches the
  * kernel.
  *
- * <p>How (docs/design.md, "The runtime"): a fresh platform thread unshares the plan's
- * namespaces, spawns the supervisor {@code nsbox-init} from a memfd, and applies the plan's
+ * <p>How (docs/decisions/0001-a-sandbox-is-a-jvm-thread.md): a fresh platform thread unshares the
+ * plan's namespaces, spawns the supervisor {@code nsbox-init} from a memfd, and applies the plan's
  * operations in order; the JVM's other threads never see any of it. This thread then reads the
  * sandbox's mount table back and checks every {@link dev.nsbox.plan.Expectation} (exit 125 on a
- * mismatch, before any step), hands the steps to the supervisor one by one (the first failing
- * one stops the run), and finally compares the host's mount table with the one it saw before.
- * The supervisor's descriptors, its protocol and its end are {@link Supervisor}'s.
+ * mismatch, before any step), hands the steps to the supervisor one by one (the first failing one
+ * stops the run), and finally compares the host's mount table with the one it saw before. The
+ * supervisor's descriptors, its protocol and its end are {@link Supervisor}'s.
  *
  * <pre>{@code
  * RunResult r = new Sandbox(plan, StepIO.lines(log::info, log::warn), listener, Sandbox.Options.defaults()).run();
@@ -339,11 +339,11 @@ public final class Sandbox {
     }
 
     /**
-     * Compares the host's mount table after the run with the one before (docs/design.md, "Host
-     * effects"): a predicted effect is reported; a change the plan did not predict, in a peer
-     * group the sandbox's tree still belonged to once set up, is blamed on the sandbox (an
-     * error); any other change is the host's own activity during the run, reported, not blamed.
-     * Returns every difference, one line each, and sets {@link #blamed}.
+     * Compares the host's mount table after the run with the one before
+     * (docs/decisions/0006-read-back-and-compare.md): a predicted effect is reported; a change the
+     * plan did not predict, in a peer group the sandbox's tree still belonged to once set up, is
+     * blamed on the sandbox (an error); any other change is the host's own activity during the run,
+     * reported, not blamed. Returns every difference, one line each, and sets {@link #blamed}.
      */
     private List<String> compareHost(String before, String after, List<String> messages) {
         MountTableDiff d;

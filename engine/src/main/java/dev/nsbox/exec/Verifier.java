@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Trust, but verify: checks the plan's {@link Expectation}s against the sandbox's mount table
  * as the kernel reports it once set-up is done. The kernel ignores some flag combinations
- * silently (PLATFORM.md: {@code MS_BIND|MS_RDONLY}), so nsbox reads back what it made.
+ * silently (docs/platform.md: {@code MS_BIND|MS_RDONLY}), so nsbox reads back what it made.
  *
  * <p>Pure.
  */

@@ -21,7 +21,7 @@ import java.util.Set;
 /**
  * What a plan that runs in a user namespace cannot do on this machine, found before anything
  * is applied: each one an error at the spec value it comes from, saying why and how to fix it.
- * A front end that gets any of these exits 3 (SPEC.md: "this machine cannot provide what the
+ * A front end that gets any of these exits 3 (docs/spec.md: "this machine cannot provide what the
  * spec needs"); there is never a fallback to weaker isolation.
  *
  * <p>The kernel rules (fs/namespace.c, fs/proc/root.c, fs/sysfs/mount.c, kernel/user_namespace.c):

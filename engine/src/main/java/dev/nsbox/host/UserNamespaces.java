@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * How nsbox gets a user namespace for a JVM that cannot make one itself.
  *
  * <p>{@code unshare(CLONE_NEWUSER)} fails with EINVAL in any multithreaded process, so never in
- * a JVM (shared/PLATFORM.md). A single-threaded program must create it and start the JVM inside:
+ * a JVM (docs/platform.md). A single-threaded program must create it and start the JVM inside:
  * util-linux {@code unshare(1)}, present on every mainstream distribution. It is asked for a
  * user namespace and nothing else ({@code unshare --user --map-user=U --map-group=G
  * --keep-caps}); the JVM inside holds every capability there and unshares the other namespaces

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * The host's mount table before and after a run, compared, with each difference judged
- * (SPEC.md, "Host effects"):
+ * (docs/spec.md, "Host effects"):
  *
  * <ul>
  *   <li>{@link Verdict#PREDICTED}: it matches a predicted {@link HostEffect} (same kind,

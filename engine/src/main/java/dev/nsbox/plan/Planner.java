@@ -26,7 +26,7 @@ import java.util.List;
  * {@link RootMount} plans the root, {@link MountPlanner} each mount, {@link MountPoints} its
  * target, {@link StepPlanner} the steps, and {@link Expectations} drops what a later mount
  * hides; they share one {@link PlanDraft}. The order of operations, and why, is in
- * docs/design.md ("The operations").
+ * docs/decisions/0005-the-order-of-operations.md.
  */
 public final class Planner {
 

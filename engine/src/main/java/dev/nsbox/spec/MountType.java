@@ -1,6 +1,6 @@
 package dev.nsbox.spec;
 
-/** The mount types of the spec language (SPEC.md, "Mount types"). */
+/** The mount types of the spec language (docs/spec.md, "Mount types"). */
 public enum MountType {
     BIND("bind"),
     TMPFS("tmpfs"),

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A parsed isolation spec (SPEC.md, version 1): every value checked, variables expanded,
+ * A parsed isolation spec (docs/spec.md, version 1): every value checked, variables expanded,
  * defaults applied, paths absolute and normalised.
  *
  * <p>Immutable. Never touches the host. Every part carries its {@link Origin} so that a later

@@ -18,7 +18,7 @@ import java.util.jar.JarFile;
  *
  * <p>Without {@code jffi.boot.library.path}, jffi's {@code StubLoader} copies the stub out of
  * its jar into a new file in {@code java.io.tmpdir} each time a JVM first touches jffi, and
- * deletes it at exit (PLATFORM.md, "jnr-ffi"). With that property naming a folder that holds
+ * deletes it at exit (docs/platform.md, "jnr-ffi"). With that property naming a folder that holds
  * the stub, it loads the stub from there and reads nothing from the jar. So the first JVM
  * copies the stub into {@code ${XDG_CACHE_HOME:-$HOME/.cache}/nsbox/jffi-CRC-SIZE/}, named for
  * the CRC-32 and size the jar records for it (read from the jar's directory, nothing

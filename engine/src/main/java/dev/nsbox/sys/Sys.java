@@ -94,7 +94,7 @@ public final class Sys {
 
     /**
      * Loads libc's binding the way a cold start is cheapest: jffi's stub from the user's cache
-     * ({@link JffiStub}) and jnr-ffi's reflective invokers, not ASM-generated classes (PLATFORM.md,
+     * ({@link JffiStub}) and jnr-ffi's reflective invokers, not ASM-generated classes (docs/platform.md,
      * "jnr-ffi": 100-175 ms against 250-370 ms for a first load). The launcher passes
      * {@code -Djnr.ffi.asm.enabled=false}; a JVM nsbox did not start (Maven's) gets both
      * properties here, and only while the binding loads: jffi reads its property once, when it

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * The checks a parsed spec must pass before anything is planned: the rules of SPEC.md that
+ * The checks a parsed spec must pass before anything is planned: the rules of docs/spec.md that
  * relate one part of a spec to another. Each check is small and named, and reports every
  * problem it finds, not the first; {@link #validate} runs them all.
  *

@@ -146,7 +146,7 @@ class RunCommandTest {
         assertEquals(143, p.exitValue());
     }
 
-    /** HotSpot keeps SIGQUIT for a thread dump; nsbox hands it to the step instead (SPEC.md). */
+    /** HotSpot keeps SIGQUIT for a thread dump; nsbox hands it to the step instead (docs/spec.md). */
     @Test
     void sigquitToNsboxReachesTheStepAndPrintsNoThreadDump() throws Exception {
         Process p = start("run", spec.toString(), "--", "sh", "-c",

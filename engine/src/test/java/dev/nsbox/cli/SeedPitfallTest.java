@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The pitfall of SPEC.md, end to end against the kernel: in a host made to look like a systemd
+ * The pitfall of docs/spec.md, end to end against the kernel: in a host made to look like a systemd
  * host ({@code /} rshared, inside a scratch namespace of its own), {@code plan} of
  * {@code specs/seed-pitfall.yaml} predicts both leaks, the same spec with the default
  * {@code hostEffects: deny} is refused before anything is applied, and {@code run} with

@@ -506,7 +506,7 @@ class SandboxKernelTest {
     @Test
     void aMountTheHostMakesDuringTheRunIsReportedButNotBlamedOnASealedSandbox() throws Exception {
         // The sandbox is rprivate, so nothing it does can reach the host; a mount the host makes
-        // itself while the step runs is the host's own activity (SPEC.md, "Host effects").
+        // itself while the step runs is the host's own activity (docs/spec.md, "Host effects").
         Path dir = Files.createDirectory(tmp.resolve("hostside"));
         Path marker = tmp.resolve("step-started");
         var plan = TestPlans.sandbox(Flags.CLONE_NEWNS).shell("touch " + marker + "; sleep 1").build();

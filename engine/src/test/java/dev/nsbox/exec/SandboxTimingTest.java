@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What a sandbox costs from a warm JVM (PLATFORM.md measured 9.7 ms for a thread that unshares,
+ * What a sandbox costs from a warm JVM (docs/platform.md measured 9.7 ms for a thread that unshares,
  * mounts a pidns= proc and spawns {@code true}). Prints the median; fails only when a run takes
  * absurdly long, which would mean something waits on a timeout.
  */

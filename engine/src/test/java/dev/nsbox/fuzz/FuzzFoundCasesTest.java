@@ -119,7 +119,7 @@ class FuzzFoundCasesTest {
     // A proc of the sandbox's PID namespace holds the entries every procfs has
     // (proc_root_init) and the pid directories of that namespace alone: none of the host's
     // pids, nor anything else the host's directory had. A target missing there is a plan error
-    // with the spec line, as SPEC.md says of a missing target, not an ENOENT at run time (seeds
+    // with the spec line, as docs/spec.md says of a missing target, not an ENOENT at run time (seeds
     // 298, 771, 1089).
     @Test
     void aTargetMissingInsideAProcOfTheSpecIsAPlanError() {

@@ -48,7 +48,7 @@ class PropagationKernelTest {
         return o.kernelHost().stream().anyMatch(l -> l.startsWith(line));
     }
 
-    // SPEC.md, "Why it exists": the pitfall in its three forms.
+    // docs/spec.md, "Why a spec, and not just unshare": the pitfall in its three forms.
 
     @Test
     void unchangedPropagationLetsProcAndBindReachTheHost() throws Exception {

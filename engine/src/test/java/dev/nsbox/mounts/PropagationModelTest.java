@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The model on its own, without privilege: the worked examples of sharedsubtree.rst, the
- * SPEC.md pitfall, slave chains and rbind. (PropagationKernelTest runs the same kinds of
+ * docs/spec.md pitfall, slave chains and rbind. (PropagationKernelTest runs the same kinds of
  * scenario against the real kernel.)
  */
 class PropagationModelTest {

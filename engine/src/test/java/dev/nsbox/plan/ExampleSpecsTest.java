@@ -82,7 +82,7 @@ class ExampleSpecsTest {
         }));
     }
 
-    /** The pitfall of SPEC.md, reproduced on purpose: both leaks predicted, and the spec allows them. */
+    /** The pitfall of docs/spec.md, reproduced on purpose: both leaks predicted, and the spec allows them. */
     @org.junit.jupiter.api.Test
     void seedPitfallPredictsBothLeaksOnASystemdHost() throws Exception {
         LoadedSpec loaded = load(SPECS.resolve("seed-pitfall.yaml"));

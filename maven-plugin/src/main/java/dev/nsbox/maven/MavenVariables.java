@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * The variables a spec sees in a Maven build (SPEC.md, "Variables"), from the weakest to the
+ * The variables a spec sees in a Maven build (docs/spec.md, "Variables"), from the weakest to the
  * strongest, each source overriding the ones before it, as Maven's own interpolation does:
  *
  * <ol>

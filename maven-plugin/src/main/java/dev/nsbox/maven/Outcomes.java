@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The one place where the engine's outcomes become Maven's (STYLE.md, "Maven"), following the
- * exit codes of SPEC.md:
+ * The one place where the engine's outcomes become Maven's, following the exit codes
+ * of docs/spec.md ("Exit codes"):
  *
  * <ul>
  *   <li>a spec that is invalid or has a refused host effect (exit 1), and a step that fails
@@ -32,7 +32,7 @@ import java.util.List;
  *       up (125), are the environment's: {@link MojoExecutionException}, BUILD ERROR.</li>
  * </ul>
  *
- * <p>Every problem is logged on a line of its own in the compiler form of SPEC.md
+ * <p>Every problem is logged on a line of its own in the compiler form of docs/spec.md
  * ({@code nsbox.yaml:7:5: error: ...}), so that editors and CI annotators find it; the exception's
  * message repeats the first one, which is what Maven prints last. No Java stack trace: the engine
  * says what went wrong in words.

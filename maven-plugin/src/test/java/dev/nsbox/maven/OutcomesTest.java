@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The exit codes of SPEC.md, as Maven outcomes. */
+/** The exit codes of docs/spec.md, as Maven outcomes. */
 class OutcomesTest {
 
     /** Keeps what is logged at ERROR. */
