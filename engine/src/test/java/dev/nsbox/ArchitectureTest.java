@@ -6,9 +6,17 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -105,5 +113,29 @@ class ArchitectureTest {
         noClasses().should().dependOnClassesThat()
                 .resideInAnyPackage("org.apache.maven..", "org.codehaus.plexus..")
                 .check(engine);
+    }
+
+    /** A class a newcomer can read at once; a longer one has grown two jobs and is split. */
+    @Test
+    void noMainSourceFileIsOver700Lines() throws IOException {
+        // Surefire runs in engine/; every module's main sources are under the repository.
+        Path root = Path.of("..").toAbsolutePath().normalize();
+        List<String> tooLong = new ArrayList<>();
+        int files = 0;
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".java")
+                    && p.toString().contains("/src/main/") && !p.toString().contains("/target/")).toList()) {
+                files++;
+                long lines;
+                try (Stream<String> l = Files.lines(f)) {
+                    lines = l.count();
+                }
+                if (lines > 700) {
+                    tooLong.add(root.relativize(f) + ": " + lines + " lines");
+                }
+            }
+        }
+        assertTrue(files > 150, "found only " + files + " main source files under " + root);
+        assertEquals(List.of(), tooLong);
     }
 }
