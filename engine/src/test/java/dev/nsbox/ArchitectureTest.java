@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
@@ -42,6 +44,46 @@ class ArchitectureTest {
     void noPackageCycles() {
         // "(**)" makes every package its own slice, so spec and spec.yaml count as two.
         slices().matching("dev.nsbox.(**)").should().beFreeOfCycles().check(engine);
+    }
+
+    /**
+     * The column "may import" of the table, row by row: besides {@code java.*} and itself, each
+     * package depends only on the packages listed. The rules below it say the same for one
+     * package at a time, with the reason in their names.
+     */
+    @Test
+    void eachPackageImportsOnlyWhatTheTableAllows() {
+        String exec = "dev.nsbox.exec";
+        Map<String, List<String>> table = new LinkedHashMap<>();
+        table.put("dev.nsbox.spec", List.of());
+        table.put("dev.nsbox.json", List.of());
+        table.put("dev.nsbox.validate", List.of("dev.nsbox.spec"));
+        table.put("dev.nsbox.seccomp", List.of());
+        table.put("dev.nsbox.spec.yaml", List.of("dev.nsbox.spec", "dev.nsbox.validate", "dev.nsbox.seccomp",
+                "dev.nsbox.json", "org.snakeyaml.engine.."));
+        table.put("dev.nsbox.mounts", List.of("dev.nsbox.spec"));
+        table.put("dev.nsbox.cgroups", List.of("dev.nsbox.mounts"));
+        table.put("dev.nsbox.plan", List.of("dev.nsbox.spec", "dev.nsbox.mounts", "dev.nsbox.seccomp",
+                "dev.nsbox.cgroups", "dev.nsbox.json"));
+        table.put("dev.nsbox.sys", List.of("dev.nsbox.spec", "jnr..", "com.kenai.."));
+        table.put("dev.nsbox.host", List.of("dev.nsbox.spec", "dev.nsbox.mounts", "dev.nsbox.plan", "dev.nsbox.sys"));
+        List<String> below = List.of("dev.nsbox.spec", "dev.nsbox.spec.yaml", "dev.nsbox.json", "dev.nsbox.validate",
+                "dev.nsbox.seccomp", "dev.nsbox.mounts", "dev.nsbox.cgroups", "dev.nsbox.plan", "dev.nsbox.sys",
+                "dev.nsbox.host");
+        table.put(exec, below);
+        List<String> engineMay = new ArrayList<>(below);
+        engineMay.add(exec);
+        table.put("dev.nsbox.engine", engineMay);
+        table.put("dev.nsbox.cli", List.of("dev.nsbox.engine", "dev.nsbox.spec", "dev.nsbox.spec.yaml",
+                "dev.nsbox.plan", exec, "dev.nsbox.host", "dev.nsbox.sys", "sun.misc"));
+        for (Map.Entry<String, List<String>> row : table.entrySet()) {
+            List<String> allowed = new ArrayList<>(row.getValue());
+            allowed.add("java..");
+            allowed.add(row.getKey());
+            classes().that().resideInAPackage(row.getKey())
+                    .should().onlyDependOnClassesThat().resideInAnyPackage(allowed.toArray(String[]::new))
+                    .check(engine);
+        }
     }
 
     @Test
