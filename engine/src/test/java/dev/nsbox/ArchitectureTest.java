@@ -116,7 +116,7 @@ class ArchitectureTest {
     }
 
     @Test
-    void theModelAndThePlanTouchNoMachine() {
+    void theModelAndThePlanStayBelowTheExecutor() {
         noClasses().that().resideInAnyPackage("dev.nsbox.plan..", "dev.nsbox.mounts..",
                         "dev.nsbox.validate..", "dev.nsbox.seccomp..", "dev.nsbox.cgroups..")
                 .should().dependOnClassesThat()
