@@ -229,8 +229,24 @@ class MountDefaultsTest {
         }
     }
 
+    /**
+     * On a systemd-like host (every mount shared, /proc and /sys their own peer groups), the
+     * defaults reach the host under no tree propagation: they are planned only where the tree
+     * stops propagation, and skipped where it would not.
+     */
     @Test
-    void planAndExplainShowTheConfinement() {
+    void noTreePropagationLetsADefaultReachASystemdHost() throws Exception {
+        for (Propagation p : Propagation.values()) {
+            Plan plan = HostEffectPredictor.predict(Planner.plan(new TestSpecs().propagation(p).ns(Namespace.PID)
+                    .mount(MountType.PROC, "/tmp").build(), new FakeHost()), ExampleSpecsTest.systemdHost(),
+                    HostEffectPredictorTest.LINUX_6_18);
+            assertEquals(List.of(), plan.hostEffects().stream().filter(e -> e.label().contains("default"))
+                    .map(e -> e.describe()).toList(), p.word());
+        }
+    }
+
+    @Test
+    void planAndExplainShowTheConfinement() throws Exception {
         Plan plan = Planner.plan(new TestSpecs().build(), new FakeHost());
         String text = PlanFormat.text(plan);
         assertTrue(text.contains("/* confinement of every step, applied by nsbox-init before execve: */\n"
@@ -238,5 +254,25 @@ class MountDefaultsTest {
         assertTrue(text.contains("/*   seccomp: default filter (Docker's baseline)"), text);
         assertTrue(text.contains("/*   seccomp(SECCOMP_SET_MODE_FILTER"), text);
         assertTrue(PlanFormat.json(plan).contains("\"confinement\""));
+
+        List<String> explained = Explainer.explain(plan, ExampleSpecsTest.systemdHost(), HostEffectPredictorTest.LINUX_6_18);
+        int head = explained.indexOf("each step is confined, whatever the mounts (nsbox-init, before execve):");
+        assertTrue(head > 0, explained.toString());
+        assertTrue(explained.get(head + 1).startsWith("  capabilities: none"), explained.toString());
+        assertTrue(explained.stream().anyMatch(l -> l.startsWith("  seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=")));
+        // The minimal /dev is explained like any mount, under its default's name.
+        assertTrue(explained.contains("root (default: minimal /dev): " + DEV_TMPFS), explained.toString());
+    }
+
+    @Test
+    void limitsShowAsTheCgroupsValuesAndTheRlimitsAsCalls() {
+        Confinement c = new Confinement(java.util.Set.of(), java.util.Optional.empty(), dev.nsbox.cgroups.Limits.NONE
+                .withMemory(256L << 20).withPids(128).withCpu(new java.math.BigDecimal("1.5")).withOpenFiles(1024));
+        assertEquals(List.of(
+                "capabilities: none (every set empty; securebits NOROOT|NO_SETUID_FIXUP|KEEP_CAPS|NO_CAP_AMBIENT_RAISE, locked)",
+                "seccomp: unconfined, no filter",
+                "setrlimit(RLIMIT_NOFILE, {1024, 1024})",
+                "cgroup: memory.max=268435456, pids.max=128, cpu.max=150000 100000 (a cgroup of the sandbox's own, its "
+                        + "root in the step's cgroup namespace, removed afterwards)"), c.describe());
     }
 }
