@@ -4,4 +4,9 @@ assert lines.contains('[INFO] mounts[0]: mount("tmpfs", "/tmp", "tmpfs", MS_NOSU
 assert lines.contains('[INFO]   rule: a mount on a private mount neither forwards nor receives propagation (sharedsubtree.rst, 2c)')
 assert lines.contains('[INFO]   propagates nowhere: it stays in the sandbox')
 assert lines.any { it.startsWith('[INFO] sealed: ') }
+// The minimal /dev is a default of the host root; it is sealed like the spec's own mounts.
+assert lines.any { it.startsWith('[INFO] ') && it.contains('mount("tmpfs", "/dev", "tmpfs", MS_NOSUID|MS_NOEXEC, "mode=0755,size=65536")') }
+assert lines.contains('[INFO] each step is confined, whatever the mounts (nsbox-init, before execve):')
+assert lines.any { it.startsWith('[INFO]   capabilities: none') }
+assert lines.any { it.startsWith('[INFO]   seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=') }
 assert lines.contains('[INFO] BUILD SUCCESS')

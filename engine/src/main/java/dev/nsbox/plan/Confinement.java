@@ -107,6 +107,19 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
         return out;
     }
 
+    /**
+     * The cgroup limits as the spec gives them, in cgroup v2's file names; which files are written
+     * depends on the host's layout (v1 or v2), which only the executor knows (--debug shows them).
+     */
+    String cgroupLine() {
+        List<String> parts = new ArrayList<>();
+        limits.memory().ifPresent(b -> parts.add("memory.max=" + b));
+        limits.pids().ifPresent(n -> parts.add("pids.max=" + n));
+        limits.cpuQuotaMicros().ifPresent(q -> parts.add("cpu.max=" + q + " " + Limits.CPU_PERIOD_US));
+        return "cgroup: " + String.join(", ", parts) + " (a cgroup of the sandbox's own, its root in the step's "
+                + "cgroup namespace, removed afterwards)";
+    }
+
     /** One line each for {@code plan}: what the steps keep and what confines them. */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
@@ -115,8 +128,12 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
                 : "capabilities: " + capabilities.stream().map(Enum::name).collect(Collectors.joining(", "))
                         + " (every other one dropped; securebits locked)");
         lines.add(seccomp.map(SeccompFilter::summary).orElse("seccomp: unconfined, no filter"));
+        seccomp.ifPresent(f -> lines.add(f.call()));
         for (Limits.Rlimit r : rlimits()) {
             lines.add(r.describe());
+        }
+        if (limits.needsCgroup()) {
+            lines.add(cgroupLine());
         }
         return lines;
     }

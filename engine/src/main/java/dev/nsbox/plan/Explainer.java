@@ -38,7 +38,15 @@ public final class Explainer {
 
     /** The explanation, one line per element, with the rules of {@code kernel}. */
     public static List<String> explain(Plan plan, MountTable host, Kernel kernel) {
-        return explain(Simulator.simulate(plan, host, kernel));
+        List<String> out = new ArrayList<>(explain(Simulator.simulate(plan, host, kernel)));
+        if (plan.launch() != null && plan.launch().confinement() != null) {
+            out.add("");
+            out.add("each step is confined, whatever the mounts (nsbox-init, before execve):");
+            for (String line : plan.launch().confinement().describe()) {
+                out.add("  " + line);
+            }
+        }
+        return out;
     }
 
     /** The explanation of a finished simulation. */

@@ -38,11 +38,14 @@ final class MountPlanner {
     private final MountPoints points;
     private final Map<Integer, Integer> bindTree = new HashMap<>();
     private final Map<Integer, Map<String, Integer>> devTrees = new HashMap<>();
+    private final MountDefaults defaults;
+    private Map<String, Integer> defaultDevTrees;
 
-    MountPlanner(PlanDraft draft, RootMount root) {
+    MountPlanner(PlanDraft draft, RootMount root, MountDefaults defaults) {
         this.draft = draft;
         this.root = root;
         this.points = new MountPoints(draft, root);
+        this.defaults = defaults;
     }
 
     /**
@@ -69,17 +72,41 @@ final class MountPlanner {
                     bindTree.put(m.index(), draft.openTree(m.source(), m.isRecursive(), m.optional(),
                             m.origins().of("source")));
                 }
-                case DEV -> {
-                    Map<String, Integer> trees = new LinkedHashMap<>();
-                    for (String node : DEV_NODES) {
-                        trees.put(node, draft.openTree("/dev/" + node, false, false, o));
-                    }
-                    devTrees.put(m.index(), trees);
-                }
+                case DEV -> devTrees.put(m.index(), openDevNodes(o));
                 default -> {
                 }
             }
         }
+        // After the spec's own, so that the spec's trees keep their numbers with or without it.
+        if (defaults.minimalDev()) {
+            defaultDevTrees = openDevNodes(defaults.devOrigin());
+        }
+    }
+
+    private Map<String, Integer> openDevNodes(Origin o) {
+        Map<String, Integer> trees = new LinkedHashMap<>();
+        for (String node : DEV_NODES) {
+            trees.put(node, draft.openTree("/dev/" + node, false, false, o));
+        }
+        return trees;
+    }
+
+    /**
+     * The minimal /dev of a host root, before the spec's mounts, so that a mount of the spec
+     * under /dev (a /dev/shm, a bind of /dev/kvm) lands in it, its mount point made in its tmpfs.
+     */
+    void planDefaultDev() {
+        if (defaultDevTrees == null) {
+            return;
+        }
+        defaults.noteDev();
+        if (draft.view.kind("/dev") != HostView.Kind.DIRECTORY) {
+            draft.error(defaults.devOrigin(), "root: the minimal /dev needs a directory /dev on the host, and "
+                    + "there is none; mount one of your own on /dev");
+            return;
+        }
+        dev("/dev", Flags.MS_NOSUID | Flags.MS_NOEXEC, false, defaultDevTrees, defaults.devOrigin());
+        draft.expect(new Expectation("default /dev", "/dev", "tmpfs", false, false, null, defaults.devOrigin()));
     }
 
     /** The operations of one mount, after those of the mounts before it. */
@@ -93,8 +120,12 @@ final class MountPlanner {
             }
             case TMPFS -> planTmpfs(m);
             case PROC -> planProc(m);
-            case SYSFS -> planFresh(m, "sysfs", Flags.MS_RDONLY | Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC,
-                    null);
+            case SYSFS -> {
+                if (planFresh(m, "sysfs", Flags.MS_RDONLY | Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC,
+                        null)) {
+                    defaults.guardSysfs(m);
+                }
+            }
             case DEVPTS -> planFresh(m, "devpts", Flags.MS_NOSUID | Flags.MS_NOEXEC,
                     "newinstance,ptmxmode=0666,mode=0620");
             case MQUEUE -> planFresh(m, "mqueue", Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC, null);
@@ -171,31 +202,39 @@ final class MountPlanner {
         propagation(m);
         draft.view.push(m.target(), SandboxView.Backing.proc(ownPidNamespace));
         expect(m, "proc", (flags & Flags.MS_RDONLY) != 0, false);
+        // After the proc is mounted: each guard is a copy of part of this proc.
+        defaults.guardProc(m);
     }
 
     /**
      * A fresh instance of a filesystem other than proc, its source named after its type as
      * mount(8) does: {@code defaults} are the type's flags before the spec's.
      */
-    private void planFresh(MountSpec m, String fstype, long defaults, String data) {
+    private boolean planFresh(MountSpec m, String fstype, long typeFlags, String data) {
         if (!points.prepare(m, false)) {
-            return;
+            return false;
         }
-        long flags = flags(m, defaults);
+        long flags = flags(m, typeFlags);
         draft.add(new Op.Mount(fstype, root.actual(m.target()), fstype, flags, data, m.origins().self()));
         propagation(m);
         draft.view.push(m.target(), SandboxView.Backing.opaque(fstype));
         expect(m, fstype, (flags & Flags.MS_RDONLY) != 0, false);
+        return true;
     }
 
     private void planDev(MountSpec m, Map<String, Integer> trees) {
         if (!points.prepare(m, false)) {
             return;
         }
-        Origin o = m.origins().self();
-        String dev = root.actual(m.target());
-        draft.add(new Op.Mount("tmpfs", dev, "tmpfs", flags(m, Flags.MS_NOSUID | Flags.MS_NOEXEC),
-                "mode=0755,size=65536", o));
+        dev(m.target(), flags(m, Flags.MS_NOSUID | Flags.MS_NOEXEC), m.isReadOnly(), trees, m.origins().self());
+        propagation(m);
+        expect(m, "tmpfs", m.isReadOnly(), false);
+    }
+
+    /** A minimal /dev on {@code target}: a tmpfs with the host's nodes bound in, a devpts, shm and links. */
+    private void dev(String target, long flags, boolean readOnly, Map<String, Integer> trees, Origin o) {
+        String dev = root.actual(target);
+        draft.add(new Op.Mount("tmpfs", dev, "tmpfs", flags, "mode=0755,size=65536", o));
         for (String node : DEV_NODES) {
             draft.add(new Op.CreateFile(dev + "/" + node, 0666, o));
             draft.add(new Op.MoveMount(trees.get(node), dev + "/" + node, o));
@@ -207,20 +246,18 @@ final class MountPlanner {
         for (String[] link : DEV_LINKS) {
             draft.add(new Op.Symlink(link[1], dev + "/" + link[0], o));
         }
-        propagation(m);
         // A tmpfs whose every entry the plan made: later mounts may create mount points in
         // it (a /dev/mqueue, say), as in any tmpfs of the spec's own.
         SandboxView view = draft.view;
-        view.push(m.target(), SandboxView.Backing.scratch(m.isReadOnly()));
+        view.push(target, SandboxView.Backing.scratch(readOnly));
         for (String node : DEV_NODES) {
-            view.created(m.target() + "/" + node, false);
+            view.created(target + "/" + node, false);
         }
-        view.created(m.target() + "/shm", true);
-        view.created(m.target() + "/pts", true);
+        view.created(target + "/shm", true);
+        view.created(target + "/pts", true);
         for (String[] link : DEV_LINKS) {
-            view.created(m.target() + "/" + link[0], false);
+            view.created(target + "/" + link[0], false);
         }
-        expect(m, "tmpfs", m.isReadOnly(), false);
     }
 
     private void planOverlay(MountSpec m) {
@@ -352,7 +389,9 @@ final class MountPlanner {
         if (Boolean.TRUE.equals(m.nosuid())) {
             set |= Flags.MOUNT_ATTR_NOSUID;
         }
-        if (Boolean.TRUE.equals(m.nodev())) {
+        // nodev unless the mount says nodev: false, as bubblewrap's --bind against its
+        // --dev-bind: a device node in a bound directory is no way to a host device.
+        if (!Boolean.FALSE.equals(m.nodev())) {
             set |= Flags.MOUNT_ATTR_NODEV;
         }
         if (Boolean.TRUE.equals(m.noexec())) {

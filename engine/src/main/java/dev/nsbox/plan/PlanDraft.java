@@ -48,6 +48,10 @@ final class PlanDraft {
         diagnostics.add(Diagnostic.error(origin, message));
     }
 
+    void warning(Origin origin, String message) {
+        diagnostics.add(Diagnostic.warning(origin, message));
+    }
+
     /** Opens a detached tree of {@code source} as the next operation; returns its number. */
     int openTree(String source, boolean recursive, boolean optional, Origin origin) {
         int tree = nextTree++;

@@ -48,6 +48,12 @@ public final class PlanFormat {
                 sb.append("/*   ").append(describe(e)).append(" */\n");
             }
         }
+        if (plan.launch() != null && plan.launch().confinement() != null) {
+            sb.append("\n/* confinement of every step, applied by nsbox-init before execve: */\n");
+            for (String line : plan.launch().confinement().describe()) {
+                sb.append("/*   ").append(line.replace("*/", "* /")).append(" */\n");
+            }
+        }
         sb.append("\n/* steps: */\n");
         for (StepLaunch s : plan.launch().steps()) {
             sb.append("/*   ").append(s.name()).append(": ").append(String.join(" ", s.argv().stream()
@@ -109,6 +115,9 @@ public final class PlanFormat {
             steps.add(o);
         }
         root.put("steps", steps);
+        if (plan.launch() != null && plan.launch().confinement() != null) {
+            root.put("confinement", plan.launch().confinement().describe());
+        }
         if (plan.hostEffects() != null) {
             List<Object> effects = new ArrayList<>();
             for (HostEffect h : plan.hostEffects()) {

@@ -140,15 +140,18 @@ public final class Planner {
         }
         // Every source is opened before any mount is made, so that sources name the host's
         // view as it was before the sandbox.
-        MountPlanner mounts = new MountPlanner(draft, root);
+        MountDefaults defaults = new MountDefaults(draft, root);
+        MountPlanner mounts = new MountPlanner(draft, root, defaults);
         root.enter();
         mounts.openSources();
         if (!root.attach()) {
             return;
         }
+        mounts.planDefaultDev();
         for (MountSpec m : spec.mounts()) {
             mounts.plan(m);
         }
+        defaults.guardHostCopies();
     }
 
     static boolean under(String path, String ancestor) {

@@ -77,6 +77,9 @@ class ExampleSpecsTest {
             List<String> errors = plan.diagnostics().stream().filter(Diagnostic::isError)
                     .map(Diagnostic::format).toList();
             assertEquals(List.of(), errors, "an example must plan without errors");
+            // The defaults the spec did not write never reach the host, whatever its propagation.
+            assertEquals(List.of(), plan.hostEffects().stream().filter(e -> e.label().contains("default"))
+                    .map(e -> e.describe()).toList(), "host effects of a default");
             String name = spec.getFileName().toString().replace(".yaml", ".plan.txt");
             compareWithGolden(name, PlanFormat.text(plan));
         }));

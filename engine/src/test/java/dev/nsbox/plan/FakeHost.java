@@ -17,11 +17,16 @@ final class FakeHost implements HostView {
 
     FakeHost() {
         for (String d : new String[] {"/", "/tmp", "/proc", "/sys", "/dev", "/usr", "/etc", "/home", "/home/dev",
-            "/work", "/work/project", "/work/project/target", "/home/dev/.ssh", "/home/dev/.m2"}) {
+            "/work", "/work/project", "/work/project/target", "/home/dev/.ssh", "/home/dev/.m2",
+            // What a procfs and a sysfs hold that the default guards cover (a kernel without
+            // CONFIG_LATENCYTOP, timer_stats or sched_debug in proc, as most today).
+            "/proc/sys", "/proc/irq", "/proc/bus", "/proc/fs", "/proc/scsi", "/proc/acpi", "/sys/firmware",
+            "/sys/devices", "/sys/devices/virtual", "/sys/devices/virtual/powercap"}) {
             dir(d);
         }
         for (String f : new String[] {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
-            "/home/dev/.m2/settings.xml"}) {
+            "/home/dev/.m2/settings.xml", "/proc/sysrq-trigger", "/proc/kcore", "/proc/keys", "/proc/timer_list",
+            "/proc/interrupts"}) {
             file(f);
         }
     }
