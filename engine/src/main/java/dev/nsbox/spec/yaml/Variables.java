@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * variable is undefined; {@code ${name:-default}} uses {@code default} (up to the matching
  * {@code }}, itself expanded, so it may hold references) when it is. {@code $${} writes a literal {@code ${}. Any other {@code $}
  * is kept as it is, so {@code $HOME} and {@code $$} in a shell line reach the shell untouched.
- * Names are letters, digits, {@code _}, {@code .} and {@code -}.
+ * Names are letters, digits, {@code _}, {@code .} and {@code -}. References nest at most
+ * {@value #MAX_NESTING} deep ({@code ${a:-${b:-...}}}); a deeper one is a problem, whatever is
+ * defined, so that expansion (which recurses into defaults) stays far from the Java stack's end.
  *
  * <p>Stateless.
  */
@@ -27,6 +29,9 @@ public final class Variables {
     }
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]+");
+
+    /** The deepest nesting of references accepted; a real default nests two or three. */
+    public static final int MAX_NESTING = 32;
 
     /**
      * The variables the CLI defines: {@code basedir} (the spec file's absolute folder),
@@ -77,6 +82,14 @@ public final class Variables {
                     problems.add(new Problem(occurrence, "unterminated \"${\"; write \"$${\" for a literal \"${\""));
                     out.append(s, i, s.length());
                     break;
+                }
+                int nesting = nesting(s, i, close);
+                if (nesting > MAX_NESTING) {
+                    problems.add(new Problem(occurrence, "variable references are nested " + nesting
+                            + " levels deep; at most " + MAX_NESTING + " are allowed"));
+                    occurrence++;
+                    i = close + 1;
+                    continue;
                 }
                 String body = s.substring(i + 2, close);
                 int dash = body.indexOf(":-");
@@ -133,6 +146,30 @@ public final class Variables {
             }
         }
         return starts;
+    }
+
+    /**
+     * How deep the references nest between {@code start} (a {@code ${}) and its {@code close}:
+     * 1 for {@code ${a}}, 2 for {@code ${a:-${b}}}. Iterative, like {@link #close}.
+     */
+    private static int nesting(String s, int start, int close) {
+        int depth = 0;
+        int deepest = 0;
+        int i = start;
+        while (i < close) {
+            if (s.startsWith("$${", i)) {
+                i += 3;
+            } else if (s.startsWith("${", i)) {
+                deepest = Math.max(deepest, ++depth);
+                i += 2;
+            } else {
+                if (s.charAt(i) == '}') {
+                    depth--;
+                }
+                i++;
+            }
+        }
+        return deepest;
     }
 
     /** The index of the {@code }} that closes the reference starting at {@code start}, or -1. */
