@@ -64,10 +64,24 @@ public final class Variables {
 
     /** Expands every reference in {@code s}. */
     static Expansion expand(String s, Map<String, String> vars) {
+        return expand(s, vars, null);
+    }
+
+    /**
+     * Expands every reference in the {@code shell:} line {@code s}, each one's result (its
+     * value, or its default) quoted as one word of data for where it stands; see
+     * {@link ShellQuoting}.
+     */
+    static Expansion expandShell(String s, Map<String, String> vars) {
+        return expand(s, vars, new ShellQuoting());
+    }
+
+    private static Expansion expand(String s, Map<String, String> vars, ShellQuoting shell) {
         if (s.indexOf('$') < 0) {
             return new Expansion(s, List.of());
         }
         StringBuilder out = new StringBuilder();
+        int fed = 0;
         List<Problem> problems = new ArrayList<>();
         Map<String, Optional<String>> suggestions = new HashMap<>();
         int occurrence = 0;
@@ -92,6 +106,8 @@ public final class Variables {
                     continue;
                 }
                 String body = s.substring(i + 2, close);
+                int at = out.length();
+                boolean expanded = false;
                 int dash = body.indexOf(":-");
                 String name = dash < 0 ? body : body.substring(0, dash);
                 String fallback = dash < 0 ? null : body.substring(dash + 2);
@@ -100,10 +116,12 @@ public final class Variables {
                             + "\" in \"${" + body + "}\"; names are letters, digits, _, . and -"));
                 } else if (vars.containsKey(name)) {
                     out.append(vars.get(name));
+                    expanded = true;
                 } else if (fallback != null) {
                     // A default may itself hold references: ${project.basedir:-${basedir}/app}.
                     Expansion inner = expand(fallback, vars);
                     out.append(inner.value());
+                    expanded = inner.problems().isEmpty();
                     for (Problem p : inner.problems()) {
                         problems.add(new Problem(occurrence, p.message()));
                     }
@@ -114,6 +132,21 @@ public final class Variables {
                     problems.add(new Problem(occurrence, "undefined variable ${" + name + "}"
                             + (near != null ? "; did you mean ${" + near + "}?"
                             : "; define it (-D " + name + "=VALUE) or give a default (${" + name + ":-VALUE})")));
+                }
+                if (shell != null && expanded) {
+                    shell.feed(out.subSequence(fed, at));
+                    String value = out.substring(at);
+                    String quoted = shell.quote(value);
+                    out.setLength(at);
+                    if (quoted == null) {
+                        problems.add(new Problem(occurrence, "${" + name + "} in a shell line: " + shell.why()
+                                + "; pass it as environment instead (env: {NAME: \"${" + name
+                                + "}\"} on the step, and \"$NAME\" in the line)"));
+                    } else {
+                        out.append(quoted);
+                    }
+                    shell.feed(out.subSequence(at, out.length()));
+                    fed = out.length();
                 }
                 occurrence++;
                 i = close + 1;
