@@ -58,8 +58,14 @@ final class MountPlanner {
             Origin o = m.origins().self();
             switch (m.type()) {
                 case BIND -> {
-                    HostView.Kind k = draft.host.kind(m.source());
-                    if (k == HostView.Kind.MISSING) {
+                    // A source is resolved once, here, in the host's view: the plan opens what
+                    // the note names. A symlink left after resolving leads nowhere: missing.
+                    String source = source(m);
+                    if (!source.equals(m.source())) {
+                        draft.note(m.label() + ".source " + m.source() + " resolves to " + source);
+                    }
+                    HostView.Kind k = draft.host.kind(source);
+                    if (k == HostView.Kind.MISSING || k == HostView.Kind.SYMLINK) {
                         if (m.optional()) {
                             draft.note(m.label() + ": skipped, its optional source " + m.source() + " does not exist");
                             continue;
@@ -69,7 +75,7 @@ final class MountPlanner {
                                 + Op.q(m.source()) + ", ...): ENOENT (No such file or directory)");
                         continue;
                     }
-                    bindTree.put(m.index(), draft.openTree(m.source(), m.isRecursive(), m.optional(),
+                    bindTree.put(m.index(), draft.openTree(source, m.isRecursive(), m.optional(),
                             m.origins().of("source")));
                 }
                 case DEV -> devTrees.put(m.index(), openDevNodes(o));
@@ -136,9 +142,15 @@ final class MountPlanner {
         }
     }
 
+    /** A bind's source as realpath(3) resolves it on the host, or as written when it does not resolve. */
+    private String source(MountSpec m) {
+        return draft.host.resolve(m.source()).orElse(m.source());
+    }
+
     private void planBind(MountSpec m, int tree) {
         HostView host = draft.host;
-        boolean file = host.kind(m.source()) == HostView.Kind.FILE || host.kind(m.source()) == HostView.Kind.OTHER;
+        HostView.Kind kind = host.kind(source(m));
+        boolean file = kind == HostView.Kind.FILE || kind == HostView.Kind.OTHER;
         if (!points.prepare(m, file)) {
             return;
         }
@@ -152,7 +164,7 @@ final class MountPlanner {
         }
         draft.add(new Op.MoveMount(tree, root.actual(m.target()), o));
         propagation(m);
-        draft.view.push(m.target(), SandboxView.Backing.host(m.source()));
+        draft.view.push(m.target(), SandboxView.Backing.host(source(m)));
         expect(m, null, m.isReadOnly(), m.isReadOnly() && m.isRecursive());
     }
 

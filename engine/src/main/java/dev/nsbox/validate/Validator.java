@@ -1,11 +1,17 @@
 package dev.nsbox.validate;
 
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.seccomp.SeccompPolicy;
+import dev.nsbox.seccomp.SeccompRules;
+import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.HostEffectsPolicy;
 import dev.nsbox.spec.MountSpec;
 import dev.nsbox.spec.MountType;
 import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.Propagation;
 import dev.nsbox.spec.RootType;
+import dev.nsbox.spec.SeccompSpec;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.Step;
 
@@ -13,6 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
@@ -40,6 +47,7 @@ public final class Validator {
             new Check("proc-without-pid", Validator::procWithoutPid),
             new Check("sysfs-without-net", Validator::sysfsWithoutNet),
             new Check("unchanged-propagation-with-new-root", Validator::unchangedWithNewRoot),
+            new Check("steps-may-mount-on-shared-tree", Validator::stepsMayMountOnSharedTree),
             new Check("hidden-mount", Validator::hiddenMounts),
             new Check("remount-changes-nothing", Validator::remountChangesNothing),
             new Check("duplicate-step-name", Validator::duplicateStepNames),
@@ -121,6 +129,63 @@ public final class Validator {
                     + "type " + spec.root().type().word() + ": pivot_root(2) fails with EINVAL when the new root's parent "
                     + "mount is shared, and the root's staging tmpfs would appear on the host; use rprivate or rslave"));
         }
+    }
+
+    /** The calls that put a mount in the tree: mount(2), and move_mount(2) for the new mount API. */
+    private static final List<String> MOUNT_CALLS = List.of("mount", "move_mount");
+
+    /**
+     * With {@code propagation} unchanged, shared or rshared, the sandbox's mounts stay peers of
+     * the host's (mount_namespaces(7), "Shared subtrees"; systemd makes the host's shared), so a
+     * mount a step makes appears on the host, which {@code hostEffects: deny} refuses. A step can
+     * mount only with CAP_SYS_ADMIN (mount(2), EPERM) and a filter that lets mount(2) or
+     * move_mount(2) through: steps keep no capability by default, and a filter cannot grant one,
+     * so the spec is refused only when it keeps CAP_SYS_ADMIN and its filter allows those calls
+     * (Docker's baseline, nsbox's default, allows them to a process that keeps CAP_SYS_ADMIN).
+     * A user namespace a step might create of its own cannot carry mounts back: a less
+     * privileged mount namespace gets its shared mounts as slaves (mount_namespaces(7)).
+     */
+    static void stepsMayMountOnSharedTree(Spec spec, List<Diagnostic> out) {
+        Propagation p = spec.propagation();
+        boolean shared = p == Propagation.UNCHANGED || p == Propagation.SHARED || p == Propagation.RSHARED;
+        if (!shared || spec.hostEffects() != HostEffectsPolicy.DENY || !spec.has(Namespace.MOUNT)
+                || !spec.process().capabilities().contains(Capability.CAP_SYS_ADMIN)) {
+            return;
+        }
+        String filter = mountFilter(spec.process().seccomp());
+        if (filter == null) {
+            return;
+        }
+        out.add(Diagnostic.error(spec.origins().of("propagation"), "propagation " + p.word() + " keeps the "
+                + "sandbox's mounts shared with the host, and process.capabilities keeps CAP_SYS_ADMIN, with which "
+                + filter + ": each mount it makes would appear on the host, which hostEffects: deny refuses; "
+                + "use rprivate or rslave, or drop CAP_SYS_ADMIN from process.capabilities"));
+    }
+
+    /**
+     * How a step keeping CAP_SYS_ADMIN may mount under {@code s}, in words, or {@code null} when the
+     * filter refuses every call that mounts (on every architecture nsbox has a table for).
+     */
+    private static String mountFilter(SeccompSpec s) {
+        if (!s.filtered()) {
+            return "a step may mount (process.seccomp: unconfined)";
+        }
+        SeccompPolicy policy;
+        try {
+            policy = s.mode() == SeccompSpec.Mode.CUSTOM
+                    ? new SeccompPolicy.Custom(s.allow(), s.deny()) : SeccompPolicy.defaults();
+        } catch (IllegalArgumentException e) {
+            return null; // a misspelt call name, which the parser reports at its line
+        }
+        for (SeccompArch arch : SeccompArch.values()) {
+            SeccompRules rules = SeccompRules.of(policy, arch, Set.of(Capability.CAP_SYS_ADMIN.name())).orElseThrow();
+            for (String call : MOUNT_CALLS) {
+                if (rules.decide(call).mayRun()) {
+                    return "a step may call " + call + "(2), which the system-call filter allows a step that keeps it";
+                }
+            }
+        }
+        return null;
     }
 
     /**

@@ -56,6 +56,47 @@ class ValidatorTest {
                 + "target: /sys}\n"));
     }
 
+    private static final String SHARED_MOUNTS = " keeps the sandbox's mounts shared with the host, and "
+            + "process.capabilities keeps CAP_SYS_ADMIN, with which ";
+    private static final String REFUSED = ": each mount it makes would appear on the host, which hostEffects: deny "
+            + "refuses; use rprivate or rslave, or drop CAP_SYS_ADMIN from process.capabilities";
+
+    @Test
+    void aSharedTreeIsRefusedWhenStepsMayMount() {
+        String mayMount = "a step may call mount(2), which the system-call filter allows a step that keeps it";
+        assertEquals(List.of("s.yaml:3:14: error: propagation unchanged" + SHARED_MOUNTS + mayMount + REFUSED),
+                errors("version: 1\nnamespaces: [mount]\npropagation: unchanged\nprocess:\n"
+                        + "  capabilities: [CAP_SYS_ADMIN]\n"));
+        assertEquals(List.of("s.yaml:3:14: error: propagation rshared" + SHARED_MOUNTS + mayMount + REFUSED),
+                errors("version: 1\nnamespaces: [mount]\npropagation: rshared\nprocess:\n"
+                        + "  capabilities: [CAP_SYS_ADMIN]\n  seccomp: {allow: ['@mount']}\n"));
+        assertEquals(List.of("s.yaml:3:14: error: propagation shared" + SHARED_MOUNTS
+                        + "a step may mount (process.seccomp: unconfined)" + REFUSED),
+                errors("version: 1\nnamespaces: [mount]\npropagation: shared\nprocess:\n"
+                        + "  capabilities: [CAP_SYS_ADMIN]\n  seccomp: unconfined\n"));
+        assertEquals(List.of("s.yaml:3:14: error: propagation unchanged" + SHARED_MOUNTS
+                        + "a step may call move_mount(2), which the system-call filter allows a step that keeps it"
+                        + REFUSED),
+                errors("version: 1\nnamespaces: [mount]\npropagation: unchanged\nprocess:\n"
+                        + "  capabilities: [CAP_SYS_ADMIN]\n  seccomp: {deny: [mount]}\n"));
+    }
+
+    @Test
+    void aSharedTreeIsFineWhenStepsCannotMount() {
+        String head = "version: 1\nnamespaces: [mount]\npropagation: unchanged\n";
+        // No capability (the default), even with the mount calls allowed: mount(2) needs CAP_SYS_ADMIN.
+        assertEquals(List.of(), TestSpecs.warnings(head));
+        assertEquals(List.of(), TestSpecs.warnings(head + "process:\n  seccomp: unconfined\n"));
+        assertEquals(List.of(), TestSpecs.warnings(head + "process:\n  seccomp: {allow: ['@mount']}\n"));
+        // CAP_SYS_ADMIN, but a filter that refuses every call that mounts.
+        assertEquals(List.of(), TestSpecs.warnings(head
+                + "process:\n  capabilities: [CAP_SYS_ADMIN]\n  seccomp: {deny: [mount, move_mount]}\n"));
+        // Host effects allowed, or a tree made private.
+        assertEquals(List.of(), TestSpecs.warnings(head + "hostEffects: allow\nprocess: {capabilities: [CAP_SYS_ADMIN]}\n"));
+        assertEquals(List.of(), TestSpecs.warnings("version: 1\nnamespaces: [mount]\npropagation: rslave\n"
+                + "process: {capabilities: [CAP_SYS_ADMIN]}\n"));
+    }
+
     @Test
     void unchangedPropagationCannotPivotIntoANewRoot() {
         assertEquals(List.of("s.yaml:3:14: error: propagation unchanged cannot be used with root type tmpfs: "
@@ -124,6 +165,6 @@ class ValidatorTest {
                 + "  - {type: proc, target: /proc2}\n").spec();
         List<Diagnostic> found = Validator.validate(s);
         assertEquals(2, found.size(), found.toString());
-        assertEquals(10, Validator.CHECKS.size());
+        assertEquals(11, Validator.CHECKS.size());
     }
 }

@@ -164,6 +164,17 @@ final class NodeReader {
         return null;
     }
 
+    /**
+     * A {@code shell:} line: a string whose variables expand quoted as one word of data each,
+     * for where they stand in the line ({@link Variables#expandShell}), or null after an error.
+     */
+    String shellLine(Node n, String path) {
+        if (n instanceof ScalarNode s && tag(s).equals(Tag.STR)) {
+            return report(s, path, Variables.expandShell(s.getValue(), variables));
+        }
+        return string(n, path);
+    }
+
     /** The text of a string or number as written (strings with variables expanded). */
     String number(Node n, String path, String expected) {
         if (n instanceof ScalarNode s && (tag(s).equals(Tag.INT) || tag(s).equals(Tag.FLOAT))) {
@@ -321,7 +332,11 @@ final class NodeReader {
 
     /** The scalar's value with variables expanded; each problem is reported where the {@code ${} is. */
     private String expand(ScalarNode s, String path) {
-        Variables.Expansion x = Variables.expand(s.getValue(), variables);
+        return report(s, path, Variables.expand(s.getValue(), variables));
+    }
+
+    /** The expansion's value, or null after reporting each problem where its {@code ${} is. */
+    private String report(ScalarNode s, String path, Variables.Expansion x) {
         if (x.problems().isEmpty()) {
             return x.value();
         }

@@ -177,7 +177,7 @@ final class ProcessReader {
         } else if (f.containsKey("run")) {
             run = argv(f.get("run").value(), p + "run");
         } else if (f.containsKey("shell")) {
-            shell = r.string(f.get("shell").value(), p + "shell");
+            shell = r.shellLine(f.get("shell").value(), p + "shell");
             if (shell != null && shell.isBlank()) {
                 r.error(r.at(f.get("shell").value(), p + "shell"), p + "shell must be a command line, got an empty "
                         + "string");

@@ -10,6 +10,7 @@ import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.events.NodeEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.ReaderException;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -40,8 +42,9 @@ import java.util.Optional;
  * of {@link Validator}.
  *
  * <p>Hostile input fails fast with one error: files over {@value #MAX_BYTES} bytes are refused
- * before they are parsed (and never read further than one byte past the limit), anchors and aliases are refused (a spec has no use for them, and
- * they are how "billion laughs" documents grow), nesting deeper than {@value #MAX_DEPTH} levels is
+ * before they are parsed (and never read further than one byte past the limit), anchors, aliases
+ * and merge keys are refused (a spec has no use for them, and they are how "billion laughs"
+ * documents grow), nesting deeper than {@value #MAX_DEPTH} levels is
  * refused by a scan of the event stream (iterative) before the recursive composer runs.
  *
  * <p>Stateless and thread-safe. Reads only the spec file itself.
@@ -154,14 +157,22 @@ public final class SpecLoader {
 
     /**
      * Refuses, at the first offending event, what a spec never needs and an attacker would use:
-     * a second document, anchors and aliases, and deep nesting. The event parser keeps explicit
+     * a second document, anchors and aliases, merge keys, and deep nesting. The event parser keeps explicit
      * stacks, so a 20,000-deep document cannot overflow the Java stack here; the composer, which
      * recurses, only runs once this scan has passed.
      */
     private static void prescan(String text, LoadSettings settings, String file) throws SpecException {
         int depth = 0;
         int documents = 0;
+        // Per open collection, how many nodes it holds so far (a map's even ones are keys), or
+        // -1 for a list: the composer applies a plain "<<" key as a YAML 1.1 merge, which would
+        // let one line stand for many values, so it must be refused before composing.
+        ArrayDeque<int[]> open = new ArrayDeque<>();
         for (Event e : new Parse(settings).parseString(text)) {
+            if (e instanceof NodeEvent && !open.isEmpty() && open.peek()[0] >= 0 && open.peek()[0]++ % 2 == 0
+                    && e instanceof ScalarEvent k && k.isPlain() && k.getValue().equals("<<")) {
+                throw new SpecException(Diagnostic.error(origin(e, file), MERGE));
+            }
             switch (e.getEventId()) {
                 case DocumentStart -> {
                     if (++documents > 1) {
@@ -174,8 +185,12 @@ public final class SpecLoader {
                         throw new SpecException(Diagnostic.error(origin(e, file),
                                 "maps and lists are nested more than " + MAX_DEPTH + " levels deep; a spec needs five"));
                     }
+                    open.push(new int[] {e.getEventId() == Event.ID.MappingStart ? 0 : -1});
                 }
-                case MappingEnd, SequenceEnd -> depth--;
+                case MappingEnd, SequenceEnd -> {
+                    depth--;
+                    open.pop();
+                }
                 case Alias -> throw new SpecException(Diagnostic.error(origin(e, file), ANCHORS));
                 default -> {
                 }
@@ -188,6 +203,9 @@ public final class SpecLoader {
 
     private static final String ANCHORS = "anchors and aliases (&name, *name) are not allowed in a spec; "
             + "write each value out, so that the file says plainly what the sandbox gets";
+
+    private static final String MERGE = "merge keys (<<) are not allowed in a spec; "
+            + "write each key out, so that the file says plainly what the sandbox gets";
 
     private static Origin origin(Event e, String file) {
         return e.getStartMark().map(m -> new Origin(file, m.getLine() + 1, m.getColumn() + 1, ""))

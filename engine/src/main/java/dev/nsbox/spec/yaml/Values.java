@@ -62,16 +62,26 @@ public final class Values {
     }
 
     /**
+     * The longest duration accepted: 365 days, written {@code 8760h}. A step that runs for a
+     * year is a mistake, and the bound keeps every use of a duration in range: a deadline of
+     * {@code System.nanoTime()} plus the duration in nanoseconds (a long holds 292 years of
+     * them, less the clock's own value) and milliseconds for {@code poll(2)} and the plan.
+     */
+    public static final Duration MAX_DURATION = Duration.ofDays(365);
+
+    /**
      * {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, or parts of those in the order
      * h, m, s, ms, each at most once ({@code 1h30m}, {@code 1m30s}). A bare number is refused:
-     * it would be unclear whether it means seconds or milliseconds. Zero is refused.
+     * it would be unclear whether it means seconds or milliseconds. Zero is refused, and so is
+     * anything longer than {@link #MAX_DURATION}.
      */
     public static Duration duration(String s) {
         Matcher m = DURATION_PART.matcher(s);
-        Duration total = Duration.ZERO;
+        long millis = 0;
         int pos = 0;
         int lastUnit = -1;
         String expected = "a duration such as 500ms, 30s, 10m, 1h or 1m30s, got \"" + s + "\"";
+        String tooLong = "at most 8760h (365 days), got \"" + s + "\"";
         while (pos < s.length()) {
             if (!m.find(pos) || m.start() != pos) {
                 throw new IllegalArgumentException(expected);
@@ -81,27 +91,35 @@ public final class Values {
                 throw new IllegalArgumentException(expected);
             }
             lastUnit = unit;
-            long n;
-            try {
-                n = Long.parseLong(m.group(1));
-                total = total.plus(switch (m.group(2)) {
-                    case "h" -> Duration.ofHours(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    default -> Duration.ofMillis(n);
-                });
-            } catch (NumberFormatException | ArithmeticException e) {
-                throw new IllegalArgumentException("a duration that fits in 64 bits, got \"" + s + "\"");
+            long scale = switch (m.group(2)) {
+                case "h" -> 3_600_000L;
+                case "m" -> 60_000L;
+                case "s" -> 1_000L;
+                default -> 1L;
+            };
+            // Digits beyond what a long holds, and any part past the bound, are too long: each
+            // part is at most MAX_DURATION in milliseconds, so the sum cannot overflow.
+            String digits = m.group(1);
+            if (digits.replaceFirst("^0+(?=.)", "").length() > 18) {
+                throw new IllegalArgumentException(tooLong);
             }
+            long n = Long.parseLong(digits);
+            if (n > MAX_DURATION.toMillis() / scale) {
+                throw new IllegalArgumentException(tooLong);
+            }
+            millis += n * scale;
             pos = m.end();
         }
         if (lastUnit < 0) {
             throw new IllegalArgumentException(expected);
         }
-        if (total.isZero()) {
+        if (millis == 0) {
             throw new IllegalArgumentException("longer than zero, got \"" + s + "\"");
         }
-        return total;
+        if (millis > MAX_DURATION.toMillis()) {
+            throw new IllegalArgumentException(tooLong);
+        }
+        return Duration.ofMillis(millis);
     }
 
     /**

@@ -364,6 +364,38 @@ class SpecReaderTest {
                 + "(it must be non-empty, without '=' or NUL)"), errors(spec("process: {env: {keep: [A=B], clear: true}}\n")));
     }
 
+    @Test
+    void mergeKeysAreRefusedAtTheirKey() {
+        assertEquals(List.of("s.yaml:3:1: error: merge keys (<<) are not allowed in a spec; write each key out, "
+                + "so that the file says plainly what the sandbox gets"), errors(spec("<<: {hostname: merged}\n")));
+        assertEquals(List.of("s.yaml:4:3: error: merge keys (<<) are not allowed in a spec; write each key out, "
+                + "so that the file says plainly what the sandbox gets"),
+                errors(spec("process:\n  <<: {timeout: 1s}\n")));
+        assertEquals(List.of("s.yaml:3:24: error: merge keys (<<) are not allowed in a spec; write each key out, "
+                + "so that the file says plainly what the sandbox gets"),
+                errors(spec("mounts: [{type: tmpfs, <<: {target: /x}}]\n")));
+    }
+
+    @Test
+    void aQuotedMergeKeyIsNoMerge() {
+        assertEquals("<<", load(spec("description: \"<<\"\n")).spec().description());
+        assertEquals(List.of("s.yaml:3:14: error: description must be a string, got a value tagged "
+                + "tag:yaml.org,2002:merge; quote it to make it one"), errors(spec("description: <<\n")));
+        assertEquals(List.of("s.yaml:3:1: error: unknown key \"<<\" at the top level; expected one of version, "
+                        + "name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
+                        + "process, limits, steps"), errors(spec("\"<<\": {hostname: merged}\n")));
+    }
+
+    @Test
+    void aTimeoutLongerThanAYearIsRefusedAtItsValue() {
+        assertEquals(List.of("s.yaml:4:12: error: process.timeout must be at most 8760h (365 days), "
+                + "got \"9999999999999h\""), errors(spec("process:\n  timeout: 9999999999999h\n")));
+        assertEquals(List.of("s.yaml:5:14: error: steps[0].timeout must be at most 8760h (365 days), "
+                + "got \"8760h1ms\""), errors(spec("steps:\n  - run: [true]\n    timeout: 8760h1ms\n")));
+        assertEquals(Duration.ofDays(365),
+                load(spec("process:\n  timeout: 8760h\n")).spec().process().timeout());
+    }
+
     // ---- variables --------------------------------------------------------------------
 
     @Test
@@ -403,6 +435,24 @@ class SpecReaderTest {
     void aMisspeltVariableSuggestsTheDefinedOne() {
         assertEquals(List.of("s.yaml:4:8: error: process.cwd: undefined variable ${basedi}; did you mean ${basedir}?"),
                 errors(spec("process:\n  cwd: ${basedi}\n")));
+    }
+
+    @Test
+    void deeplyNestedDefaultsAreRefusedAtTheOutermostReference() {
+        String deep = "${a:-".repeat(4000) + "x" + "}".repeat(4000);
+        assertEquals(List.of("s.yaml:3:15: error: description: variable references are nested 4000 levels deep; "
+                + "at most 32 are allowed"), errors(spec("description: \"" + deep + "\"\n")));
+        String limit = "${a:-".repeat(32) + "x" + "}".repeat(32);
+        assertEquals("x", load(spec("description: \"" + limit + "\"\n")).spec().description());
+        assertEquals(List.of("s.yaml:3:15: error: description: variable references are nested 33 levels deep; "
+                + "at most 32 are allowed"), errors(spec("description: \"${a:-" + limit + "}\"\n")));
+    }
+
+    @Test
+    void nestingIsRefusedEvenWhenTheOuterVariableIsDefined() {
+        String deep = "${basedir:-".repeat(40) + "x" + "}".repeat(40);
+        assertEquals(List.of("s.yaml:3:15: error: description: variable references are nested 40 levels deep; "
+                + "at most 32 are allowed"), errors(spec("description: \"" + deep + "\"\n")));
     }
 
     @Test

@@ -33,6 +33,19 @@ class ValuesTest {
     }
 
     @Test
+    void durationsAreAtMostAYear() {
+        assertEquals(Duration.ofDays(365), Values.duration("8760h"));
+        assertEquals(Duration.ofDays(365), Values.duration("525600m"));
+        assertEquals(Duration.ofDays(365), Values.duration("8759h59m59s1000ms"));
+        for (String tooLong : List.of("9999999999999h", "8761h", "8760h1ms", "31536000001ms",
+                "99999999999999999999999s", "2562047788015216h")) {
+            assertEquals("at most 8760h (365 days), got \"" + tooLong + "\"",
+                    assertThrows(IllegalArgumentException.class, () -> Values.duration(tooLong)).getMessage());
+        }
+        assertEquals(Duration.ofSeconds(1), Values.duration("0000000000000000000000001s"));
+    }
+
+    @Test
     void didYouMeanNeedsACloseCandidate() {
         assertEquals("readOnly", Values.didYouMean("redOnly", List.of("readOnly", "recursive")));
         assertEquals("readOnly", Values.didYouMean("readonly", List.of("readOnly", "recursive")));

@@ -1,0 +1,66 @@
+package dev.nsbox.plan;
+
+import dev.nsbox.spec.Diagnostic;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A bind source that is, or passes through, a symlink is resolved once in the host's view when
+ * the plan is made: the plan opens the resolved path and a note names both. A symlink that
+ * leads nowhere is a missing source.
+ */
+class BindSourceSymlinkTest {
+
+    private static List<String> calls(Plan plan) {
+        return plan.ops().stream().map(Op::call).toList();
+    }
+
+    private static List<String> errors(Plan plan) {
+        return plan.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::format).toList();
+    }
+
+    @Test
+    void aSymlinkedSourceIsOpenedWhereItLeadsAndThePlanSaysSo() {
+        FakeHost host = new FakeHost().dir("/work/real").symlink("/work/link", "/work/real");
+        Plan plan = Planner.plan(new TestSpecs().bind("/work/link", "/work/project", true).build(), host);
+        assertEquals(List.of(), errors(plan));
+        assertEquals(List.of("mounts[0].source /work/link resolves to /work/real"), plan.notes());
+        assertTrue(calls(plan).contains("open_tree(AT_FDCWD, \"/work/real\", "
+                + "OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree0"), calls(plan).toString());
+        assertTrue(calls(plan).stream().noneMatch(c -> c.contains("/work/link")), calls(plan).toString());
+    }
+
+    @Test
+    void aSymlinkInAParentIsResolvedToo() {
+        FakeHost host = new FakeHost().dir("/work/real").dir("/work/real/sub").symlink("/work/link", "/work/real");
+        Plan plan = Planner.plan(new TestSpecs().bind("/work/link/sub", "/work/project", true).build(), host);
+        assertEquals(List.of("mounts[0].source /work/link/sub resolves to /work/real/sub"), plan.notes());
+    }
+
+    @Test
+    void aSymlinkToAFileIsBoundAsAFile() {
+        FakeHost host = new FakeHost().file("/work/settings.xml").symlink("/work/link.xml", "/work/settings.xml")
+                .file("/etc/settings.xml");
+        Plan plan = Planner.plan(new TestSpecs().bind("/work/link.xml", "/etc/settings.xml", true).build(), host);
+        assertEquals(List.of(), errors(plan));
+        assertEquals(List.of("mounts[0].source /work/link.xml resolves to /work/settings.xml"), plan.notes());
+    }
+
+    @Test
+    void aSourceWithoutSymlinksHasNoNote() {
+        Plan plan = Planner.plan(new TestSpecs().bind("/work/project", "/work/project", true).build(), new FakeHost());
+        assertEquals(List.of(), plan.notes());
+    }
+
+    @Test
+    void aSymlinkThatLeadsNowhereIsAMissingSource() {
+        FakeHost host = new FakeHost().symlink("/work/dangling", "/work/nope");
+        Plan plan = Planner.plan(new TestSpecs().bind("/work/dangling", "/work/project", false).build(), host);
+        assertEquals(List.of("t.yaml:10:3: error: mounts[0]: cannot bind /work/dangling on /work/project: "
+                + "open_tree(AT_FDCWD, \"/work/dangling\", ...): ENOENT (No such file or directory)"), errors(plan));
+    }
+}
