@@ -77,9 +77,13 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
         switch (spec.root().type()) {
             case HOST -> {
                 root.put("path", ROOTFS);
+                // An entry a mount of the spec covers whole is left unbound: it would be hidden
+                // anyway, and runc makes its device nodes only when no bind is on /dev.
+                Set<String> covered = spec.mounts().stream().filter(m -> m.type() != MountType.HIDE)
+                        .map(MountSpec::target).collect(Collectors.toSet());
                 for (RootEntry e : host.rootEntries()) {
                     rootfs.add(e);
-                    if (e.kind() != RootEntry.Kind.SYMLINK) {
+                    if (e.kind() != RootEntry.Kind.SYMLINK && !covered.contains(e.path())) {
                         mounts.add(mount(e.path(), "bind", e.path(), !spec.root().readOnly() ? List.of("rbind")
                                 : e.kind() == RootEntry.Kind.FILE ? List.of("bind", "ro") : List.of("rbind", "rro")));
                     }
