@@ -6,7 +6,6 @@ import dev.nsbox.spec.ExitCode;
 import dev.nsbox.spec.SpecException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -58,7 +57,7 @@ final class OciCommand implements Command {
         }
         Path dir = Path.of(line.arguments().get(1));
         try {
-            OciBundle bundle = OciBundle.export(o.preparation().plan(), Bundles.thisHost(uid("uid"), uid("gid")));
+            OciBundle bundle = OciBundle.export(o.preparation().plan(), Bundles.thisHost());
             Bundles.write(bundle, dir);
         } catch (SpecException e) {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
@@ -68,14 +67,5 @@ final class OciCommand implements Command {
             return ExitCode.SETUP_FAILED.code();
         }
         return ExitCode.OK.code();
-    }
-
-    /** The caller's effective uid or gid: the owner of /proc/self is the process's own (proc(5)). */
-    static int uid(String which) {
-        try {
-            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:" + which);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new IllegalStateException("cannot read the caller's " + which + ": " + e.getMessage(), e);
-        }
     }
 }

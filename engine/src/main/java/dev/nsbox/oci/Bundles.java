@@ -21,6 +21,13 @@ public final class Bundles {
     private Bundles() {
     }
 
+    /** This machine as an export sees it, with the caller's effective ids. */
+    public static ExportHost thisHost() throws IOException {
+        // The owner of /proc/self is the process's effective uid and gid (proc(5)).
+        Path self = Path.of("/proc/self");
+        return thisHost((Integer) Files.getAttribute(self, "unix:uid"), (Integer) Files.getAttribute(self, "unix:gid"));
+    }
+
     /**
      * This machine as an export sees it: the entries of {@code /}, the caller's ids and the
      * seccomp architecture.
