@@ -27,7 +27,7 @@ class KubeJobTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T at(Object o, Object... path) {
+    static <T> T at(Object o, Object... path) {
         for (Object p : path) {
             o = p instanceof Integer i ? ((List<Object>) o).get(i) : ((Map<String, Object>) o).get(p);
         }
