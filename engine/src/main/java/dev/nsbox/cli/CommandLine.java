@@ -20,12 +20,22 @@ public record CommandLine(
         String format,
         boolean debug,
         boolean help,
-        List<String> afterDashes) {
+        List<String> afterDashes,
+        Map<String, List<String>> options) {
+
+    /** Options that take a value and that only some commands read ({@code kube --image IMAGE}). */
+    static final java.util.Set<String> VALUED = java.util.Set.of("--image", "--volume");
 
     public CommandLine {
         arguments = List.copyOf(arguments);
         defines = Collections.unmodifiableMap(new LinkedHashMap<>(defines));
         afterDashes = afterDashes == null ? null : List.copyOf(afterDashes);
+        options = Collections.unmodifiableMap(new LinkedHashMap<>(options));
+    }
+
+    /** The values of a valued option, in order; empty when it was not given. */
+    public List<String> option(String name) {
+        return options.getOrDefault(name, List.of());
     }
 
     /**
@@ -40,6 +50,7 @@ public record CommandLine(
         boolean debug = false;
         boolean help = false;
         List<String> after = null;
+        Map<String, List<String>> options = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -63,6 +74,17 @@ public record CommandLine(
                 } else {
                     format = a.substring("--format=".length());
                 }
+            } else if (VALUED.contains(a) || VALUED.contains(a.split("=", 2)[0])) {
+                String name = a.split("=", 2)[0];
+                String value;
+                if (a.contains("=")) {
+                    value = a.substring(name.length() + 1);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    throw new UsageException(name + " needs a value");
+                }
+                options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
             } else if (a.equals("-D") || (a.startsWith("-D") && a.length() > 2)) {
                 String def;
                 if (a.equals("-D")) {
@@ -86,7 +108,7 @@ public record CommandLine(
                 positional.add(a);
             }
         }
-        return new CommandLine(command, positional, defines, format, debug, help, after);
+        return new CommandLine(command, positional, defines, format, debug, help, after, options);
     }
 
     /** The arguments that parse back to this command line (to run the same command elsewhere). */
@@ -100,6 +122,7 @@ public record CommandLine(
         if (format != null) {
             out.add("--format=" + format);
         }
+        options.forEach((k, vs) -> vs.forEach(v -> out.add(k + "=" + v)));
         if (debug) {
             out.add("--debug");
         }

@@ -27,6 +27,8 @@ public final class Main {
                 new ExplainCommand(),
                 new SchemaCommand(),
                 new RunCommand(),
+                new OciCommand(),
+                new KubeCommand(),
                 new DoctorCommand()
         )) {
             commands.put(c.name(), c);

@@ -1,0 +1,22 @@
+def slurp = { String path -> new groovy.json.JsonSlurper().parse(new File(basedir, path)) }
+def config = slurp('target/nsbox-oci/config.json')
+assert config.ociVersion == '1.0.2'
+assert config.hostname == 'exported'
+assert config.root == [path: 'rootfs', readonly: true]
+assert config.process.args == ['echo', 'oci-writes-bundle']
+assert config.process.env == ['PATH=/usr/bin:/bin']
+assert config.process.noNewPrivileges
+assert config.process.capabilities.bounding == []
+assert config.mounts.any { it.destination == '/usr' && it.options == ['rbind', 'rro'] }
+assert config.mounts.any { it.destination == '/tmp' && it.type == 'tmpfs' && it.options == ['size=67108864'] }
+assert config.linux.namespaces*.type as Set == ['mount', 'pid', 'network', 'uts', 'ipc'] as Set
+assert config.linux.seccomp.defaultAction == 'SCMP_ACT_ERRNO'
+assert new File(basedir, 'target/nsbox-oci/rootfs/usr').isDirectory()
+
+def list = slurp('target/nsbox-kube/job.json')
+assert list.items*.kind == ['Job', 'NetworkPolicy']
+def container = list.items[0].spec.template.spec.containers[0]
+assert container.image == 'debian:12'
+assert container.securityContext.readOnlyRootFilesystem
+assert container.securityContext.capabilities.drop == ['ALL']
+assert list.items[1].spec.policyTypes == ['Ingress', 'Egress']
