@@ -595,6 +595,10 @@ static void run_step(struct msg *m) {
 }
 
 int main(void) {
+    /* Not dumpable: a step runs as the same uid, so without this it could read this process's
+       /proc/PID/fd, environ and mem (ptrace access mode checks, proc(5): "PR_SET_DUMPABLE").
+       A step's own execve(2) makes it dumpable again, as it does for any program. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     is_pid1 = getpid() == 1;
     if (is_pid1) {
         /* The executor spawned this process from a thread: it dies with that thread, and the

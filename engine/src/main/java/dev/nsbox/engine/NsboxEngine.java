@@ -7,6 +7,7 @@ import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.host.Doctor;
+import dev.nsbox.host.HostConfinement;
 import dev.nsbox.host.LiveHost;
 import dev.nsbox.host.Rootless;
 import dev.nsbox.host.UserNamespaces;
@@ -26,6 +27,7 @@ import dev.nsbox.spec.yaml.Variables;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,11 +111,17 @@ public final class NsboxEngine {
                 plan -> limits(plan, table));
     }
 
+    /**
+     * What this machine cannot do for {@code plan}: what a user namespace cannot do for it
+     * ({@link Rootless}), then the cgroup its limits need and the capabilities it keeps
+     * ({@link HostConfinement}). Every front end refuses these with exit 3 before anything runs.
+     */
     private static List<Diagnostic> limits(Plan plan, MountTable table) {
-        List<Diagnostic> limits = Rootless.limits(plan, table, System.getenv(), !userNamespacesWork);
+        List<Diagnostic> limits = new ArrayList<>(Rootless.limits(plan, table, System.getenv(), !userNamespacesWork));
         if (limits.isEmpty() && Rootless.needsUserNamespace(plan)) {
             userNamespacesWork = true;
         }
+        limits.addAll(HostConfinement.limits(plan));
         return limits;
     }
 

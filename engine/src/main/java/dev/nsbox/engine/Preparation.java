@@ -27,9 +27,11 @@ import java.util.List;
  * @param hostTable   the host's mount table the prediction was made against
  * @param diagnostics every warning and error, spec first, then plan, then host effects
  * @param refused     whether a predicted host effect is refused by the spec's policy
- * @param limits      what a user namespace cannot do for this plan on this machine (errors with
- *                    their fix); empty when the plan needs no user namespace, when the machine
- *                    allows all it needs, or when {@code diagnostics} has an error already
+ * @param limits      what this machine cannot do for this plan (errors with their fix): what a
+ *                    user namespace cannot do for it, a cgroup its limits need that the caller
+ *                    may not make, a capability it keeps that the caller does not hold; empty
+ *                    when the machine allows all it needs, or when {@code diagnostics} has an
+ *                    error already
  */
 public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diagnostics, boolean refused,
                           List<Diagnostic> limits) {
@@ -83,7 +85,7 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
      * {@code hostTable}; pure, with the rootless limits already known.
      *
      * @param command replaces the spec's steps when not null
-     * @param limits  the rootless limits of the plan, asked for only when it has no error
+     * @param limits  what this machine cannot do for the plan, asked for only when it has no error
      */
     static Preparation of(LoadedSpec loaded, List<String> command, HostView host, MountTable hostTable,
                           java.util.function.Function<Plan, List<Diagnostic>> limits) {

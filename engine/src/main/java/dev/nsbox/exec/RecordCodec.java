@@ -1,10 +1,15 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.seccomp.SeccompFilter;
+import dev.nsbox.seccomp.SeccompPolicy;
+
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.RecordComponent;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,6 +17,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -23,7 +29,9 @@ import java.util.Set;
  * their canonical constructors, so every check a constructor makes runs again on the other
  * side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
  * them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
- * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}. Anything else
+ * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}, {@code OptionalLong},
+ * {@code BigDecimal}, and a step's {@code SeccompFilter} (sent as its policy, ABI and kept
+ * capabilities, and compiled again on the other side, where its program is made). Anything else
  * is an {@link IllegalArgumentException} naming the type: a field added to a record with a new
  * kind of value fails the codec's test, not a run.
  */
@@ -43,6 +51,9 @@ final class RecordCodec {
     private static final byte OPTIONAL = 9;
     private static final byte ENUM = 10;
     private static final byte RECORD = 11;
+    private static final byte OPTIONAL_LONG = 12;
+    private static final byte BIG_DECIMAL = 13;
+    private static final byte SECCOMP_FILTER = 14;
 
     private RecordCodec() {
     }
@@ -88,6 +99,18 @@ final class RecordCodec {
         } else if (v instanceof Optional<?> o) {
             out.writeByte(OPTIONAL);
             write(out, o.orElse(null));
+        } else if (v instanceof OptionalLong o) {
+            out.writeByte(OPTIONAL_LONG);
+            out.writeBoolean(o.isPresent());
+            out.writeLong(o.orElse(0));
+        } else if (v instanceof BigDecimal d) {
+            out.writeByte(BIG_DECIMAL);
+            writeString(out, d.toString());
+        } else if (v instanceof SeccompFilter f) {
+            out.writeByte(SECCOMP_FILTER);
+            write(out, f.policy());
+            write(out, f.arch());
+            write(out, f.rules().keptCapabilities());
         } else if (v instanceof Enum<?> e) {
             out.writeByte(ENUM);
             writeString(out, accepted(e.getDeclaringClass()).getName());
@@ -153,6 +176,31 @@ final class RecordCodec {
             }
             case OPTIONAL:
                 return Optional.ofNullable(read(in));
+            case OPTIONAL_LONG: {
+                boolean present = in.readBoolean();
+                long value = in.readLong();
+                return present ? OptionalLong.of(value) : OptionalLong.empty();
+            }
+            case BIG_DECIMAL:
+                try {
+                    return new BigDecimal(readString(in));
+                } catch (NumberFormatException e) {
+                    throw new IOException("not a decimal number", e);
+                }
+            case SECCOMP_FILTER: {
+                Object policy = read(in);
+                Object arch = read(in);
+                Object kept = read(in);
+                if (!(policy instanceof SeccompPolicy p) || !(arch instanceof SeccompArch a) || !(kept instanceof Set<?> k)) {
+                    throw new IOException("a seccomp filter is a policy, an ABI and a set of capability names");
+                }
+                Set<String> names = new LinkedHashSet<>();
+                for (Object o : k) {
+                    names.add((String) o);
+                }
+                return SeccompFilter.of(p, names, a).orElseThrow(
+                        () -> new IOException("an unconfined policy has no filter"));
+            }
             case ENUM: {
                 Class<?> c = load(readString(in));
                 String name = readString(in);

@@ -1,5 +1,9 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.cgroups.CgroupRefusedException;
+import dev.nsbox.cgroups.Cgroups;
+import dev.nsbox.cgroups.Limits;
+import dev.nsbox.cgroups.SandboxCgroup;
 import dev.nsbox.mounts.MountTableDiff;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.mounts.HostEffect;
@@ -23,9 +27,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Applies a {@link Plan} for real and runs its steps: the only part of nsbox that touches the
@@ -38,6 +45,12 @@ import java.util.concurrent.TimeUnit;
  * mismatch, before any step), hands the steps to the supervisor one by one (the first failing one
  * stops the run), and finally compares the host's mount table with the one it saw before. The
  * supervisor's descriptors, its protocol and its end are {@link Supervisor}'s.
+ *
+ * <p>Limits on memory, pids or cpu: before anything else the run makes the sandbox's own cgroup
+ * ({@code nsbox-PID-N}, see {@link Cgroups}), moves the supervisor into it once spawned and has
+ * it enter a new cgroup namespace, so that each step sees that cgroup as its root; at the end
+ * the cgroup is emptied and removed, whatever happened. A step the memory limit killed is
+ * reported as such ({@link StepResult#KILLED_BY_MEMORY}), at the spec's {@code limits.memory}.
  *
  * <pre>{@code
  * RunResult r = new Sandbox(plan, StepIO.lines(log::info, log::warn), listener, Sandbox.Options.defaults()).run();
@@ -78,6 +91,8 @@ public final class Sandbox {
     private static final int SETUP_FAILED = ExitCode.SETUP_FAILED.code();
     private static final int UNSUPPORTED = ExitCode.UNSUPPORTED.code();
     private static final Set<Sandbox> LIVE = new LinkedHashSet<>();
+    /** Numbers the cgroups this JVM makes: {@code nsbox-PID-N}. */
+    private static final AtomicInteger CGROUPS = new AtomicInteger();
     private static boolean hookInstalled;
 
     private final Plan plan;
@@ -165,6 +180,54 @@ public final class Sandbox {
                     + "\n  hint: nsbox needs Linux with glibc on x86_64; java.io.tmpdir must allow executables, "
                     + "or set -Djffi.boot.library.path");
         }
+        Limits limits = plan.launch().confinement().limits();
+        if (!limits.needsCgroup()) {
+            return execute(sys, null);
+        }
+        SandboxCgroup cgroup;
+        Optional<String> closed;
+        try {
+            cgroup = Cgroups.detect().create("nsbox-" + ProcessHandle.current().pid() + "-" + CGROUPS.incrementAndGet(),
+                    limits);
+        } catch (CgroupRefusedException e) {
+            return failure(UNSUPPORTED, limitsOrigin() + ": error: " + e.reason() + "\n  hint: " + e.fix());
+        } catch (IOException | RuntimeException e) {
+            return failure(SETUP_FAILED, limitsOrigin() + ": error: cannot make the sandbox's cgroup: "
+                    + e.getMessage());
+        }
+        RunResult r;
+        try {
+            r = execute(sys, cgroup);
+        } finally {
+            closed = close(cgroup);
+        }
+        if (closed.isEmpty()) {
+            return r;
+        }
+        // A cgroup left behind is a change to the host: the run says so, and fails if it had not.
+        List<String> messages = new ArrayList<>(r.messages());
+        messages.add(closed.get());
+        return new RunResult(r.exitCode() == 0 ? SETUP_FAILED : r.exitCode(), r.steps(), messages, r.hostChanges());
+    }
+
+    /** Kills whatever the run left in its cgroup and removes it; a message when that failed. */
+    private static Optional<String> close(SandboxCgroup cgroup) {
+        try {
+            cgroup.close();
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.of("error: cannot remove the sandbox's cgroup " + String.join(", ", cgroup.directories())
+                    + ": " + e.getMessage());
+        }
+    }
+
+    /** The spec value of {@code limits} (or of the given field) for a message about the cgroup. */
+    private String limitsOrigin(String... field) {
+        var origins = plan.spec().limits().origins();
+        return (field.length > 0 && origins.has(field[0]) ? origins.of(field[0]) : origins.self()).location();
+    }
+
+    private RunResult execute(Sys sys, SandboxCgroup cgroup) {
         List<String> messages = new ArrayList<>();
         List<StepResult> results = new ArrayList<>();
         SandboxThread thread = null;
@@ -181,8 +244,11 @@ public final class Sandbox {
                 thread.awaitReady();
                 sup.spawned(thread.applier.initPid());
                 exit = setUp(sys, thread, messages);
+                if (exit == 0 && sup.pid() > 0 && cgroup != null) {
+                    exit = enterCgroup(sup, cgroup, messages);
+                }
                 if (exit == 0 && sup.pid() > 0) {
-                    exit = runSteps(sup, results, messages);
+                    exit = runSteps(sup, cgroup, results, messages);
                 }
                 sup.stop();
             } finally {
@@ -286,8 +352,25 @@ public final class Sandbox {
         return Verifier.check(plan.expectations(), MountEntry.parse(text));
     }
 
+    /**
+     * Moves the supervisor (its pid in this JVM's PID namespace) into the sandbox's cgroup, and
+     * has it enter a cgroup namespace there, before any step: every step is forked from it, so
+     * each starts in the cgroup and sees it as its root (cgroup_namespaces(7)).
+     */
+    private int enterCgroup(Supervisor sup, SandboxCgroup cgroup, List<String> messages) throws SyscallException {
+        try {
+            cgroup.addProcess(sup.pid());
+        } catch (IOException e) {
+            messages.add(limitsOrigin() + ": error: cannot move the supervisor nsbox-init into the sandbox's cgroup: "
+                    + e.getMessage());
+            return SETUP_FAILED;
+        }
+        sup.enterCgroupNamespace();
+        return 0;
+    }
+
     /** Hands the steps to the supervisor one by one; the first that fails ends the run. */
-    private int runSteps(Supervisor sup, List<StepResult> results, List<String> messages)
+    private int runSteps(Supervisor sup, SandboxCgroup cgroup, List<StepResult> results, List<String> messages)
             throws SyscallException {
         List<StepLaunch> steps = plan.launch().steps();
         for (int i = 0; i < steps.size(); i++) {
@@ -297,19 +380,72 @@ public final class Sandbox {
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
             listener.stepStarted(i, step);
+            OptionalLong oomBefore = oomKills(cgroup);
             StepResult result = sup.run(i, step, StepSecurity.of(plan.launch()), options.grace(), () -> cancelled);
             if (result == null) {
                 messages.add("error: the run was cancelled");
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
+            boolean oom = killedByMemoryLimit(cgroup, result, oomBefore);
+            if (oom) {
+                result = result.killedBy(StepResult.KILLED_BY_MEMORY, "killed by the memory limit (limits.memory: "
+                        + size(plan.launch().confinement().limits().memory().getAsLong()) + ")");
+            }
             results.add(result);
             listener.stepFinished(result);
             if (!result.succeeded()) {
-                messages.add(step.origin().location() + ": error: " + label(step) + ": " + result.message());
+                messages.add((oom ? limitsOrigin("memory") : step.origin().location()) + ": error: " + label(step)
+                        + ": " + result.message());
                 return result.exitCode() == 0 ? SETUP_FAILED : result.exitCode();
             }
         }
         return 0;
+    }
+
+    /** The memory limit's kills so far, where the kernel counts them; empty without a count. */
+    private static OptionalLong oomKills(SandboxCgroup cgroup) {
+        if (cgroup == null) {
+            return OptionalLong.empty();
+        }
+        try {
+            return cgroup.oomKills();
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * Whether the memory limit is what killed a step that died of SIGKILL: the kernel's count of
+     * the cgroup's OOM kills grew while it ran, or, where the kernel keeps no count, the cgroup
+     * hit its limit ({@link SandboxCgroup#killedByMemoryLimit()}). Read before the cgroup is
+     * closed, which kills what is left and forgets the count.
+     */
+    private static boolean killedByMemoryLimit(SandboxCgroup cgroup, StepResult result, OptionalLong before) {
+        if (cgroup == null || result.outcome() != StepResult.Outcome.SIGNALED || result.signal() != Sys.SIGKILL
+                || cgroup.plan().limits().memory().isEmpty()) {
+            return false;
+        }
+        try {
+            OptionalLong after = cgroup.oomKills();
+            if (before.isPresent() && after.isPresent()) {
+                return after.getAsLong() > before.getAsLong();
+            }
+            return cgroup.killedByMemoryLimit();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A size as the spec writes it: {@code 256m}, {@code 2g}, {@code 512k}, or bytes. */
+    static String size(long bytes) {
+        String[] units = {"g", "m", "k"};
+        long[] scale = {1L << 30, 1L << 20, 1L << 10};
+        for (int i = 0; i < units.length; i++) {
+            if (bytes % scale[i] == 0) {
+                return bytes / scale[i] + units[i];
+            }
+        }
+        return Long.toString(bytes);
     }
 
     private static String label(StepLaunch step) {

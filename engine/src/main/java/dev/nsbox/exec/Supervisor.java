@@ -200,9 +200,10 @@ final class Supervisor implements AutoCloseable {
                 result = cancelled.getAsBoolean()
                         ? new StepResult(index, step.name(), StepResult.Outcome.SIGNALED,
                                 ExitCode.forSignal(Sys.SIGKILL), Sys.SIGKILL, timedOut, took,
-                                "cancelled: still running after SIGTERM and " + human(grace) + " of grace, killed")
+                                "cancelled: still running after SIGTERM and " + human(grace) + " of grace, killed",
+                                timedOut ? StepResult.KILLED_BY_TIMEOUT : null)
                         : new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED, 0,
-                                timedOut, took, "the supervisor nsbox-init ended unexpectedly");
+                                timedOut, took, "the supervisor nsbox-init ended unexpectedly", null);
                 break;
             }
             InitProtocol.Report r = InitProtocol.Report.parse(line);
@@ -213,20 +214,20 @@ final class Supervisor implements AutoCloseable {
                 case "exited" -> result = new StepResult(index, step.name(), StepResult.Outcome.EXITED, r.value(), 0,
                         timedOut, took, r.value() == 0 && !timedOut ? null
                         : (timedOut ? timeoutText(step, grace) + "; it then exited with " + r.value()
-                        : "exited with " + r.value()));
+                        : "exited with " + r.value()), timedOut ? StepResult.KILLED_BY_TIMEOUT : null);
                 case "signaled" -> result = new StepResult(index, step.name(), StepResult.Outcome.SIGNALED,
                         ExitCode.forSignal(r.value()), r.value(), timedOut, took,
                         (timedOut ? timeoutText(step, grace) + "; " : "") + "killed by signal " + r.value()
-                                + " (" + signalName(r.value()) + ")");
+                                + " (" + signalName(r.value()) + ")", timedOut ? StepResult.KILLED_BY_TIMEOUT : null);
                 case "exec" -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_EXECUTED,
                         (r.value() == Errnos.ENOENT ? ExitCode.NOT_FOUND : ExitCode.CANNOT_EXECUTE).code(), 0, false,
                         took, (r.value() == Errnos.ENOENT ? "command not found: " : "cannot execute ")
-                                + step.argv().get(0) + ": execvp(3): " + Errnos.describe(r.value()));
+                                + step.argv().get(0) + ": execvp(3): " + Errnos.describe(r.value()), null);
                 case "chdir" -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED,
                         SETUP_FAILED, 0, false, took, "cannot enter the working directory " + step.cwd()
-                        + ": chdir(2): " + Errnos.describe(r.value()));
+                        + ": chdir(2): " + Errnos.describe(r.value()), null);
                 default -> result = new StepResult(index, step.name(), StepResult.Outcome.NOT_STARTED, SETUP_FAILED,
-                        0, false, took, "the supervisor failed: " + r.word() + ": " + Errnos.describe(r.value()));
+                        0, false, took, failure(r.word(), r.value()), null);
             }
         }
         for (Pump pump : pumps) {
@@ -237,6 +238,17 @@ final class Supervisor implements AutoCloseable {
             }
         }
         return result;
+    }
+
+    /**
+     * Tells the supervisor to enter a new cgroup namespace ({@link InitProtocol#cgroupNamespace()}),
+     * once it is in the sandbox's cgroup and before the first step: the steps then see that cgroup
+     * as their root. A failure shows at the first step ({@code error unshare(CLONE_NEWCGROUP)}).
+     *
+     * @return false when the command pipe is closed (a cancellation)
+     */
+    boolean enterCgroupNamespace() throws SyscallException {
+        return commands.write(InitProtocol.cgroupNamespace(), "write(nsbox-init, cgroup namespace)");
     }
 
     /** Tells the supervisor to exit and reaps it; as PID 1 its exit ends the PID namespace. */
@@ -280,6 +292,64 @@ final class Supervisor implements AutoCloseable {
     @Override
     public void close() {
         held.forEach(Fd::close);
+    }
+
+    /**
+     * The message for a report {@code error WHAT ERRNO}: a call that confines the step failed in
+     * its process before execve(2), so the step never ran, or the supervisor itself failed. Says
+     * which call, with the errno, and where one helps a hint line on how to get past it.
+     */
+    static String failure(String word, int errno) {
+        String what = word.startsWith("error ") ? word.substring("error ".length()) : word;
+        String call = confiningCall(what);
+        if (call == null) {
+            return "the supervisor nsbox-init failed: " + what + ": " + Errnos.describe(errno);
+        }
+        String hint = confinementHint(what, errno);
+        return "cannot confine the step before it starts: " + call + ": " + Errnos.describe(errno)
+                + (hint == null ? "" : "\n  hint: " + hint);
+    }
+
+    /** The call in C syntax for a WHAT of nsbox-init that confines a step, or null for any other. */
+    private static String confiningCall(String what) {
+        if (what.startsWith("PR_")) {
+            return "prctl(" + what + ")";
+        } else if (what.startsWith("setrlimit(") || what.startsWith("unshare(")) {
+            return what;
+        }
+        return switch (what) {
+            case "capset" -> "capset(_LINUX_CAPABILITY_VERSION_3)";
+            case "seccomp" -> "seccomp(SECCOMP_SET_MODE_FILTER)";
+            default -> null;
+        };
+    }
+
+    /** How to get past a confining call's failure (the man page of each call names the rule). */
+    private static String confinementHint(String what, int errno) {
+        if (what.equals("seccomp") && errno == Errnos.EACCES) {
+            // seccomp(2): installing a filter needs no_new_privs or CAP_SYS_ADMIN.
+            return "the kernel installs a system-call filter only with no_new_privs or CAP_SYS_ADMIN: keep "
+                    + "process.noNewPrivileges: true, or say process.seccomp: unconfined";
+        } else if (what.equals("seccomp") && errno == Errnos.EINVAL) {
+            return "this kernel refused the filter program; say process.seccomp: unconfined to run without one";
+        } else if (what.equals("capset") && errno == Errnos.EPERM) {
+            // capset(2): the new permitted set must be a subset of the old one, bounded by the bounding set.
+            return "a capability in process.capabilities is not in this process's bounding or permitted set "
+                    + "(/proc/self/status CapBnd, CapPrm): remove it from the spec, or run nsbox where the "
+                    + "caller holds it";
+        } else if ((what.equals("PR_CAPBSET_DROP") || what.equals("PR_SET_SECUREBITS")) && errno == Errnos.EPERM) {
+            // prctl(2): both need CAP_SETPCAP; securebits already locked by the caller refuse too.
+            return "this needs CAP_SETPCAP, which nsbox-init lacks here, or the caller locked its securebits; "
+                    + "run nsbox as root or in a user namespace it makes";
+        } else if (what.startsWith("setrlimit(") && errno == Errnos.EPERM) {
+            // setrlimit(2): raising a hard limit needs CAP_SYS_RESOURCE.
+            return "raising a hard limit needs CAP_SYS_RESOURCE: set limits.openFiles or limits.fileSize at or "
+                    + "below the caller's hard limit (ulimit -H -n, ulimit -H -f)";
+        } else if (what.startsWith("unshare(") && (errno == Errnos.EINVAL || errno == Errnos.ENOSYS)) {
+            return "this kernel has no cgroup namespaces (CONFIG_CGROUPS namespaces, Linux 4.6); drop limits.memory, "
+                    + "limits.pids and limits.cpu";
+        }
+        return null;
     }
 
     private static String timeoutText(StepLaunch step, Duration grace) {

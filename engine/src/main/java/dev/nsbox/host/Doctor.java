@@ -1,10 +1,13 @@
 package dev.nsbox.host;
 
+import dev.nsbox.cgroups.Cgroups;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.plan.HostView;
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.spec.Capability;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
@@ -13,9 +16,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -149,6 +156,8 @@ public final class Doctor {
         d.userNamespaces();
         d.namespaceTypes();
         d.mountApi();
+        d.cgroups();
+        d.confinement();
         d.specs(specs, variables, planner);
         return new Report(d.checks);
     }
@@ -379,6 +388,55 @@ public final class Doctor {
         add(section, Status.INFO, "kernel " + System.getProperty("os.version"), null);
     }
 
+    /** The cgroup version, mounts, controllers, the caller's delegation and each limit ({@link Cgroups#doctor()}). */
+    private void cgroups() {
+        String section = "cgroups";
+        try {
+            for (Cgroups.DoctorLine l : Cgroups.detect().doctor()) {
+                add(section, l.ok() ? Status.OK : Status.NO, l.text(), l.fix());
+            }
+        } catch (IOException | RuntimeException e) {
+            add(section, Status.NO, "cannot read this machine's cgroups: " + e.getMessage(),
+                    "limits.memory, limits.pids and limits.cpu need a mounted cgroup filesystem");
+        }
+    }
+
+    /**
+     * Whether the secure defaults work here: the capabilities a step may keep (those this
+     * process holds), and the system-call filter (the kernel's seccomp, shown by a
+     * {@code Seccomp:} line in {@code /proc/self/status}, and nsbox's table for this
+     * architecture).
+     */
+    private void confinement() {
+        String section = "confinement";
+        OptionalLong held = HostConfinement.heldCapabilities();
+        if (held.isEmpty()) {
+            add(section, Status.WARN, "cannot read CapPrm and CapBnd in /proc/self/status", null);
+        } else {
+            Set<Capability> missing = EnumSet.allOf(Capability.class);
+            missing.removeAll(Capability.fromMask(held.getAsLong()));
+            add(section, Status.OK, "process.capabilities: none by default; every step starts with empty sets", null);
+            if (!missing.isEmpty() && privileged) {
+                add(section, Status.INFO, "this process lacks " + missing.stream().map(Capability::name)
+                        .collect(Collectors.joining(", ")) + " (CapPrm & CapBnd): a spec that keeps "
+                        + (missing.size() == 1 ? "it" : "one of them") + " is refused here (exit 3)",
+                        null);
+            }
+        }
+        Optional<String> seccomp = UserNamespaces.read("/proc/self/status").flatMap(s -> s.lines()
+                .filter(l -> l.startsWith("Seccomp:")).findFirst());
+        if (seccomp.isEmpty()) {
+            add(section, Status.NO, "seccomp: this kernel has none (no Seccomp line in /proc/self/status)",
+                    "say process.seccomp: unconfined in each spec, or use a kernel built with CONFIG_SECCOMP_FILTER");
+        } else {
+            add(section, Status.OK, "seccomp: available (" + seccomp.get().replaceAll("\\s+", " ") + ")", null);
+        }
+        Optional<SeccompArch> arch = SeccompArch.current();
+        add(section, arch.isPresent() ? Status.OK : Status.NO, "seccomp filter table for " + System.getProperty("os.arch")
+                + (arch.isPresent() ? ": " + arch.get().name() : ": none"),
+                arch.isPresent() ? null : "only x86_64 and aarch64 have one: say process.seccomp: unconfined");
+    }
+
     private void apiResult(String section, String what, int errno) {
         if (errno == Errnos.ENOSYS) {
             add(section, Status.NO, what + ": missing (ENOSYS)", "nsbox needs Linux 5.12 or later");
@@ -428,7 +486,8 @@ public final class Doctor {
             }
             Plan plan = p.plan();
             boolean rootless = Rootless.needsUserNamespace(plan);
-            List<Diagnostic> limits = Rootless.limits(plan, table, env, false);
+            List<Diagnostic> limits = new ArrayList<>(Rootless.limits(plan, table, env, false));
+            limits.addAll(HostConfinement.limits(plan));
             if (rootless && !userNsAllowed && UserNamespaces.entered(env).isEmpty()) {
                 add(section, Status.NO, f + ": will not run here: it needs a user namespace, which this machine "
                         + "refuses", "see 'user namespaces' above");

@@ -35,6 +35,17 @@ public final class SeccompFilter {
         return SeccompRules.of(policy, arch, keptCapabilities).map(r -> new SeccompFilter(policy, r));
     }
 
+    /** Equal when made from the same policy and rules: the program is compiled from them. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SeccompFilter f && policy.equals(f.policy) && rules.equals(f.rules);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(policy, rules);
+    }
+
     public SeccompPolicy policy() {
         return policy;
     }

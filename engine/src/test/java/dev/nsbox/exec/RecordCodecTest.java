@@ -52,7 +52,7 @@ class RecordCodecTest {
     @Test
     void resultsSurviveTheTrip() throws IOException {
         StepResult step = new StepResult(1, "test", StepResult.Outcome.SIGNALED, 143, 15, true,
-                Duration.ofMillis(1234), "timed out");
+                Duration.ofMillis(1234), "timed out", StepResult.KILLED_BY_TIMEOUT);
         RunResult run = new RunResult(143, List.of(step), List.of("error: x\n  hint: y"), List.of("+ 1 2 3"));
         assertEquals(run, roundTrip(run));
         assertEquals(List.of("a", 1, 2L, true, Duration.ofNanos(5)), roundTrip(List.of("a", 1, 2L, true, Duration.ofNanos(5))));

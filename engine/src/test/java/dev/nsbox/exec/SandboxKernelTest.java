@@ -540,4 +540,46 @@ class SandboxKernelTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void theMemoryLimitKillsAStepWith137AtTheLimitsLineAndTheCgroupIsGone() throws IOException {
+        Kernel.Captured c = Kernel.run(withProc().memory(32L << 20)
+                .shell("grep -E ':memory:|^0::' /proc/self/cgroup; exec python3 -c 'a = []\n"
+                        + "for i in range(256): a.append(b\"x\" * (1 << 20))\nprint(\"allocated 256m\")'")
+                .build());
+        assertEquals(137, c.exit(), c.toString());
+        StepResult s = c.result().steps().get(0);
+        assertEquals(StepResult.KILLED_BY_MEMORY, s.killedBy(), c.toString());
+        assertEquals(List.of("test.yaml:20:5: error: steps[0] (step-1): killed by the memory limit (limits.memory: 32m)"),
+                c.result().messages());
+        // cgroup_namespaces(7): the supervisor entered one in the sandbox's cgroup, so the step's
+        // memory cgroup is its root.
+        assertTrue(c.out().stream().anyMatch(l -> l.endsWith(":memory:/") || l.equals("0::/")), c.toString());
+        assertFalse(c.text().contains("allocated"), c.toString());
+        assertEquals(List.of(), sandboxCgroupsOfThisJvm(), "the sandbox's cgroup must be removed after the run");
+    }
+
+    @Test
+    void aStepWithinTheMemoryLimitRunsAndLeavesNoCgroup() throws IOException {
+        Kernel.Captured c = Kernel.run(withProc().memory(64L << 20).shell("echo fits").build());
+        assertEquals(0, c.exit(), c.toString());
+        assertEquals(List.of("fits"), c.out());
+        assertEquals(null, c.result().steps().get(0).killedBy());
+        assertEquals(List.of(), sandboxCgroupsOfThisJvm());
+    }
+
+    @Test
+    void aTimeoutIsNamedAsWhatKilledTheStep() {
+        Kernel.Captured c = Kernel.run(withProc().shell("sleep 30", Duration.ofMillis(200)).build(), Duration.ofMillis(200));
+        assertEquals(StepResult.KILLED_BY_TIMEOUT, c.result().steps().get(0).killedBy(), c.toString());
+    }
+
+    /** Directories nsbox-PID-N of this JVM anywhere under /sys/fs/cgroup. */
+    private static List<String> sandboxCgroupsOfThisJvm() throws IOException {
+        String prefix = "nsbox-" + ProcessHandle.current().pid() + "-";
+        try (var s = Files.find(Path.of("/sys/fs/cgroup"), 12, (p, a) -> a.isDirectory()
+                && p.getFileName() != null && p.getFileName().toString().startsWith(prefix))) {
+            return s.map(Path::toString).toList();
+        }
+    }
 }

@@ -34,6 +34,8 @@ final class TestPlans {
     private final boolean pid;
     private boolean noNewPrivs = true;
     private boolean dropCapabilities;
+    private dev.nsbox.cgroups.Limits limits = dev.nsbox.cgroups.Limits.NONE;
+    private Long memory;
     private int line = 1;
 
     private TestPlans(boolean pid) {
@@ -102,11 +104,21 @@ final class TestPlans {
         return this;
     }
 
+    /** A memory limit for the sandbox's cgroup, written at line 20 of the spec as {@code limits.memory}. */
+    TestPlans memory(long bytes) {
+        limits = limits.withMemory(bytes);
+        memory = bytes;
+        return this;
+    }
+
     Plan build() {
         Origin o = Origin.synthetic(FILE);
         Spec spec = new Spec(FILE, "/", 1, "test", null, EnumSet.noneOf(dev.nsbox.spec.Namespace.class),
                 UserMapping.ROOT, null, Propagation.RPRIVATE, HostEffectsPolicy.DENY, Root.host(o), List.of(),
-                ProcessSpec.defaults(o), dev.nsbox.spec.LimitsSpec.none(o), List.of(), Origins.of(o));
+                ProcessSpec.defaults(o), memory == null ? dev.nsbox.spec.LimitsSpec.none(o)
+                        : new dev.nsbox.spec.LimitsSpec(memory, null, null, null, null,
+                                new Origins(at(19, "limits"), java.util.Map.of("memory", at(20, "limits.memory")))),
+                List.of(), Origins.of(o));
         return new Plan(spec, List.of(), ops, expectations, new Plan.Launch(pid, noNewPrivs, confinement(), steps),
                 null, List.of());
     }
@@ -119,7 +131,7 @@ final class TestPlans {
     private dev.nsbox.plan.Confinement confinement() {
         java.util.Set<dev.nsbox.spec.Capability> caps = dropCapabilities ? java.util.Set.of()
                 : dev.nsbox.spec.Capability.fromMask(ownEffectiveCapabilities());
-        return new dev.nsbox.plan.Confinement(caps, java.util.Optional.empty(), dev.nsbox.cgroups.Limits.NONE);
+        return new dev.nsbox.plan.Confinement(caps, java.util.Optional.empty(), limits);
     }
 
     private static long ownEffectiveCapabilities() {

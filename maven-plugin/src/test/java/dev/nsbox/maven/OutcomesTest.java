@@ -33,7 +33,7 @@ class OutcomesTest {
 
     private static StepResult step(StepResult.Outcome outcome, int code) {
         return new StepResult(0, "check", outcome, code, 0, false, Duration.ofMillis(5),
-                outcome == StepResult.Outcome.EXITED && code == 0 ? null : "exited with " + code);
+                outcome == StepResult.Outcome.EXITED && code == 0 ? null : "exited with " + code, null);
     }
 
     @Test

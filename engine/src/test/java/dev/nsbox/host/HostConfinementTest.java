@@ -1,0 +1,127 @@
+package dev.nsbox.host;
+
+import dev.nsbox.cgroups.CgroupFs;
+import dev.nsbox.cgroups.Cgroups;
+import dev.nsbox.plan.Plan;
+import dev.nsbox.plan.Planner;
+import dev.nsbox.spec.Capability;
+import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.yaml.SpecLoader;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What prepare refuses with exit 3 before anything runs: a cgroup the caller may not make, and
+ * a kept capability the caller does not hold. Pure: the machine's cgroups and capabilities are
+ * passed in.
+ */
+class HostConfinementTest {
+
+    /** A machine with no cgroup filesystem mounted: only the two files detection reads. */
+    private static final HostConfinement.CgroupSource NO_CGROUPS = () -> Cgroups.detect(new CgroupFs() {
+        private final Map<String, String> files = Map.of(
+                "/proc/self/mountinfo", "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n",
+                "/proc/self/cgroup", "");
+
+        @Override
+        public String read(String path) throws IOException {
+            String s = files.get(path);
+            if (s == null) {
+                throw new NoSuchFileException(path);
+            }
+            return s;
+        }
+
+        @Override
+        public void write(String path, String value) throws IOException {
+            throw new IOException("read-only fake: " + path);
+        }
+
+        @Override
+        public void mkdir(String path) throws IOException {
+            throw new IOException("read-only fake: " + path);
+        }
+
+        @Override
+        public void rmdir(String path) throws IOException {
+            throw new IOException("read-only fake: " + path);
+        }
+
+        @Override
+        public boolean exists(String path) {
+            return files.containsKey(path);
+        }
+
+        @Override
+        public int owner(String path) {
+            return 0;
+        }
+
+        @Override
+        public boolean writable(String path) {
+            return false;
+        }
+
+        @Override
+        public int uid() {
+            return 0;
+        }
+    });
+
+    private static final HostConfinement.CgroupSource UNASKED = () -> {
+        throw new AssertionError("the cgroups are asked only for memory, pids or cpu");
+    };
+
+    private static Plan plan(String yaml) throws Exception {
+        return Planner.plan(SpecLoader.load("version: 1\nnamespaces: [mount]\nroot: {type: host, readOnly: true}\n" + yaml + "steps:\n  - run: [true]\n",
+                "s.yaml", Path.of("/project"), Map.of()).spec(), LiveHost.current());
+    }
+
+    @Test
+    void aMemoryLimitWithoutACgroupFilesystemIsRefusedAtItsLineWithTheFix() throws Exception {
+        List<Diagnostic> d = HostConfinement.limits(plan("limits: {memory: 256m}\n"), NO_CGROUPS, OptionalLong.of(-1));
+        assertEquals(1, d.size(), d.toString());
+        assertEquals("s.yaml:4:18: error: limits.memory needs a cgroup, and no cgroup filesystem is mounted; "
+                + "mount cgroup2 on /sys/fs/cgroup (mount -t cgroup2 none /sys/fs/cgroup), or drop the limit",
+                d.get(0).format());
+    }
+
+    @Test
+    void rlimitsNeedNoCgroup() throws Exception {
+        assertEquals(List.of(), HostConfinement.limits(plan("limits: {openFiles: 64, fileSize: 1m}\n"), UNASKED,
+                OptionalLong.of(-1)));
+    }
+
+    @Test
+    void aKeptCapabilityTheCallerLacksIsRefusedNamingIt() throws Exception {
+        long held = ~Capability.CAP_SYS_RESOURCE.mask();
+        List<Diagnostic> d = HostConfinement.limits(
+                plan("process: {capabilities: [CAP_NET_BIND_SERVICE, CAP_SYS_RESOURCE]}\n"), UNASKED,
+                OptionalLong.of(held));
+        assertEquals(1, d.size(), d.toString());
+        assertTrue(d.get(0).format().startsWith("s.yaml:4:"), d.toString());
+        assertTrue(d.get(0).message().startsWith("process.capabilities keeps CAP_SYS_RESOURCE, which this process "
+                + "does not hold"), d.toString());
+        assertEquals(List.of(), HostConfinement.limits(plan("process: {capabilities: [CAP_NET_BIND_SERVICE]}\n"),
+                UNASKED, OptionalLong.of(held)));
+    }
+
+    @Test
+    void heldIsThePermittedSetWithinTheBoundingSet() {
+        assertEquals(OptionalLong.of(0x1fffeffffffL & 0xffL), HostConfinement.held(
+                "Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t00000000000000ff\nCapEff:\t00000000000000ff\n"
+                        + "CapBnd:\t000001fffeffffff\n"));
+        assertEquals(OptionalLong.empty(), HostConfinement.held("Name:\tx\nCapPrm:\t00000000000000ff\n"));
+        assertThrows(AssertionError.class, () -> UNASKED.detect());
+    }
+}
