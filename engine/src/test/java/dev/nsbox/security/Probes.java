@@ -175,12 +175,24 @@ final class Probes {
         return "echo \"fds: $(ls /proc/self/fd | tr '\\n' ' ')\"\n" + END;
     }
 
-    /** The descriptors of the sandbox's PID 1 when that is not the step: the supervisor's. */
+    /**
+     * The descriptors of the sandbox's PID 1 when that is not the step: the supervisor's. What
+     * would help an attacker is what a descriptor leads to: following or opening
+     * {@code /proc/1/fd/N} (checked by ptrace_may_access, PTRACE_MODE_READ, which a
+     * non-dumpable supervisor with capabilities the step lacks refuses) and the supervisor's
+     * environment. Listing the numbers is not refused by the kernel for a task of the same uid
+     * (proc_fd_permission: generic_permission on a directory whose owner is the task's, root
+     * when not dumpable) and tells nothing, so the probe lists them only to know what to try.
+     */
     static String supervisorDescriptors() {
         return "echo \"step pid $$\"\n"
                 + "if [ $$ != 1 ]; then\n"
-                + "  ls /proc/1/fd >/dev/null 2>&1 && echo \"ESCAPED-init-fds: $(ls -l /proc/1/fd | tr '\\n' ' ')\"\n"
+                + "  for f in /proc/1/fd/* /proc/1/fd/0 /proc/1/fd/3 /proc/1/fd/4; do\n"
+                + "    t=$(readlink \"$f\" 2>/dev/null) && echo \"ESCAPED-init-fd-target: $f -> $t\"\n"
+                + "    (exec 9<\"$f\") 2>/dev/null && echo \"ESCAPED-init-fd-open: $f\"\n"
+                + "  done\n"
                 + "  cat /proc/1/environ >/dev/null 2>&1 && echo ESCAPED-init-environ\n"
+                + "  cat /proc/1/maps >/dev/null 2>&1 && echo ESCAPED-init-maps\n"
                 + "fi\n" + END;
     }
 
