@@ -18,6 +18,7 @@ public record CommandLine(
         List<String> arguments,
         Map<String, String> defines,
         String format,
+        String report,
         boolean debug,
         boolean help,
         List<String> afterDashes) {
@@ -37,6 +38,7 @@ public record CommandLine(
         List<String> positional = new ArrayList<>();
         Map<String, String> defines = new LinkedHashMap<>();
         String format = null;
+        String report = null;
         boolean debug = false;
         boolean help = false;
         List<String> after = null;
@@ -63,6 +65,15 @@ public record CommandLine(
                 } else {
                     format = a.substring("--format=".length());
                 }
+            } else if (a.equals("--report") || a.startsWith("--report=")) {
+                if (a.equals("--report")) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--report needs a FILE to write the run's report to");
+                    }
+                    report = args[++i];
+                } else {
+                    report = a.substring("--report=".length());
+                }
             } else if (a.equals("-D") || (a.startsWith("-D") && a.length() > 2)) {
                 String def;
                 if (a.equals("-D")) {
@@ -86,7 +97,7 @@ public record CommandLine(
                 positional.add(a);
             }
         }
-        return new CommandLine(command, positional, defines, format, debug, help, after);
+        return new CommandLine(command, positional, defines, format, report, debug, help, after);
     }
 
     /** The arguments that parse back to this command line (to run the same command elsewhere). */
@@ -99,6 +110,9 @@ public record CommandLine(
         defines.forEach((k, v) -> out.add("-D" + k + "=" + v));
         if (format != null) {
             out.add("--format=" + format);
+        }
+        if (report != null) {
+            out.add("--report=" + report);
         }
         if (debug) {
             out.add("--debug");

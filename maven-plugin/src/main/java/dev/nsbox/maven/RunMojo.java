@@ -3,6 +3,7 @@ package dev.nsbox.maven;
 import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.RunOptions;
+import dev.nsbox.engine.RunReport;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
@@ -39,6 +40,10 @@ import java.util.Map;
  * are resolved first, so that a spec may name {@code ${project.testClasspath}} (and
  * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
  * {@code %classpath} does.
+ *
+ * <p>Every run, failed or not, leaves its report in {@code target/nsbox/run-report.json}: the
+ * spec, each step's exit code, signal, duration and what killed it, and the host check's result
+ * (the JSON of {@code nsbox run --report}).
  *
  * @since 0.1.0
  */
@@ -158,6 +163,12 @@ public class RunMojo extends AbstractSpecMojo {
             result = NsboxEngine.run(prepared, log.io(), log, new RunOptions(graceTime, true));
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the steps' output to " + outputFile + ": " + e.getMessage(), e);
+        }
+        Path report = Path.of(project.getBuild().getDirectory(), "nsbox", "run-report.json");
+        try {
+            RunReport.write(report, plan, result);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
         }
         outcomes.run(result);
     }
