@@ -7,6 +7,8 @@ import dev.nsbox.engine.RunReport;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
+import dev.nsbox.spec.Spec;
+import dev.nsbox.spec.SpecException;
 import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -152,6 +154,7 @@ public class RunMojo extends AbstractSpecMojo {
         SpecOverrides overrides = new SpecOverrides(steps, pom, command, timeout, environment,
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
+        createBuildDirectories();
         Preparation prepared = prepare(outcomes, overrides.forEngine());
         Plan plan = outcomes.plan(prepared);
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
@@ -171,5 +174,27 @@ public class RunMojo extends AbstractSpecMojo {
             throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
         }
         outcomes.run(result);
+    }
+
+    /**
+     * Makes the missing bind sources in {@code ${project.build.directory}} (see
+     * {@link BuildDirectories}). A spec that does not load is left to {@link #prepare}, which
+     * reports every problem of it.
+     */
+    private void createBuildDirectories() throws MojoExecutionException {
+        Spec loaded;
+        try {
+            loaded = NsboxEngine.load(source(spec.toPath(), true)).spec();
+        } catch (SpecException e) {
+            return;
+        }
+        try {
+            for (Path made : BuildDirectories.create(loaded, Path.of(project.getBuild().getDirectory()))) {
+                getLog().info("nsbox: created " + made + " (a bind source in the build's output folder)");
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot create a bind source in " + project.getBuild().getDirectory()
+                    + ": " + e, e);
+        }
     }
 }
