@@ -18,6 +18,7 @@ public record CommandLine(
         List<String> arguments,
         Map<String, String> defines,
         String format,
+        String report,
         boolean debug,
         boolean help,
         List<String> afterDashes,
@@ -47,6 +48,7 @@ public record CommandLine(
         List<String> positional = new ArrayList<>();
         Map<String, String> defines = new LinkedHashMap<>();
         String format = null;
+        String report = null;
         boolean debug = false;
         boolean help = false;
         List<String> after = null;
@@ -85,6 +87,15 @@ public record CommandLine(
                     throw new UsageException(name + " needs a value");
                 }
                 options.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+            } else if (a.equals("--report") || a.startsWith("--report=")) {
+                if (a.equals("--report")) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--report needs a FILE to write the run's report to");
+                    }
+                    report = args[++i];
+                } else {
+                    report = a.substring("--report=".length());
+                }
             } else if (a.equals("-D") || (a.startsWith("-D") && a.length() > 2)) {
                 String def;
                 if (a.equals("-D")) {
@@ -108,7 +119,7 @@ public record CommandLine(
                 positional.add(a);
             }
         }
-        return new CommandLine(command, positional, defines, format, debug, help, after, options);
+        return new CommandLine(command, positional, defines, format, report, debug, help, after, options);
     }
 
     /** The arguments that parse back to this command line (to run the same command elsewhere). */
@@ -121,6 +132,9 @@ public record CommandLine(
         defines.forEach((k, v) -> out.add("-D" + k + "=" + v));
         if (format != null) {
             out.add("--format=" + format);
+        }
+        if (report != null) {
+            out.add("--report=" + report);
         }
         options.forEach((k, vs) -> vs.forEach(v -> out.add(k + "=" + v)));
         if (debug) {

@@ -1,11 +1,15 @@
 package dev.nsbox.cli;
 
 import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.RunReport;
 import dev.nsbox.engine.RunOptions;
 import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.plan.StepLaunch;
+
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * {@code nsbox run SPEC [-- COMMAND ARGS...]}: applies the spec and runs its steps (or the one
@@ -28,7 +32,7 @@ final class RunCommand implements Command {
     @Override
     public String usage() {
         return """
-                Usage: nsbox run [-D name=value]... SPEC [-- COMMAND ARGS...]
+                Usage: nsbox run [-D name=value]... [--report FILE] SPEC [-- COMMAND ARGS...]
 
                 Applies SPEC with direct system calls (namespaces, mounts, hostname, lo), checks
                 the sandbox's mount table against the plan, then runs the spec's steps in order,
@@ -36,6 +40,10 @@ final class RunCommand implements Command {
                 first failing step stops the run. Afterwards the host's mount table is compared
                 with the one seen before. SIGINT, SIGTERM, SIGHUP and SIGQUIT reach the step;
                 nothing the steps started outlives the run.
+
+                --report FILE writes the run's result as JSON: the spec, each step's name,
+                exitCode, signal, durationMs and killedBy (timeout, memory or null), and the host
+                check's result (unchanged, predicted, unpredicted, or host).
 
                 Exit codes: 0 success, 1 the spec is invalid or has a refused host effect, 2 bad
                 command line, 3 this machine cannot provide what the spec needs, 125 the sandbox
@@ -95,6 +103,15 @@ final class RunCommand implements Command {
         }
         for (String m : result.messages()) {
             console.err().println(m);
+        }
+        if (line.report() != null) {
+            try {
+                RunReport.write(Path.of(line.report()), o.preparation().plan(), result);
+            } catch (IOException e) {
+                console.err().println("nsbox: error: cannot write the report to " + line.report() + ": " + e);
+                // The run's own failure stays the exit code; a run that succeeded fails for the lost report.
+                return result.succeeded() ? 1 : result.exitCode();
+            }
         }
         return result.exitCode();
     }

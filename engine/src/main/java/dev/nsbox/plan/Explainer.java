@@ -38,7 +38,8 @@ public final class Explainer {
 
     /** The explanation, one line per element, with the rules of {@code kernel}. */
     public static List<String> explain(Plan plan, MountTable host, Kernel kernel) {
-        List<String> out = new ArrayList<>(explain(Simulator.simulate(plan, host, kernel)));
+        List<String> out = new ArrayList<>(explain(Simulator.simulate(plan, host, kernel),
+                plan.spec() == null ? null : plan.spec().file()));
         if (plan.launch() != null && plan.launch().confinement() != null) {
             out.add("");
             out.add("each step is confined, whatever the mounts (nsbox-init, before execve):");
@@ -51,6 +52,14 @@ public final class Explainer {
 
     /** The explanation of a finished simulation. */
     public static List<String> explain(Simulation sim) {
+        return explain(sim, null);
+    }
+
+    /**
+     * @param specFile the spec's own file: an op that a base file of {@code extends} asked for
+     *                 says which file that was
+     */
+    private static List<String> explain(Simulation sim, String specFile) {
         List<String> out = new ArrayList<>();
         MountTable sandbox = sim.sandboxAfter();
         for (OpOutcome step : sim.outcomes()) {
@@ -59,12 +68,12 @@ public final class Explainer {
                 if (!sim.ownNamespace()) {
                     continue;
                 }
-                out.add(step.label() + ": " + op.call());
+                out.add(head(step, specFile));
                 out.add("  " + ((u.flags() & Flags.CLONE_NEWUSER) != 0 ? RULE_COPY_USERNS : RULE_COPY));
                 continue;
             }
             if (op instanceof Op.SetPropagation p) {
-                out.add(step.label() + ": " + op.call());
+                out.add(head(step, specFile));
                 out.add("  " + p.path() + ((p.flags() & Flags.MS_REC) != 0 ? " and every mount below it become "
                         : " alone becomes (mounts below it keep theirs) ")
                         + Simulator.type(p.flags()).name().toLowerCase()
@@ -74,17 +83,17 @@ public final class Explainer {
             }
             if (step.destBefore() == null && step.refused() == null) {
                 if (op instanceof Op.PivotRoot || op instanceof Op.Umount) {
-                    out.add(step.label() + ": " + op.call());
+                    out.add(head(step, specFile));
                     propagation(step, out);
                 }
                 continue;
             }
             if (step.destBefore() == null) {
-                out.add(step.label() + ": " + op.call());
+                out.add(head(step, specFile));
                 refused(step, out);
                 continue;
             }
-            out.add(step.label() + ": " + op.call());
+            out.add(head(step, specFile));
             String before = step.destBefore();
             out.add("  lands on " + step.destPath() + ", which is " + before + " in the sandbox before it");
             if (step.refused() != null) {
@@ -113,6 +122,14 @@ public final class Explainer {
             }
         }
         return out;
+    }
+
+    /** {@code mounts[3]: call}, with {@code (from base.yaml:7:5)} when a base file wrote the mount. */
+    private static String head(OpOutcome step, String specFile) {
+        String file = step.op().origin().file();
+        String from = specFile == null || file.equals(specFile) || step.op().origin().line() <= 0 ? ""
+                : " (from " + step.op().origin().location() + ")";
+        return step.label() + from + ": " + step.op().call();
     }
 
     private static void propagation(OpOutcome step, List<String> out) {

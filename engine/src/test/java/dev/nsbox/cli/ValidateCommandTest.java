@@ -73,7 +73,7 @@ class ValidateCommandTest {
         write("sub/x.yaml", "version: 1\nnope: 1\n");
         Result r = run("validate", dir + "/sub/../sub/x.yaml");
         assertEquals(dir + "/sub/../sub/x.yaml:2:1: error: unknown key \"nope\" at the top level; expected one of "
-                + "version, name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
+                + "version, extends, name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
                 + "process, limits, steps\n", r.err());
     }
 

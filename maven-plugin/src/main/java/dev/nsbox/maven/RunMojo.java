@@ -3,9 +3,12 @@ package dev.nsbox.maven;
 import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.RunOptions;
+import dev.nsbox.engine.RunReport;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
+import dev.nsbox.spec.Spec;
+import dev.nsbox.spec.SpecException;
 import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -39,6 +42,10 @@ import java.util.Map;
  * are resolved first, so that a spec may name {@code ${project.testClasspath}} (and
  * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
  * {@code %classpath} does.
+ *
+ * <p>Every run, failed or not, leaves its report in {@code target/nsbox/run-report.json}: the
+ * spec, each step's exit code, signal, duration and what killed it, and the host check's result
+ * (the JSON of {@code nsbox run --report}).
  *
  * @since 0.1.0
  */
@@ -147,6 +154,7 @@ public class RunMojo extends AbstractSpecMojo {
         SpecOverrides overrides = new SpecOverrides(steps, pom, command, timeout, environment,
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
+        createBuildDirectories();
         Preparation prepared = prepare(outcomes, overrides.forEngine());
         Plan plan = outcomes.plan(prepared);
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
@@ -159,6 +167,34 @@ public class RunMojo extends AbstractSpecMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the steps' output to " + outputFile + ": " + e.getMessage(), e);
         }
+        Path report = Path.of(project.getBuild().getDirectory(), "nsbox", "run-report.json");
+        try {
+            RunReport.write(report, plan, result);
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
+        }
         outcomes.run(result);
+    }
+
+    /**
+     * Makes the missing bind sources in {@code ${project.build.directory}} (see
+     * {@link BuildDirectories}). A spec that does not load is left to {@link #prepare}, which
+     * reports every problem of it.
+     */
+    private void createBuildDirectories() throws MojoExecutionException {
+        Spec loaded;
+        try {
+            loaded = NsboxEngine.load(source(spec.toPath(), true)).spec();
+        } catch (SpecException e) {
+            return;
+        }
+        try {
+            for (Path made : BuildDirectories.create(loaded, Path.of(project.getBuild().getDirectory()))) {
+                getLog().info("nsbox: created " + made + " (a bind source in the build's output folder)");
+            }
+        } catch (IOException e) {
+            throw new MojoExecutionException("cannot create a bind source in " + project.getBuild().getDirectory()
+                    + ": " + e, e);
+        }
     }
 }

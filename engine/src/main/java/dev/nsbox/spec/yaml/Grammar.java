@@ -154,7 +154,9 @@ public final class Grammar {
                     key("upper", Type.HOST_PATH, "overlay: the upper directory; without it writes go to a tmpfs and vanish."),
                     key("nosuid", Type.BOOLEAN, "Ignore set-user-id and set-group-id bits (MS_NOSUID)."),
                     key("nodev", Type.BOOLEAN, "Refuse access to device files (MS_NODEV)."),
-                    key("noexec", Type.BOOLEAN, "Refuse to execute programs (MS_NOEXEC).")));
+                    key("noexec", Type.BOOLEAN, "Refuse to execute programs (MS_NOEXEC)."),
+                    key("replace", Type.BOOLEAN, "With extends: take the place of an earlier file's mount on the "
+                            + "same target instead of being an error.")));
 
     /** The keys each mount type accepts (besides {@code type}), in the order messages list them. */
     public static final Map<MountType, List<String>> MOUNT_KEYS;
@@ -175,6 +177,8 @@ public final class Grammar {
         keys.put(MountType.OVERLAY, concat(List.of("target", "lower", "upper", "readOnly"), flags));
         keys.put(MountType.HIDE, concat(List.of("target"), flags));
         keys.put(MountType.REMOUNT, concat(List.of("target", "readOnly"), concat(flags, List.of("propagation", "recursive"))));
+        // Every type may take an earlier file's place when specs are composed (extends).
+        keys.replaceAll((t, l) -> concat(l, List.of("replace")));
         for (MountType t : MountType.values()) {
             required.put(t, t == MountType.BIND ? List.of("source", "target")
                     : t == MountType.OVERLAY ? List.of("target", "lower") : List.of("target"));
@@ -228,6 +232,8 @@ public final class Grammar {
     public static final Section TOP = new Section("spec", "An nsbox isolation spec, version 1.",
             List.of(
                     new Key("version", Type.VERSION, true, List.of(), null, "The format version; 1 is the only one."),
+                    key("extends", Type.HOST_PATH_LIST, "Base specs applied in order before this one, relative to "
+                            + "this file: maps merge, mounts and steps append, a later value wins."),
                     key("name", Type.NAME, "The spec's name: lower-case letters, digits and hyphens."),
                     key("description", Type.STRING, "What the sandbox is for."),
                     new Key("namespaces", Type.WORD_LIST, false, NAMESPACES, null, "The namespaces to create."),

@@ -90,6 +90,8 @@ final class MountReader {
         Boolean nosuid = opt(f, "nosuid", v -> r.bool(v, p + "nosuid"));
         Boolean nodev = opt(f, "nodev", v -> r.bool(v, p + "nodev"));
         Boolean noexec = opt(f, "noexec", v -> r.bool(v, p + "noexec"));
+        // Only checked here: composition (Extends) acts on it before the mounts are read.
+        opt(f, "replace", v -> r.bool(v, p + "replace"));
         if (!ok || target == null) {
             return null;
         }

@@ -38,6 +38,8 @@ final class NodeReader {
     private final Map<String, String> variables;
     private final SourceText source;
     private final List<Diagnostic> diagnostics = new ArrayList<>();
+    /** The files of a composed spec ({@code extends}) by label: where a node's paths and text are. */
+    private Map<String, Extends.Document> documents = Map.of();
 
     /** A key and its value, as written. */
     record Entry(ScalarNode key, Node value) {
@@ -56,6 +58,20 @@ final class NodeReader {
 
     List<Diagnostic> diagnostics() {
         return diagnostics;
+    }
+
+    void documents(Map<String, Extends.Document> documents) {
+        this.documents = Map.copyOf(documents);
+    }
+
+    /** The folder a node's relative host paths are resolved against: that of the file it was written in. */
+    private String baseDirOf(Node n) {
+        Extends.Document d = documents.get(fileOf(n));
+        return d == null ? baseDir : d.dir();
+    }
+
+    private String fileOf(Node n) {
+        return n.getStartMark().map(Mark::getName).orElse(file);
     }
 
     boolean hasErrors() {
@@ -298,7 +314,7 @@ final class NodeReader {
     /** A path on the host, checked and normalised; a relative one is resolved against the spec's directory. */
     String hostPath(Node n, String path) {
         String s = string(n, path);
-        return s == null ? null : convert(n, path, s, v -> Values.path(v, true, baseDir));
+        return s == null ? null : convert(n, path, s, v -> Values.path(v, true, baseDirOf(n)));
     }
 
     /** A path inside the sandbox, checked and normalised; it must be absolute. */
@@ -340,7 +356,9 @@ final class NodeReader {
         if (x.problems().isEmpty()) {
             return x.value();
         }
-        List<Origin> origins = source.variableOrigins(s, path);
+        Extends.Document d = documents.get(fileOf(s));
+        SourceText text = d == null || d.label().equals(file) ? source : new SourceText(d.label(), d.text());
+        List<Origin> origins = text.variableOrigins(s, path);
         for (Variables.Problem p : x.problems()) {
             Origin o = p.occurrence() < origins.size() ? origins.get(p.occurrence()) : at(s, path);
             error(o, path + ": " + p.message());
@@ -394,7 +412,7 @@ final class NodeReader {
 
     /** Where the node starts (marks are 0-based; an origin counts from 1), named by {@code path}. */
     Origin at(Node n, String path) {
-        return n.getStartMark().map(m -> new Origin(file, m.getLine() + 1, m.getColumn() + 1, path))
+        return n.getStartMark().map(m -> new Origin(m.getName(), m.getLine() + 1, m.getColumn() + 1, path))
                 .orElse(new Origin(file, 0, 0, path));
     }
 

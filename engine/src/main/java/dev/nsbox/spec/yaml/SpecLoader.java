@@ -81,7 +81,7 @@ public final class SpecLoader {
         byte[] bytes = read(file, displayName);
         String text = decode(bytes, displayName);
         Path dir = file.toAbsolutePath().normalize().getParent();
-        return load(text, displayName, dir == null ? Path.of("/") : dir, variables);
+        return load(text, displayName, dir == null ? Path.of("/") : dir, variables, file.toAbsolutePath().normalize());
     }
 
     /**
@@ -92,38 +92,24 @@ public final class SpecLoader {
      */
     public static LoadedSpec load(String text, String displayName, Path baseDir, Map<String, String> variables)
             throws SpecException {
-        if (text.length() > MAX_BYTES) {
-            throw new SpecException(Diagnostic.error(new Origin(displayName, 1, 1, ""),
-                    "the spec is " + text.length() + " characters long; a spec may be at most " + MAX_BYTES
-                            + " bytes (256 KiB)"));
-        }
+        return load(text, displayName, baseDir, variables, null);
+    }
+
+    /** @param file the spec's own file, absolute, to tell a cycle of {@code extends}; null for text */
+    private static LoadedSpec load(String text, String displayName, Path baseDir, Map<String, String> variables,
+            Path file) throws SpecException {
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(displayName)
-                .setSchema(new CoreSchema())
-                .setUseMarks(true)
-                .setAllowRecursiveKeys(false)
-                .setMaxAliasesForCollections(0)
-                .setCodePointLimit(MAX_BYTES + 1)
-                .build();
-        Node doc;
-        try {
-            prescan(text, settings, displayName);
-            Optional<Node> composed = new Compose(settings).composeString(text);
-            if (composed.isEmpty()) {
-                throw new SpecException(Diagnostic.error(new Origin(displayName, 1, 1, ""),
-                        "the spec is empty; it needs at least \"version: 1\""));
-            }
-            doc = composed.get();
-        } catch (YamlEngineException e) {
-            throw new SpecException(syntaxError(e, text, displayName));
-        }
+        Node doc = compose(text, displayName);
         String base = baseDir.toAbsolutePath().normalize().toString();
+        Extends ext = new Extends(SpecLoader::composeBase);
+        doc = ext.compose(doc, new Extends.Document(displayName, base, text), file);
         SpecReader reader = new SpecReader(displayName, base, variables, text);
+        reader.documents(ext.documents());
         Spec spec = reader.read(doc);
-        List<Diagnostic> all = new ArrayList<>(reader.diagnostics());
+        List<Diagnostic> all = new ArrayList<>(ext.diagnostics());
+        all.addAll(reader.diagnostics());
         if (spec != null) {
             all.addAll(Validator.validate(spec));
         } else if (reader.partial() != null && all.stream().noneMatch(d -> d.isError()
@@ -132,12 +118,55 @@ public final class SpecLoader {
             // namespaces are in error: each check that needs one would only repeat that error.
             all.addAll(Validator.validate(reader.partial()));
         }
-        all.sort(Comparator.comparingInt((Diagnostic d) -> d.origin().line())
+        // The spec's own problems first, then each base's, each file in line order.
+        List<String> files = List.copyOf(ext.documents().keySet());
+        all.sort(Comparator.comparingInt((Diagnostic d) -> Math.max(0, files.indexOf(d.origin().file())))
+                .thenComparingInt(d -> d.origin().line())
                 .thenComparingInt(d -> d.origin().column()));
         if (spec == null || all.stream().anyMatch(Diagnostic::isError)) {
             throw new SpecException(capped(all));
         }
         return new LoadedSpec(spec, all);
+    }
+
+    /** One document's tree, every limit checked, its marks named {@code label}. */
+    private static Node compose(String text, String label) throws SpecException {
+        if (text.length() > MAX_BYTES) {
+            throw new SpecException(Diagnostic.error(new Origin(label, 1, 1, ""),
+                    "the spec is " + text.length() + " characters long; a spec may be at most " + MAX_BYTES
+                            + " bytes (256 KiB)"));
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        LoadSettings settings = LoadSettings.builder()
+                .setLabel(label)
+                .setSchema(new CoreSchema())
+                .setUseMarks(true)
+                .setAllowRecursiveKeys(false)
+                .setMaxAliasesForCollections(0)
+                .setCodePointLimit(MAX_BYTES + 1)
+                .build();
+        try {
+            prescan(text, settings, label);
+            Optional<Node> composed = new Compose(settings).composeString(text);
+            if (composed.isEmpty()) {
+                throw new SpecException(Diagnostic.error(new Origin(label, 1, 1, ""),
+                        "the spec is empty; it needs at least \"version: 1\""));
+            }
+            return composed.get();
+        } catch (YamlEngineException e) {
+            throw new SpecException(syntaxError(e, text, label));
+        }
+    }
+
+    /** A base file of {@code extends}: read and composed under the same limits as a spec. */
+    private static Map.Entry<Node, String> composeBase(Path file, String label) throws SpecException {
+        String text = decode(read(file, label), label);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        return Map.entry(compose(text, label), text);
     }
 
     /**

@@ -68,6 +68,11 @@ final class SpecReader {
         return r.diagnostics();
     }
 
+    /** The files of a composed spec, so that each value is read against its own file. */
+    void documents(Map<String, Extends.Document> documents) {
+        r.documents(documents);
+    }
+
     /** The spec, or {@code null} when {@link #diagnostics()} holds an error. */
     Spec read(Node doc) {
         if (!(doc instanceof MappingNode map)) {

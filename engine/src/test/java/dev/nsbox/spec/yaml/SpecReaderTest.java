@@ -40,7 +40,7 @@ class SpecReaderTest {
 
     @Test
     void unknownTopLevelKeyListsTheKeysWhenNoneIsClose() {
-        assertEquals(List.of("s.yaml:3:1: error: unknown key \"network\" at the top level; expected one of version, "
+        assertEquals(List.of("s.yaml:3:1: error: unknown key \"network\" at the top level; expected one of version, extends, "
                         + "name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
                         + "process, limits, steps"),
                 errors(spec("network: none\n")));
@@ -65,10 +65,10 @@ class SpecReaderTest {
     @Test
     void aKeyAnotherMountTypeTakesNamesTheTypesThatDo() {
         assertEquals(List.of("s.yaml:6:5: error: mounts[0]: a tmpfs mount does not accept \"source\" (only bind does); "
-                        + "tmpfs accepts target, size, mode, uid, gid, readOnly, nosuid, nodev, noexec"),
+                        + "tmpfs accepts target, size, mode, uid, gid, readOnly, nosuid, nodev, noexec, replace"),
                 errors(spec("mounts:\n  - type: tmpfs\n    target: /a\n    source: /b\n")));
         assertEquals(List.of("s.yaml:6:5: error: mounts[0]: a proc mount does not accept \"readOnly\" "
-                        + "(bind, tmpfs, overlay, remount do); proc accepts target, nosuid, nodev, noexec"),
+                        + "(bind, tmpfs, overlay, remount do); proc accepts target, nosuid, nodev, noexec, replace"),
                 errors(spec("mounts:\n  - type: proc\n    target: /proc\n    readOnly: true\n")));
     }
 
