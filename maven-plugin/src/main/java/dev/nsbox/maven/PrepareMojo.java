@@ -36,10 +36,13 @@ import java.util.UUID;
  * {@code initialize} by default.
  *
  * <p>Fails closed: a configuration under which a test would run outside the sandbox
- * ({@code forkCount} 0, a {@code jvm} that names something else, {@code -Djvm}), or would hang or
- * kill itself inside it (a TCP {@code forkNode}, {@code enableProcessChecker} {@code native} or
- * {@code all}), is a build error naming the setting and the fix, as is a test spec that lets the
- * test JVM keep root's capabilities. {@code nsbox:verify-forks} proves afterwards that every fork
+ * ({@code forkCount} 0, a {@code jvm} that names something else, a project property {@code jvm},
+ * {@code -Djvm} from the command line, {@code .mvn/} or {@code MAVEN_OPTS}), or would hang or
+ * kill itself inside it (a TCP {@code forkNode}, {@code -Dmaven.surefire.debug} or
+ * {@code debugForkedProcess}, {@code enableProcessChecker} {@code native} or {@code all}), is a
+ * build error naming the setting, where it is, and the fix, as is a test spec that lets the test
+ * JVM keep {@code CAP_SYS_ADMIN}. Skipped ({@code -Dnsbox.skip}), it says so at WARNING; inside
+ * a sandbox of nsbox's ({@code NSBOX_SANDBOX} set), it skips, saying why. {@code nsbox:verify-forks} proves afterwards that every fork
  * went through the sandbox. See docs/hermetic-tests.md.
  *
  * @since 0.1.0
