@@ -4,5 +4,5 @@ assert lines.contains('[INFO] Tests run: 1, Failures: 0, Errors: 0, Skipped: 0')
 assert lines.any { it ==~ /\[INFO\] nsbox: all 1 test reports of this build come from test JVMs that ran in nsbox's sandbox \(nsbox.sandboxed=[-0-9a-f]+\)/ }
 assert lines.contains('[INFO] BUILD SUCCESS')
 assert !new File(basedir, 'escaped.txt').exists()
-assert lines.contains('[ERROR] keeps-capabilities.yaml:9:1: error: process.dropCapabilities is not true, so each test JVM would keep root\'s capabilities and could remount the read-only project writable; add "dropCapabilities: true" under process')
+assert lines.contains('[ERROR] keeps-capabilities.yaml:12:3: error: process.capabilities keeps CAP_SYS_ADMIN, so each test JVM could remount the read-only project writable; remove it (test JVMs keep no capability by default)')
 assert lines.contains('[INFO] BUILD FAILURE')

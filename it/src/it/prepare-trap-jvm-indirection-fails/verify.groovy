@@ -1,7 +1,7 @@
 def lines = new File(basedir, 'build.log').readLines()
 def javaHome = System.getProperty('java.home')
 // 1. The parent's <jvm>${tests.jvm}</jvm>, named at the parent's line.
-assert lines.contains("[ERROR] parent/pom.xml:22:18: error: maven-surefire-plugin:3.5.2 (execution default-test): <jvm>${javaHome}/bin/java</jvm> starts the test JVMs with ${javaHome}/bin/java, not through nsbox:prepare's wrapper, so they would run outside the sandbox; set <jvm>\${jvm}</jvm> in this plugin's <configuration> (it overrides a parent's), or remove it".toString())
+assert lines.contains("[ERROR] parent/pom.xml:22:18: error: maven-surefire-plugin:3.5.2 (execution default-test): <jvm>${javaHome}/bin/java</jvm> starts the test JVMs with ${javaHome}/bin/java, not through nsbox:prepare's wrapper, so they would run outside the sandbox; set <jvm>\${jvm}</jvm> in maven-surefire-plugin's <configuration> in your pom (it overrides a parent's), or remove it".toString())
 // 2. -Djvm on the command line wins over the property nsbox:prepare sets.
 assert lines.contains('[ERROR] error: maven-surefire-plugin:3.5.2 (execution default-test): -Djvm=/usr/bin/java starts the test JVMs with another java, outside the sandbox; drop -Djvm from the command line (nsbox:prepare sets jvm itself)')
 assert lines.count('[INFO] BUILD FAILURE') == 2

@@ -40,6 +40,7 @@ final class StepPlanner {
                 }
             }
         }
+        base.put("NSBOX_SANDBOX", "1"); // tells a build inside a step that it is sandboxed already (nsbox:run skips there)
         base.putAll(spec.process().env().set());
         String defaultCwd = spec.process().cwd() != null ? spec.process().cwd()
                 : spec.root().type() == RootType.HOST ? host.cwd() : "/";

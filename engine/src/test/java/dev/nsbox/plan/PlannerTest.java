@@ -221,7 +221,7 @@ class PlannerTest {
         FakeHost host = new FakeHost().env("PATH", "/usr/bin").env("SECRET", "x").env("LANG", "C.UTF-8");
         Plan plan = Planner.plan(new TestSpecs().env(true, List.of("PATH", "LANG", "ABSENT"), Map.of("HOME", "/tmp"))
                 .step("build", "make").build(), host);
-        assertEquals(List.of("PATH=/usr/bin", "LANG=C.UTF-8", "HOME=/tmp"), plan.launch().steps().get(0).env());
+        assertEquals(List.of("PATH=/usr/bin", "LANG=C.UTF-8", "NSBOX_SANDBOX=1", "HOME=/tmp"), plan.launch().steps().get(0).env());
         assertEquals("/work/project", plan.launch().steps().get(0).cwd());
     }
 

@@ -39,10 +39,28 @@ abstract class AbstractNsboxMojo extends AbstractMojo {
     @Parameter(defaultValue = "${session}", readonly = true, required = true)
     protected MavenSession session;
 
+    /**
+     * The environment variable nsbox sets to {@code 1} for every step it runs (and so for every
+     * test JVM of {@code nsbox:prepare}): a Maven build that sees it runs inside a sandbox already.
+     */
+    static final String SANDBOX_MARKER = "NSBOX_SANDBOX";
+
     @Override
     public final void execute() throws MojoExecutionException, MojoFailureException {
         if (skip) {
-            getLog().info("nsbox: skipped, because nsbox.skip is true" + skipped());
+            String line = "nsbox: skipped, because nsbox.skip is true" + skipped();
+            if (skipIsUnsafe()) {
+                getLog().warn(line);
+            } else {
+                getLog().info(line);
+            }
+            return;
+        }
+        String nested = insideSandbox();
+        String marker = System.getenv(SANDBOX_MARKER);
+        if (nested != null && marker != null && !marker.isEmpty()) {
+            getLog().info("nsbox: skipped, because this build already runs inside an nsbox sandbox ("
+                    + SANDBOX_MARKER + "=" + marker + ")" + nested);
             return;
         }
         perform(new Outcomes(getLog()));
@@ -51,6 +69,20 @@ abstract class AbstractNsboxMojo extends AbstractMojo {
     /** What skipping this goal means and how to undo it, after "nsbox: skipped, because nsbox.skip is true". */
     protected String skipped() {
         return "; drop -Dnsbox.skip (or set <skip>false</skip>) to run it";
+    }
+
+    /** Whether skipping this goal leaves something unsandboxed, so that it is said at WARNING. */
+    protected boolean skipIsUnsafe() {
+        return false;
+    }
+
+    /**
+     * For a goal that would make a sandbox: why it is skipped inside one, after "nsbox: skipped,
+     * because this build already runs inside an nsbox sandbox (NSBOX_SANDBOX=1)". Null: the goal
+     * runs there as anywhere (it makes no sandbox).
+     */
+    protected String insideSandbox() {
+        return null;
     }
 
     /** The goal's work; never called when it is skipped. */

@@ -18,9 +18,14 @@ import java.util.regex.Pattern;
  *   <li>{@code forkCount} 0 (or {@code forkMode} {@code never}, before Surefire 2.14): the tests run
  *       inside Maven's own JVM, never through {@code jvm};</li>
  *   <li>{@code jvm} set to anything but {@code ${jvm}} (a parent's {@code <jvm>${other}</jvm>}, a
- *       path), or {@code -Djvm=} on the command line: the forks start some other java;</li>
+ *       path), a project property {@code jvm} (Maven writes it into {@code <jvm>${jvm}</jvm>} as it
+ *       reads the pom, before {@code nsbox:prepare} runs), or {@code -Djvm=} on the command line,
+ *       in {@code MAVEN_OPTS} or in {@code .mvn/}: the forks start some other java;</li>
  *   <li>{@code forkNode} other than the default pipes (the TCP {@code SurefireForkNodeFactory}):
  *       the fork cannot connect across the sandbox's network namespace and Maven hangs;</li>
+ *   <li>{@code debugForkedProcess} ({@code -Dmaven.surefire.debug}, {@code -Dmaven.failsafe.debug}):
+ *       the fork waits for a debugger on a port of its own network namespace, which no debugger can
+ *       reach, and Maven hangs;</li>
  *   <li>{@code enableProcessChecker} {@code native} or {@code all}: the fork looks for Maven's PID
  *       with {@code ps}, the PID namespace hides it, and the fork kills itself;</li>
  *   <li>{@code disableXmlReport}: nothing would show afterwards that the forks were sandboxed
@@ -54,10 +59,26 @@ final class ForkChecks {
             String prefix = plugin.contains("failsafe") ? "failsafe." : "surefire.";
             return switch (parameter) {
                 case "forkCount", "jvm", "disableXmlReport", "forkMode" -> List.of(parameter);
+                case "debugForkedProcess" -> List.of(plugin.contains("failsafe") ? "maven.failsafe.debug"
+                        : "maven.surefire.debug");
                 case "forkNode", "enableProcessChecker" -> List.of(prefix + parameter, "surefire." + parameter);
                 default -> List.of();
             };
         }
+    }
+
+    /**
+     * Where a {@code jvm} other than the wrapper's can come from, besides the test plugins'
+     * configuration.
+     *
+     * @param pomValue    the project property {@code jvm} as the pom (or a parent) set it, before
+     *                    {@code nsbox:prepare} set its own, or null
+     * @param pomLocation where that property is written ({@code pom.xml:12:10}), or null
+     * @param override    where a {@code -Djvm} that wins over the project's comes from, as a
+     *                    message names it ({@code the command line}, {@code MAVEN_OPTS})
+     */
+    record JvmOrigins(String pomValue, String pomLocation, String override) {
+        static final JvmOrigins COMMAND_LINE = new JvmOrigins(null, null, "the command line");
     }
 
     private static final Pattern EXPRESSION = Pattern.compile("\\$\\{([^}]+)}");
@@ -74,6 +95,12 @@ final class ForkChecks {
      * @param jvmPath the wrapper that {@code jvm} must name
      */
     static List<String> check(List<Execution> executions, Function<String, String> lookup, String jvmPath) {
+        return check(executions, lookup, jvmPath, JvmOrigins.COMMAND_LINE);
+    }
+
+    /** @param origins where a {@code jvm} property comes from, for the messages */
+    static List<String> check(List<Execution> executions, Function<String, String> lookup, String jvmPath,
+                              JvmOrigins origins) {
         List<String> problems = new ArrayList<>();
         for (Execution e : executions) {
             String where = e.location() == null ? "" : e.location() + ": ";
@@ -97,19 +124,28 @@ final class ForkChecks {
             String jvmProperty = lookup.apply("jvm");
             if (jvmProperty != null && !jvmProperty.equals(jvmPath)) {
                 problems.add("error: " + e.label() + ": -Djvm=" + jvmProperty + " starts the test JVMs with another"
-                        + " java, outside the sandbox; drop -Djvm from the command line (nsbox:prepare sets jvm"
-                        + " itself)");
+                        + " java, outside the sandbox; drop -Djvm from " + origins.override() + " (nsbox:prepare sets"
+                        + " jvm itself)");
             } else if (jvm != null) {
                 String text = jvm.text() == null ? "" : jvm.text().trim();
                 String value = interpolate(text, lookup);
                 boolean ours = text.equals("${jvm}") || value.equals(jvmPath);
-                if (!ours) {
+                if (!ours && origins.pomValue() != null && text.equals(origins.pomValue().trim())) {
+                    // Maven's model interpolation has already turned <jvm>${jvm}</jvm> into the
+                    // property's value; setting the property now changes nothing, so the property,
+                    // not the <jvm> line, is what to remove.
+                    problems.add((origins.pomLocation() != null ? origins.pomLocation() + ": " : where) + "error: "
+                            + e.label() + ": the project property jvm (" + text + ") starts the test JVMs with " + text
+                            + ", not through nsbox:prepare's wrapper: Maven writes it into <jvm>${jvm}</jvm> as it reads"
+                            + " the pom, before nsbox:prepare can set jvm, so they would run outside the sandbox; remove"
+                            + " <jvm> from the pom's <properties> (nsbox:prepare sets jvm itself)");
+                } else if (!ours) {
                     problems.add((jvm.location() != null ? jvm.location() + ": " : where) + "error: " + e.label()
                             + ": <jvm>" + text + "</jvm> starts the test JVMs with "
                             + (value.contains("${") ? "whatever " + text + " names" : value)
                             + ", not through nsbox:prepare's wrapper, so they would run outside the sandbox; set"
-                            + " <jvm>${jvm}</jvm> in this plugin's <configuration> (it overrides a parent's), or"
-                            + " remove it");
+                            + " <jvm>${jvm}</jvm> in " + e.plugin() + "'s <configuration> in your pom (it overrides a"
+                            + " parent's), or remove it");
                 }
             }
 
@@ -123,6 +159,17 @@ final class ForkChecks {
                             + "talks to the fork over TCP, which cannot cross the sandbox's network namespace (Maven would"
                             + " hang); remove <forkNode> so that the fork uses its standard streams");
                 }
+            }
+
+            Resolved debug = resolve(e, "debugForkedProcess", lookup);
+            if (debug != null && !debug.value().isBlank() && !debug.value().trim().equals("false")) {
+                String property = e.properties("debugForkedProcess").get(0);
+                problems.add(at(debug, where) + "error: " + e.label() + ": " + debug.shown()
+                        + " makes each test JVM wait for a debugger on a port of the sandbox's own network namespace,"
+                        + " which no debugger can reach, so Maven would hang for ever; "
+                        + (debug.fromCommandLine() ? "to debug a test, add -Dnsbox.skip"
+                        : "remove it, and to debug a test use -Dnsbox.skip -D" + property)
+                        + " (the test JVMs then run outside the sandbox, and the build warns so)");
             }
 
             Resolved checker = resolve(e, "enableProcessChecker", lookup);
@@ -178,6 +225,49 @@ final class ForkChecks {
             }
         }
         return null;
+    }
+
+    /**
+     * Where a {@code -Djvm} that wins over the project's came from, as messages name it. The mvn
+     * script passes {@code .mvn/maven.config}'s words before the command line's (both become user
+     * properties, in {@code MAVEN_CMD_LINE_ARGS}), and puts {@code .mvn/jvm.config}'s lines before
+     * {@code MAVEN_OPTS} (both become the JVM's own system properties).
+     *
+     * @param userProperty whether {@code jvm} is one of Maven's user properties (not only a system property)
+     * @param cmdLineArgs  {@code MAVEN_CMD_LINE_ARGS}, or null
+     * @param mavenConfig  the words of {@code .mvn/maven.config}, or none
+     * @param jvmConfig    the words of {@code .mvn/jvm.config}, or none
+     * @param mavenOpts    {@code MAVEN_OPTS}, or null
+     */
+    static String jvmOverrideOrigin(boolean userProperty, String cmdLineArgs, List<String> mavenConfig,
+                                    List<String> jvmConfig, String mavenOpts) {
+        if (userProperty) {
+            int inConfig = defines(mavenConfig);
+            int inArgs = cmdLineArgs == null ? 0 : defines(List.of(cmdLineArgs.trim().split("\\s+")));
+            return inConfig > 0 && inArgs <= inConfig ? ".mvn/maven.config" : "the command line";
+        }
+        if (defines(jvmConfig) > 0) {
+            return ".mvn/jvm.config";
+        }
+        if (mavenOpts != null && defines(List.of(mavenOpts.trim().split("\\s+"))) > 0) {
+            return "MAVEN_OPTS";
+        }
+        return "the JVM's options (MAVEN_OPTS, .mvn/jvm.config or JAVA_TOOL_OPTIONS)";
+    }
+
+    /** How many of these words define jvm: {@code -Djvm=x}, {@code -Djvm}, or {@code -D jvm=x}. */
+    private static int defines(List<String> words) {
+        int n = 0;
+        for (int i = 0; i < words.size(); i++) {
+            String w = words.get(i);
+            if (w.equals("-D") && i + 1 < words.size()) {
+                w = "-D" + words.get(++i);
+            }
+            if (w.equals("-Djvm") || w.startsWith("-Djvm=")) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** {@code ${name}} replaced as Maven's evaluator would; an undefined one is left as it is. */

@@ -25,6 +25,8 @@ import java.util.Map;
  *       the real java (and the JVM that runs the engine) by absolute path, never through
  *       {@code $JAVA_HOME}, which would call the wrapper again until it fails; it also gives the
  *       test JVM the real {@code JAVA_HOME} back, as it would have had without nsbox.</li>
+ *   <li>The test JVM gets Maven's {@code user.home}, which a rootless sandbox would otherwise
+ *       turn into {@code /root}.</li>
  *   <li>The test JVM gets {@code -Dnsbox.sandboxed=RUN}: that argument reaches it only as the
  *       command nsbox ran inside the sandbox, and Surefire's XML reports list it, which is what
  *       {@code nsbox:verify-forks} checks.</li>
@@ -51,10 +53,11 @@ final class JvmWrapper {
      * @param spec      the spec file
      * @param defines   {@code -D name=value} for the spec's variables
      * @param runId     the value of {@code -Dnsbox.sandboxed}
+     * @param userHome  the test JVM's {@code user.home}: Maven's
      * @return the wrapper, {@code home/bin/java}
      */
     static Path write(Path home, Path javaHome, List<Path> classpath, Path spec, Map<String, String> defines,
-                      String runId) throws IOException {
+                      String runId, String userHome) throws IOException {
         Path realJava = javaHome.resolve("bin/java");
         Path bin = Files.createDirectories(home.resolve("bin"));
         Files.copy(javaHome.resolve("release"), home.resolve("release"), StandardCopyOption.REPLACE_EXISTING);
@@ -73,6 +76,10 @@ final class JvmWrapper {
         engine.add(spec.toString());
         engine.add("--");
         engine.add(realJava.toString());
+        // Java takes user.home from getpwuid(getuid()), which in a rootless sandbox's user
+        // namespace (the user mapped to 0) answers /root: the test JVM gets Maven's own, as it
+        // would without nsbox. Surefire's arguments come after, so an argLine's -Duser.home wins.
+        engine.add("-Duser.home=" + userHome);
         engine.add("-D" + MARKER + "=" + runId);
 
         StringBuilder sh = new StringBuilder();

@@ -9,6 +9,7 @@ import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.yaml.Variables;
 import org.apache.maven.artifact.Artifact;
+import org.apache.maven.model.InputLocation;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
@@ -35,10 +36,13 @@ import java.util.UUID;
  * {@code initialize} by default.
  *
  * <p>Fails closed: a configuration under which a test would run outside the sandbox
- * ({@code forkCount} 0, a {@code jvm} that names something else, {@code -Djvm}), or would hang or
- * kill itself inside it (a TCP {@code forkNode}, {@code enableProcessChecker} {@code native} or
- * {@code all}), is a build error naming the setting and the fix, as is a test spec that lets the
- * test JVM keep root's capabilities. {@code nsbox:verify-forks} proves afterwards that every fork
+ * ({@code forkCount} 0, a {@code jvm} that names something else, a project property {@code jvm},
+ * {@code -Djvm} from the command line, {@code .mvn/} or {@code MAVEN_OPTS}), or would hang or
+ * kill itself inside it (a TCP {@code forkNode}, {@code -Dmaven.surefire.debug} or
+ * {@code debugForkedProcess}, {@code enableProcessChecker} {@code native} or {@code all}), is a
+ * build error naming the setting, where it is, and the fix, as is a test spec that lets the test
+ * JVM keep {@code CAP_SYS_ADMIN}. Skipped ({@code -Dnsbox.skip}), it says so at WARNING; inside
+ * a sandbox of nsbox's ({@code NSBOX_SANDBOX} set), it skips, saying why. {@code nsbox:verify-forks} proves afterwards that every fork
  * went through the sandbox. See docs/hermetic-tests.md.
  *
  * @since 0.1.0
@@ -87,17 +91,31 @@ public class PrepareMojo extends AbstractNsboxMojo {
         return ": the tests will run OUTSIDE any sandbox; drop -Dnsbox.skip (or set <skip>false</skip>) to sandbox them";
     }
 
+    /** Said at WARNING: the tests then run unsandboxed, which a build log must not hide. */
+    @Override
+    protected boolean skipIsUnsafe() {
+        return true;
+    }
+
+    /** A build run by a step of nsbox's already runs in that step's sandbox, tests and all. */
+    @Override
+    protected String insideSandbox() {
+        return ": its test JVMs run in that sandbox, as Maven does, not in one of their own (which the enclosing"
+                + " sandbox does not allow); jvm is not set";
+    }
+
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
         Path home = Path.of(project.getBuild().getDirectory(), HOME);
         Path wrapper = home.resolve("bin/java");
         Path root = executionRoot();
 
+        ForkChecks.JvmOrigins origins = jvmOrigins(root);
         // Set first, so that the checks see what Surefire will see: a -Djvm of the command line
         // or of the JVM wins over a project property in Maven's parameter evaluator.
         project.getProperties().setProperty("jvm", wrapper.toString());
         List<ForkChecks.Execution> executions = TestPlugins.of(project.getBuildPlugins(), root);
-        List<String> problems = ForkChecks.check(executions, this::lookup, wrapper.toString());
+        List<String> problems = ForkChecks.check(executions, this::lookup, wrapper.toString(), origins);
         if (!problems.isEmpty()) {
             throw outcomes.badConfiguration(problems);
         }
@@ -137,13 +155,47 @@ public class PrepareMojo extends AbstractNsboxMojo {
 
         String runId = UUID.randomUUID().toString();
         try {
-            JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId);
+            JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId,
+                    System.getProperty("user.home"));
             Files.writeString(home.resolve(VerifyForksMojo.RUN_ID), runId + "\n");
         } catch (IOException e) {
             throw outcomes.machine(List.of("error: cannot write the test JVM wrapper in " + home + ": " + e));
         }
         getLog().info("nsbox: test JVMs of this module run in " + display + " through " + wrapper
                 + " (jvm property set; run " + runId + ")");
+    }
+
+    /**
+     * Where a {@code jvm} other than the wrapper's may come from: the project's own property
+     * (read before it is replaced) with its pom line, and where a {@code -Djvm} was given.
+     */
+    private ForkChecks.JvmOrigins jvmOrigins(Path root) {
+        String pomValue = project.getProperties().getProperty("jvm");
+        String pomLocation = null;
+        InputLocation properties = project.getModel().getLocation("properties");
+        InputLocation at = properties == null ? null : properties.getLocation("jvm");
+        if (at != null) {
+            pomLocation = TestPlugins.location(at, root);
+        }
+        File base = session.getRequest().getMultiModuleProjectDirectory();
+        File dotMvn = base == null ? null : new File(base, ".mvn");
+        String override = ForkChecks.jvmOverrideOrigin(session.getUserProperties().getProperty("jvm") != null,
+                System.getenv("MAVEN_CMD_LINE_ARGS"), words(dotMvn, "maven.config"), words(dotMvn, "jvm.config"),
+                System.getenv("MAVEN_OPTS"));
+        return new ForkChecks.JvmOrigins(pomValue, pomLocation, override);
+    }
+
+    /** The whitespace-separated words of {@code dir/name}, or none when it cannot be read. */
+    private static List<String> words(File dir, String name) {
+        if (dir == null) {
+            return List.of();
+        }
+        try {
+            String text = Files.readString(dir.toPath().resolve(name)).trim();
+            return text.isEmpty() ? List.of() : List.of(text.split("\\s+"));
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     private String lookup(String name) {

@@ -142,6 +142,18 @@ public class RunMojo extends AbstractSpecMojo {
     @Parameter(defaultValue = "${mojoExecution}", readonly = true)
     private MojoExecution mojoExecution;
 
+    /**
+     * A spec whose step runs Maven (mvn test) would reach this goal again inside its own sandbox,
+     * which cannot make another: it keeps no CAP_SYS_ADMIN and its seccomp filter refuses
+     * unshare(2) and mount(2).
+     */
+    @Override
+    protected String insideSandbox() {
+        return ": its steps would need a sandbox inside that one, which refuses to make it (no CAP_SYS_ADMIN,"
+                + " unshare(2) filtered); the step that runs Maven is already sandboxed. To nest anyway, give that"
+                + " step the capabilities it needs and set " + SANDBOX_MARKER + " to \"\" in its env";
+    }
+
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
         Duration graceTime;

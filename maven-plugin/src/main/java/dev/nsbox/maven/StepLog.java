@@ -9,6 +9,7 @@ import org.apache.maven.plugin.logging.Log;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +21,10 @@ import java.util.stream.Collectors;
  * The steps' output in the Maven log, line by line as it is produced, each line marked with the
  * name of the step that wrote it: {@code [INFO] [compile] Main.java:3: warning: ...}. Standard
  * output is logged at INFO, standard error at WARNING, so that what a step complains about stands
- * out; each system call the sandbox made is logged at DEBUG ({@code mvn -X}).
+ * out; each system call the sandbox made is logged at DEBUG ({@code mvn -X}). Under {@code mvn -q},
+ * which hides INFO and WARNING, the steps' output still shows, as exec-maven-plugin's program
+ * output does: a line the log would hide goes to Maven's standard output (or standard error),
+ * marked the same way; nsbox's own lines stay hidden.
  *
  * <p>Thread-safe: the engine delivers standard output and standard error on two threads of their
  * own while the run's thread reports steps starting and ending. The mark is the step that was
@@ -30,13 +34,22 @@ import java.util.stream.Collectors;
 final class StepLog implements Listener, Closeable {
 
     private final Log log;
+    private final PrintStream stdout;
+    private final PrintStream stderr;
     private final BufferedWriter file;
     private final long created = System.nanoTime();
     private volatile String current = "nsbox";
 
     /** @param outputFile where the output also goes, unmarked, or null */
     StepLog(Log log, Path outputFile) throws IOException {
+        this(log, outputFile, System.out, System.err);
+    }
+
+    /** @param stdout where a line of standard output goes when INFO is hidden, and stderr likewise at WARNING */
+    StepLog(Log log, Path outputFile, PrintStream stdout, PrintStream stderr) throws IOException {
         this.log = log;
+        this.stdout = stdout;
+        this.stderr = stderr;
         if (outputFile != null) {
             Path parent = outputFile.toAbsolutePath().getParent();
             if (parent != null) {
@@ -53,13 +66,21 @@ final class StepLog implements Listener, Closeable {
         return StepIO.lines(this::out, this::err);
     }
 
-    private void out(String line) {
-        log.info("[" + current + "] " + line);
+    void out(String line) {
+        if (log.isInfoEnabled()) {
+            log.info("[" + current + "] " + line);
+        } else {
+            stdout.println("[" + current + "] " + line);
+        }
         write(line);
     }
 
-    private void err(String line) {
-        log.warn("[" + current + "] " + line);
+    void err(String line) {
+        if (log.isWarnEnabled()) {
+            log.warn("[" + current + "] " + line);
+        } else {
+            stderr.println("[" + current + "] " + line);
+        }
         write(line);
     }
 

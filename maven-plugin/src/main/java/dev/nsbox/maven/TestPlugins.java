@@ -25,7 +25,7 @@ final class TestPlugins {
     static final String FAILSAFE = "maven-failsafe-plugin";
 
     private static final Set<String> PARAMETERS = Set.of("jvm", "forkCount", "forkMode", "forkNode",
-            "enableProcessChecker", "disableXmlReport", "reportsDirectory");
+            "enableProcessChecker", "disableXmlReport", "reportsDirectory", "debugForkedProcess");
 
     private TestPlugins() {
     }
@@ -79,7 +79,7 @@ final class TestPlugins {
     }
 
     /** {@code pom.xml:31:15}, relative to the execution root where it lies under it. */
-    private static String location(InputLocation l, Path root) {
+    static String location(InputLocation l, Path root) {
         if (l == null || l.getSource() == null || l.getSource().getLocation() == null) {
             return null;
         }

@@ -18,7 +18,11 @@ import java.util.Set;
  * report ({@code TEST-*.xml}) written since {@code nsbox:prepare} ran must list the system
  * property {@code nsbox.sandboxed} with this build's run ID, which the test JVM gets only as the
  * command nsbox ran inside the sandbox. A report without it (tests that ran inside Maven, or
- * through another java) fails the build, naming the report. Reports older than
+ * through another java), or with another value (an {@code argLine} that sets
+ * {@code -Dnsbox.sandboxed} itself overrides the marker), fails the build, naming the report. A
+ * report of which no test ran (a class {@code @Disabled} as a whole, in a fork of its own, lists
+ * no JVM property) proves nothing either way: it is named as such and does not fail the build.
+ * Reports older than
  * {@code nsbox:prepare}'s run are from an earlier build and are not judged. Bound to
  * {@code verify} by default, after Failsafe's tests.
  *
@@ -34,6 +38,12 @@ public class VerifyForksMojo extends AbstractNsboxMojo {
     @Override
     protected String skipped() {
         return "; drop -Dnsbox.skip (or set <skip>false</skip>) to check the test JVMs again";
+    }
+
+    /** Skipped with nsbox:prepare inside a sandbox: nothing of this build marks the test JVMs. */
+    @Override
+    protected String insideSandbox() {
+        return ": nsbox:prepare did not mark the test JVMs, which run in that sandbox; nothing to check";
     }
 
     @Override
@@ -54,19 +64,30 @@ public class VerifyForksMojo extends AbstractNsboxMojo {
                         + " (its system properties lack " + JvmWrapper.MARKER + "=" + runId + "); its tests ran"
                         + " unsandboxed: look for a forkCount 0, a <jvm> or an -Djvm that bypass nsbox:prepare");
             }
+            v.overridden().forEach((report, marker) -> problems.add(SpecFiles.displayName(report, root)
+                    + ": error: this test JVM's " + JvmWrapper.MARKER + " is " + marker + ", not this build's run ID "
+                    + runId + ": the marker was overridden (an -D" + JvmWrapper.MARKER + " in argLine or"
+                    + " systemPropertyVariables wins over the one nsbox gives), so nothing proves whether its tests ran"
+                    + " sandboxed; remove " + JvmWrapper.MARKER + " from the test plugin's configuration"));
             for (Path m : v.mavens()) {
                 problems.add(SpecFiles.displayName(m, root) + ": error: this report lists Maven's own system properties,"
                         + " not a test JVM's, so nothing proves its tests ran in nsbox's sandbox: either they ran inside"
                         + " Maven (forkCount 0), or this Surefire/Failsafe does not record the fork's properties (2.12.4"
                         + " does not, 3.2.5 does); pin a recent maven-surefire-plugin (or failsafe) version");
             }
+            for (Path s : v.allSkipped()) {
+                getLog().info("nsbox: " + SpecFiles.displayName(s, root) + " proves nothing: every test was skipped,"
+                        + " no JVM ran them");
+            }
             if (!problems.isEmpty()) {
                 throw outcomes.badConfiguration(problems);
             }
             if (v.sandboxed().isEmpty()) {
-                getLog().info("nsbox: no test report was written since nsbox:prepare ran; no test JVM to check");
+                getLog().info("nsbox: no test report " + (v.allSkipped().isEmpty() ? "was written" : "of a test that ran")
+                        + " since nsbox:prepare ran; no test JVM to check");
             } else {
-                getLog().info("nsbox: all " + v.sandboxed().size() + " test reports of this build come from test JVMs"
+                getLog().info("nsbox: all " + v.sandboxed().size() + " test reports of this build"
+                        + (v.allSkipped().isEmpty() ? "" : " that ran tests") + " come from test JVMs"
                         + " that ran in nsbox's sandbox (" + JvmWrapper.MARKER + "=" + runId + ")");
             }
         } catch (IOException e) {
