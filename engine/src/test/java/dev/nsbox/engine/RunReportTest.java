@@ -32,12 +32,15 @@ class RunReportTest {
     }
 
     @Test
-    void killedByTheTimeoutOrNothing() {
+    void killedByTheTimeoutTheMemoryLimitOrNothing() {
         StepResult timedOut = new StepResult(0, "slow", StepResult.Outcome.SIGNALED, 143, 15, true,
-                Duration.ofMillis(300), "timed out");
+                Duration.ofMillis(300), "timed out", null);
+        StepResult oom = new StepResult(0, "hog", StepResult.Outcome.SIGNALED, 137, 9, false,
+                Duration.ofMillis(300), "killed by the memory limit", StepResult.KILLED_BY_MEMORY);
         StepResult killed = new StepResult(0, "killed", StepResult.Outcome.SIGNALED, 137, 9, false,
-                Duration.ofMillis(300), "killed");
+                Duration.ofMillis(300), "killed", null);
         assertEquals("timeout", RunReport.killedBy(timedOut));
+        assertEquals("memory", RunReport.killedBy(oom));
         assertNull(RunReport.killedBy(killed));
     }
 }
