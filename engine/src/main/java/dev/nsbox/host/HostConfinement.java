@@ -38,7 +38,62 @@ public final class HostConfinement {
 
     /** {@link #limits(Plan, CgroupSource, OptionalLong)} for this machine and this process. */
     public static List<Diagnostic> limits(Plan plan) {
-        return limits(plan, Cgroups::detect, heldCapabilities());
+        List<Diagnostic> out = new ArrayList<>(limits(plan, Cgroups::detect, heldCapabilities()));
+        out.addAll(rlimits(plan, hardLimits(), heldCapabilities()));
+        return out;
+    }
+
+    /**
+     * The rlimits of {@code plan} this process cannot give: setrlimit(2) raises a hard limit only
+     * with CAP_SYS_RESOURCE in the initial user namespace, so a limit above this process's own
+     * hard limit fails in every step (EPERM) unless the caller holds it outside any user
+     * namespace nsbox makes.
+     *
+     * @param hard this process's hard limits by resource number ({@code /proc/self/limits})
+     */
+    public static List<Diagnostic> rlimits(Plan plan, java.util.Map<Integer, Long> hard, OptionalLong held) {
+        List<Diagnostic> out = new ArrayList<>();
+        boolean mayRaise = !Rootless.needsUserNamespace(plan) && held.isPresent()
+                && (held.getAsLong() & Capability.CAP_SYS_RESOURCE.mask()) != 0;
+        Origins origins = plan.spec().limits().origins();
+        for (Limits.Rlimit r : plan.launch().confinement().rlimits()) {
+            Long max = hard.get(r.resource());
+            if (mayRaise || max == null || max == -1L || Long.compareUnsigned(r.hard(), max) <= 0) {
+                continue;
+            }
+            String field = r.resource() == Limits.RLIMIT_NOFILE ? "openFiles" : "fileSize";
+            out.add(Diagnostic.error(origins.of(field), "limits." + field + " is " + r.hard() + ", above this "
+                    + "process's hard limit of " + max + " (" + r.name() + ", /proc/self/limits), which only "
+                    + "CAP_SYS_RESOURCE may raise (setrlimit(2): EPERM); use at most " + max
+                    + ", or raise the caller's hard limit (ulimit -H, limits.conf, LimitNOFILE=)"));
+        }
+        return out;
+    }
+
+    /** This process's hard limits by resource number, from {@code /proc/self/limits}; empty when unreadable. */
+    public static java.util.Map<Integer, Long> hardLimits() {
+        try {
+            return hardLimits(Files.readString(Path.of("/proc/self/limits")));
+        } catch (IOException e) {
+            return java.util.Map.of();
+        }
+    }
+
+    /** The hard limits of a {@code /proc/PID/limits} text; {@code -1} for unlimited. */
+    static java.util.Map<Integer, Long> hardLimits(String text) {
+        java.util.Map<Integer, Long> out = new java.util.HashMap<>();
+        for (String l : text.split("\n")) {
+            int resource = l.startsWith("Max open files") ? Limits.RLIMIT_NOFILE
+                    : l.startsWith("Max file size") ? Limits.RLIMIT_FSIZE : -1;
+            if (resource < 0) {
+                continue;
+            }
+            String[] w = l.substring(25).trim().split("\\s+");
+            if (w.length >= 2) {
+                out.put(resource, w[1].equals("unlimited") ? -1L : Long.parseLong(w[1]));
+            }
+        }
+        return out;
     }
 
     /**

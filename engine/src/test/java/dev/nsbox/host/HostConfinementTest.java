@@ -124,4 +124,25 @@ class HostConfinementTest {
         assertEquals(OptionalLong.empty(), HostConfinement.held("Name:\tx\nCapPrm:\t00000000000000ff\n"));
         assertThrows(AssertionError.class, () -> UNASKED.detect());
     }
+
+    @Test
+    void anRlimitAboveTheCallersHardLimitIsRefusedUnlessItMayRaiseIt() throws Exception {
+        Map<Integer, Long> hard = HostConfinement.hardLimits("""
+                Limit                     Soft Limit           Hard Limit           Units
+                Max file size             unlimited            unlimited            bytes
+                Max open files            20000                20000                files
+                """);
+        assertEquals(Map.of(7, 20000L, 1, -1L), hard);
+        long withoutResource = ~Capability.CAP_SYS_RESOURCE.mask();
+        Plan above = plan("limits: {openFiles: 65536, fileSize: 1g}\n");
+        List<Diagnostic> d = HostConfinement.rlimits(above, hard, OptionalLong.of(withoutResource));
+        assertEquals(1, d.size(), d.toString());
+        assertEquals("s.yaml:4:21: error: limits.openFiles is 65536, above this process's hard limit of 20000 "
+                + "(RLIMIT_NOFILE, /proc/self/limits), which only CAP_SYS_RESOURCE may raise (setrlimit(2): EPERM); "
+                + "use at most 20000, or raise the caller's hard limit (ulimit -H, limits.conf, LimitNOFILE=)",
+                d.get(0).format());
+        assertEquals(List.of(), HostConfinement.rlimits(above, hard, OptionalLong.of(-1)));
+        assertEquals(List.of(), HostConfinement.rlimits(plan("limits: {openFiles: 1024}\n"), hard,
+                OptionalLong.of(withoutResource)));
+    }
 }
