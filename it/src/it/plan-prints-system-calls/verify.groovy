@@ -7,6 +7,10 @@ assert call('fsopen("proc", FSOPEN_CLOEXEC) = fs; fsconfig(fs, FSCONFIG_SET_STRI
 // and the guards of the spec's proc, made right after it.
 assert call('mount("tmpfs", "/dev", "tmpfs", MS_NOSUID|MS_NOEXEC, "mode=0755,size=65536");')?.endsWith('root (default: minimal /dev) */')
 assert lines.any { it.startsWith('[INFO] /* note: default: a minimal /dev') && it.contains('a mount of your own on /dev') }
+// The host's tree made nodev and nosuid, after every source is opened and before the minimal /dev.
+def nodev = lines.findIndexOf { it.startsWith('[INFO] mount_setattr(AT_FDCWD, "/", AT_RECURSIVE, {attr_set=MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV,') && it.endsWith('root (default: nodev, nosuid) */') }
+assert nodev > 0 && nodev < lines.findIndexOf { it.startsWith('[INFO] mount("tmpfs", "/dev", "tmpfs"') }
+assert nodev > lines.findLastIndexOf { it.startsWith('[INFO] open_tree(AT_FDCWD, "/dev/') }
 assert call('open_tree(AT_FDCWD, "/proc/sys", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree')?.endsWith('/* nsbox.yaml:7:5 mounts[1] (default guard) */')
 assert lines.findIndexOf { it.startsWith('[INFO] open_tree(AT_FDCWD, "/proc/sys"') } > lines.findIndexOf { it.startsWith('[INFO] fsopen("proc"') }
 assert call('mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID|MS_NODEV, "size=67108864");')

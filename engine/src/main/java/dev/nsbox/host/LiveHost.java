@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -29,6 +30,7 @@ public final class LiveHost implements HostView {
     private final String cwd;
     private final boolean privileged;
     private final String userNamespace;
+    private List<HostMount> mounts;
 
     public LiveHost(Map<String, String> environment, String cwd) {
         this.environment = Map.copyOf(environment);
@@ -51,6 +53,22 @@ public final class LiveHost implements HostView {
      */
     public static MountTable mountTable() throws IOException {
         return MountTable.parse(Files.readString(Path.of("/proc/self/mountinfo")));
+    }
+
+    /**
+     * The mounts of this process's namespace, read once: a procfs or sysfs anywhere in it is
+     * guarded in a host root. Empty when the table cannot be read or parsed, as the default.
+     */
+    @Override
+    public synchronized List<HostMount> mounts() {
+        if (mounts == null) {
+            try {
+                mounts = mountTable().mounts().stream().map(m -> new HostMount(m.mountPoint(), m.fsType())).toList();
+            } catch (IOException | IllegalArgumentException e) {
+                mounts = List.of();
+            }
+        }
+        return mounts;
     }
 
     @Override

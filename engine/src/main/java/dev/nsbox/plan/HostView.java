@@ -1,5 +1,6 @@
 package dev.nsbox.plan;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -35,6 +36,22 @@ public interface HostView {
      */
     default Optional<Kind> kindBeneath(String mountPoint, String rest) {
         return Optional.empty();
+    }
+
+    /**
+     * One mount of the host's table: where it is and its filesystem type ({@code proc},
+     * {@code sysfs}, {@code devtmpfs}, ...), as {@code /proc/self/mountinfo} shows them.
+     */
+    record HostMount(String mountPoint, String fsType) {
+    }
+
+    /**
+     * The host's mounts in the kernel's order (proc(5), mountinfo: parents before children, a
+     * later mount at a place on top of an earlier one). Empty when this view cannot tell (the
+     * default); then only the host's /proc and /sys are known to be a procfs and a sysfs.
+     */
+    default List<HostMount> mounts() {
+        return List.of();
     }
 
     /** Whether the caller holds {@code CAP_SYS_ADMIN} in its user namespace. */

@@ -7,6 +7,7 @@ import dev.nsbox.spec.Propagation;
 import dev.nsbox.spec.RootType;
 import dev.nsbox.spec.Spec;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -119,33 +120,98 @@ final class MountDefaults {
     }
 
     /**
-     * The guards of the host's own /proc and /sys, for a host root, where the spec has left them
-     * in sight: uid 0 with no capability still writes /proc/sys and most of /sys through owner
-     * permission bits. Planned after the spec's mounts, so that no remount of the spec undoes them.
+     * {@code nodev} and {@code nosuid} on every mount of a host root, recursively: a devtmpfs
+     * the host has mounted anywhere would otherwise give uid 0 with no capability its 0600
+     * block devices (the open checks owner bits only; CAP_MKNOD is not asked), and a set-uid
+     * program would gain its owner. Planned after every source is opened, since a clone keeps
+     * the attributes it had when cloned (open_tree(2)): the minimal /dev's nodes and a bind of
+     * the spec with {@code nodev: false} still work; and before the spec's mounts, which keep
+     * their own flags.
+     */
+    void guardHostTree() {
+        if (!applies || draft.spec.root().type() != RootType.HOST) {
+            return;
+        }
+        draft.note("default: every mount of the host root is made nodev and nosuid, recursively, before any "
+                + "mount of the spec: no device node of the host's tree opens (a devtmpfs mounted anywhere, say) "
+                + "and no set-uid program gains its owner; the minimal /dev and the spec's own mounts keep "
+                + "their flags (a bind with nodev: false still shows devices)");
+        draft.add(new Op.SetAttr(-1, "/", true, Flags.MOUNT_ATTR_NODEV | Flags.MOUNT_ATTR_NOSUID, 0, 0,
+                hostRootOrigin().withPath("root (default: nodev, nosuid)")));
+    }
+
+    private Origin hostRootOrigin() {
+        Origin o = draft.spec.root().origins().self();
+        if (o.line() <= 0) {
+            o = draft.spec.origins().of("namespaces");
+        }
+        return o;
+    }
+
+    /**
+     * The guards of every procfs and sysfs of the host in sight under a host root (its /proc
+     * and /sys, and any other the host has mounted, as a container runtime leaves them): uid 0
+     * with no capability still writes /proc/sys and most of /sys through owner permission bits.
+     * Planned after the spec's mounts, so that no remount of the spec undoes them; one the spec
+     * has covered, or another mount of the host hides, is not in sight and is skipped.
      */
     void guardHostCopies() {
         if (!applies || draft.spec.root().type() != RootType.HOST) {
             return;
         }
-        Origin o = draft.spec.root().origins().self();
-        if (o.line() <= 0) {
-            o = draft.spec.origins().of("namespaces");
+        Origin o = hostRootOrigin();
+        List<String> procs = hostFilesystems("proc", "/proc");
+        List<String> sysfss = hostFilesystems("sysfs", "/sys");
+        if (!procs.isEmpty()) {
+            draft.note("default: the host's procfs (" + String.join(", ", procs) + "), in sight under the host "
+                    + "root, gets the guards of every proc: read-only sys, sysrq-trigger, irq, bus, fs; kcore, "
+                    + "keys and their kin masked");
         }
-        if (hostsOwn("/proc")) {
-            draft.note("default: the host's /proc, in sight under the host root, gets the guards of every proc: "
-                    + "read-only sys, sysrq-trigger, irq, bus, fs; kcore, keys and their kin masked");
-            guardProc("/proc", o.withPath("root (default guard of the host's /proc)"));
+        for (String proc : procs) {
+            guardProc(proc, o.withPath("root (default guard of the host's procfs at " + proc + ")"));
         }
-        if (hostsOwn("/sys")) {
-            Origin so = o.withPath("root (default guard of the host's /sys)");
-            draft.note("default: the host's /sys, in sight under the host root, is made read-only with every "
-                    + "submount (its files are root's, mode 0644), and /sys/firmware and "
-                    + "/sys/devices/virtual/powercap are masked");
-            readOnly("/sys", so);
+        if (!sysfss.isEmpty()) {
+            draft.note("default: the host's sysfs (" + String.join(", ", sysfss) + "), in sight under the host "
+                    + "root, is made read-only with every submount (its files are root's, mode 0644), and its "
+                    + "firmware and devices/virtual/powercap are masked");
+        }
+        for (String sys : sysfss) {
+            Origin so = o.withPath("root (default guard of the host's sysfs at " + sys + ")");
+            readOnly(sys, so);
             for (String name : SYS_MASKED) {
-                mask("/sys/" + name, draft.view.kind("/sys/" + name), so);
+                mask(sys + "/" + name, draft.view.kind(sys + "/" + name), so);
             }
         }
+    }
+
+    /**
+     * Where the host root shows a filesystem of {@code fsType}: {@code usual} (the host's /proc
+     * or /sys, known without the table), then every mount of that type in the host's table that
+     * no later mount of the host covers, each still the host root's own directory in the sandbox.
+     */
+    private List<String> hostFilesystems(String fsType, String usual) {
+        List<String> found = new ArrayList<>();
+        found.add(usual);
+        List<HostView.HostMount> table = draft.host.mounts();
+        for (int i = 0; i < table.size(); i++) {
+            HostView.HostMount m = table.get(i);
+            if (m.fsType().equals(fsType) && !found.contains(m.mountPoint()) && !coveredLater(table, i)) {
+                found.add(m.mountPoint());
+            }
+        }
+        found.removeIf(p -> !hostsOwn(p));
+        return found;
+    }
+
+    /** Whether a later mount of the host's table is at or above mount {@code i}, hiding it (mountinfo's order). */
+    private static boolean coveredLater(List<HostView.HostMount> table, int i) {
+        String at = table.get(i).mountPoint();
+        for (int j = i + 1; j < table.size(); j++) {
+            if (Planner.under(at, table.get(j).mountPoint())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code path} is still the host root's own directory there, not something the spec mounted. */

@@ -147,6 +147,7 @@ public final class Planner {
         if (!root.attach()) {
             return;
         }
+        defaults.guardHostTree();
         mounts.planDefaultDev();
         for (MountSpec m : spec.mounts()) {
             mounts.plan(m);

@@ -1,7 +1,9 @@
 package dev.nsbox.plan;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -14,6 +16,7 @@ final class FakeHost implements HostView {
     private boolean privileged = true;
     private String launcherUserNamespace;
     private String cwd = "/work/project";
+    private final List<HostMount> mounts = new ArrayList<>();
 
     FakeHost() {
         for (String d : new String[] {"/", "/tmp", "/proc", "/sys", "/dev", "/usr", "/etc", "/home", "/home/dev",
@@ -49,6 +52,12 @@ final class FakeHost implements HostView {
 
     FakeHost missing(String p) {
         paths.remove(p);
+        return this;
+    }
+
+    /** A mount of the host's table, after the ones before it (on top of them where it overlaps). */
+    FakeHost mount(String mountPoint, String fsType) {
+        mounts.add(new HostMount(mountPoint, fsType));
         return this;
     }
 
@@ -98,6 +107,11 @@ final class FakeHost implements HostView {
     @Override
     public String cwd() {
         return cwd;
+    }
+
+    @Override
+    public List<HostMount> mounts() {
+        return mounts;
     }
 
     @Override

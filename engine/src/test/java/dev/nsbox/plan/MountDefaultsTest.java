@@ -183,7 +183,7 @@ class MountDefaultsTest {
                 + "MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, \"size=0,mode=0000\")"));
         assertTrue(plan.expectations().stream().anyMatch(e -> e.target().equals("/sys") && e.readOnly()
                 && e.submountsReadOnly()));
-        assertTrue(plan.notes().stream().anyMatch(n -> n.startsWith("default: the host's /proc")));
+        assertTrue(plan.notes().stream().anyMatch(n -> n.startsWith("default: the host's procfs (/proc)")));
     }
 
     @Test
@@ -227,6 +227,83 @@ class MountDefaultsTest {
             assertTrue(calls(plan).contains(DEV_TMPFS), p.word());
             assertEquals(List.of(), plan.diagnostics(), p.word());
         }
+    }
+
+    private static final String NODEV_NOSUID = "mount_setattr(AT_FDCWD, \"/\", AT_RECURSIVE, "
+            + "{attr_set=MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV,";
+
+    @Test
+    void aHostRootIsMadeNodevAndNosuidAfterEverySourceIsOpenedAndBeforeTheMinimalDev() {
+        Plan plan = Planner.plan(new TestSpecs().root(RootType.HOST, true, null)
+                .add(bindWithNodev(0, "/dev", "/work/project/target", false)).build(), new FakeHost());
+        List<String> calls = calls(plan);
+        assertEquals(List.of(), errors(plan));
+        int attr = indexOf(calls, NODEV_NOSUID);
+        assertTrue(attr > 0, calls.toString());
+        // Every clone (the /dev nodes, the spec's bind) is taken before, so keeps its devices.
+        assertTrue(calls.subList(attr, calls.size()).stream().noneMatch(c -> c.startsWith("open_tree(AT_FDCWD, \"/dev")),
+                calls.toString());
+        assertTrue(attr < calls.indexOf(DEV_TMPFS), calls.toString());
+        assertTrue(attr > indexOf(calls, "mount_setattr(AT_FDCWD, \"/\", AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY"));
+        assertTrue(attr < bindOf(plan, "/dev", "/work/project/target"), calls.toString());
+        // The spec's bind with nodev: false clears nothing of the host root and sets no nodev itself.
+        int bind = bindOf(plan, "/dev", "/work/project/target");
+        assertFalse(calls.get(bind - 1).contains("MOUNT_ATTR_NODEV"), calls.get(bind - 1));
+        assertTrue(plan.notes().stream().anyMatch(n -> n.startsWith("default: every mount of the host root is made "
+                + "nodev and nosuid")), plan.notes().toString());
+    }
+
+    @Test
+    void noNodevOnAnotherRootOrATreeSharedWithTheHost() {
+        for (Plan plan : List.of(
+                Planner.plan(new TestSpecs().root(RootType.TMPFS, false, null).build(), new FakeHost()),
+                Planner.plan(new TestSpecs().propagation(Propagation.SHARED).build(), new FakeHost()))) {
+            assertEquals(-1, indexOf(calls(plan), NODEV_NOSUID), calls(plan).toString());
+        }
+    }
+
+    @Test
+    void everyProcfsAndSysfsOfTheHostInSightIsGuarded() {
+        FakeHost host = new FakeHost().mount("/", "ext4").mount("/proc", "proc").mount("/sys", "sysfs")
+                .mount("/srv/proc", "proc").mount("/srv/sys", "sysfs").mount("/tmp/dev", "devtmpfs")
+                // Covered by a later mount of the host: not in sight, not guarded.
+                .mount("/srv/hidden", "proc").mount("/srv/hidden", "tmpfs")
+                // Under a mount of the spec: the spec's tmpfs hides it.
+                .mount("/work/project/target/proc", "proc")
+                .dir("/srv").dir("/srv/proc").dir("/srv/proc/sys").file("/srv/proc/sysrq-trigger").file("/srv/proc/kcore")
+                .file("/srv/proc/keys").dir("/srv/sys").dir("/srv/sys/firmware").dir("/srv/hidden")
+                .dir("/work/project/target/proc");
+        Plan plan = Planner.plan(new TestSpecs().root(RootType.HOST, false, null)
+                .mount(MountType.TMPFS, "/work/project/target").build(), host);
+        List<String> calls = calls(plan);
+        assertEquals(List.of(), errors(plan));
+        assertTrue(bindOf(plan, "/proc/sys", "/proc/sys") > 0, calls.toString());
+        int sys = bindOf(plan, "/srv/proc/sys", "/srv/proc/sys");
+        assertTrue(sys > 0, calls.toString());
+        assertTrue(calls.get(sys - 1).contains("AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY,"), calls.get(sys - 1));
+        assertTrue(bindOf(plan, "/srv/proc/sysrq-trigger", "/srv/proc/sysrq-trigger") > 0);
+        assertTrue(bindOf(plan, "/dev/null", "/srv/proc/kcore") > 0);
+        assertTrue(bindOf(plan, "/dev/null", "/srv/proc/keys") > 0);
+        int sysfs = bindOf(plan, "/srv/sys", "/srv/sys");
+        assertTrue(sysfs > 0 && calls.get(sysfs - 1).contains("AT_RECURSIVE, {attr_set=MOUNT_ATTR_RDONLY,"),
+                calls.toString());
+        assertTrue(calls.contains("mount(\"tmpfs\", \"/srv/sys/firmware\", \"tmpfs\", MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, "
+                + "\"size=0,mode=0000\")"), calls.toString());
+        assertTrue(plan.expectations().stream().anyMatch(e -> e.target().equals("/srv/sys") && e.readOnly()
+                && e.submountsReadOnly()));
+        assertTrue(calls.stream().noneMatch(c -> c.contains("/srv/hidden/") || c.contains("/work/project/target/proc/")),
+                calls.toString());
+        assertTrue(plan.notes().contains("default: the host's procfs (/proc, /srv/proc), in sight under the host root, "
+                + "gets the guards of every proc: read-only sys, sysrq-trigger, irq, bus, fs; kcore, keys and their "
+                + "kin masked"), plan.notes().toString());
+        assertTrue(plan.notes().stream().anyMatch(n -> n.startsWith("default: the host's sysfs (/sys, /srv/sys)")));
+    }
+
+    @Test
+    void aProcfsOfTheHostIsNotGuardedWhereTheTreeIsSharedWithTheHost() {
+        FakeHost host = new FakeHost().mount("/srv/proc", "proc").dir("/srv").dir("/srv/proc").dir("/srv/proc/sys");
+        Plan plan = Planner.plan(new TestSpecs().propagation(Propagation.SHARED).build(), host);
+        assertTrue(calls(plan).stream().noneMatch(c -> c.contains("/srv/proc")), calls(plan).toString());
     }
 
     /**
