@@ -57,7 +57,7 @@ class ArchitectureTest {
         Map<String, List<String>> table = new LinkedHashMap<>();
         table.put("dev.nsbox.spec", List.of());
         table.put("dev.nsbox.json", List.of());
-        table.put("dev.nsbox.validate", List.of("dev.nsbox.spec"));
+        table.put("dev.nsbox.validate", List.of("dev.nsbox.spec", "dev.nsbox.seccomp"));
         table.put("dev.nsbox.seccomp", List.of());
         table.put("dev.nsbox.spec.yaml", List.of("dev.nsbox.spec", "dev.nsbox.validate", "dev.nsbox.seccomp",
                 "dev.nsbox.json", "org.snakeyaml.engine.."));

@@ -19,6 +19,11 @@ class BindSourceSymlinkTest {
         return plan.ops().stream().map(Op::call).toList();
     }
 
+    /** The notes about bind sources; the plan's other notes (the secure defaults) are not this test's. */
+    private static List<String> sourceNotes(Plan plan) {
+        return plan.notes().stream().filter(n -> n.startsWith("mounts[")).toList();
+    }
+
     private static List<String> errors(Plan plan) {
         return plan.diagnostics().stream().filter(Diagnostic::isError).map(Diagnostic::format).toList();
     }
@@ -28,7 +33,7 @@ class BindSourceSymlinkTest {
         FakeHost host = new FakeHost().dir("/work/real").symlink("/work/link", "/work/real");
         Plan plan = Planner.plan(new TestSpecs().bind("/work/link", "/work/project", true).build(), host);
         assertEquals(List.of(), errors(plan));
-        assertEquals(List.of("mounts[0].source /work/link resolves to /work/real"), plan.notes());
+        assertEquals(List.of("mounts[0].source /work/link resolves to /work/real"), sourceNotes(plan));
         assertTrue(calls(plan).contains("open_tree(AT_FDCWD, \"/work/real\", "
                 + "OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE) = tree0"), calls(plan).toString());
         assertTrue(calls(plan).stream().noneMatch(c -> c.contains("/work/link")), calls(plan).toString());
@@ -38,7 +43,7 @@ class BindSourceSymlinkTest {
     void aSymlinkInAParentIsResolvedToo() {
         FakeHost host = new FakeHost().dir("/work/real").dir("/work/real/sub").symlink("/work/link", "/work/real");
         Plan plan = Planner.plan(new TestSpecs().bind("/work/link/sub", "/work/project", true).build(), host);
-        assertEquals(List.of("mounts[0].source /work/link/sub resolves to /work/real/sub"), plan.notes());
+        assertEquals(List.of("mounts[0].source /work/link/sub resolves to /work/real/sub"), sourceNotes(plan));
     }
 
     @Test
@@ -47,13 +52,13 @@ class BindSourceSymlinkTest {
                 .file("/etc/settings.xml");
         Plan plan = Planner.plan(new TestSpecs().bind("/work/link.xml", "/etc/settings.xml", true).build(), host);
         assertEquals(List.of(), errors(plan));
-        assertEquals(List.of("mounts[0].source /work/link.xml resolves to /work/settings.xml"), plan.notes());
+        assertEquals(List.of("mounts[0].source /work/link.xml resolves to /work/settings.xml"), sourceNotes(plan));
     }
 
     @Test
     void aSourceWithoutSymlinksHasNoNote() {
         Plan plan = Planner.plan(new TestSpecs().bind("/work/project", "/work/project", true).build(), new FakeHost());
-        assertEquals(List.of(), plan.notes());
+        assertEquals(List.of(), sourceNotes(plan));
     }
 
     @Test
