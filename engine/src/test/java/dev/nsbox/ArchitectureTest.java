@@ -66,7 +66,8 @@ class ArchitectureTest {
         table.put("dev.nsbox.plan", List.of("dev.nsbox.spec", "dev.nsbox.mounts", "dev.nsbox.seccomp",
                 "dev.nsbox.cgroups", "dev.nsbox.json"));
         table.put("dev.nsbox.sys", List.of("dev.nsbox.spec", "jnr..", "com.kenai.."));
-        table.put("dev.nsbox.host", List.of("dev.nsbox.spec", "dev.nsbox.mounts", "dev.nsbox.plan", "dev.nsbox.sys"));
+        table.put("dev.nsbox.host", List.of("dev.nsbox.spec", "dev.nsbox.mounts", "dev.nsbox.plan", "dev.nsbox.sys",
+                "dev.nsbox.cgroups", "dev.nsbox.seccomp"));
         List<String> below = List.of("dev.nsbox.spec", "dev.nsbox.spec.yaml", "dev.nsbox.json", "dev.nsbox.validate",
                 "dev.nsbox.seccomp", "dev.nsbox.mounts", "dev.nsbox.cgroups", "dev.nsbox.plan", "dev.nsbox.sys",
                 "dev.nsbox.host");

@@ -81,8 +81,9 @@ class OciDifferentialTest {
             assertEquals("rw", o.get("write /tmp"), who);
             assertEquals("0", o.get("hidden /var/cache"), who);
             assertEquals("0", o.get("hidden /etc/hostname"), who);
-            // The cleared environment: what the spec keeps and sets (runc and crun add HOME).
-            assertTrue(o.get("env").matches("GREETING=hello (HOME=/root )?PATH=\\S+ TZ=UTC"), who);
+            // The cleared environment: what the spec keeps and sets, and the marker every step gets
+            // (NSBOX_SANDBOX=1, so that a build inside knows it is sandboxed); runc and crun add HOME.
+            assertTrue(o.get("env").matches("GREETING=hello (HOME=/root )?NSBOX_SANDBOX=1 PATH=\\S+ TZ=UTC"), who);
             assertEquals("0000000000000000", o.get("CapEff"), who);
             assertEquals("0000000000000000", o.get("CapBnd"), who);
             assertEquals("1", o.get("NoNewPrivs"), who);

@@ -31,8 +31,9 @@ import java.util.stream.Stream;
  *
  * <p>The user needs no Maven repository of its own: the engine's class path (this test JVM's,
  * read from Surefire's manifest-only jar when there is one) is copied into a folder under
- * {@code engine/target/rootless} it can read. Its work folders live there too, not under
- * {@code /tmp}, which the example specs cover with a tmpfs.
+ * {@code engine/target/rootless} it can read (under {@code /var/tmp} when the checkout is under
+ * {@code /tmp}). Its work folders live there too, not under {@code /tmp}, which the example
+ * specs cover with a tmpfs.
  */
 final class OrdinaryUser {
 
@@ -59,7 +60,7 @@ final class OrdinaryUser {
 
     /** The user, with its class path prepared under {@code base}; skips the test when there is none. */
     static synchronized OrdinaryUser get() throws IOException, InterruptedException {
-        Path base = Path.of("target", "rootless").toAbsolutePath();
+        Path base = base();
         boolean root = euid() == 0;
         String name;
         List<String> prefix;
@@ -90,6 +91,27 @@ final class OrdinaryUser {
         needs(probe.exit() == 0, "this machine refuses user " + name + " a user namespace ("
                 + probe.err().trim() + "); see nsbox doctor");
         return u;
+    }
+
+    /**
+     * {@code engine/target/rootless}; or, when the checkout lies under {@code /tmp} (which the
+     * example specs cover with a tmpfs: a user's home or repository there would be out of the
+     * sandbox's sight), a folder under {@code /var/tmp} that is removed when this JVM ends.
+     */
+    private static Path base() throws IOException {
+        Path target = Path.of("target", "rootless").toAbsolutePath().normalize();
+        if (!target.startsWith("/tmp")) {
+            return target;
+        }
+        Path outside = Files.createTempDirectory(Path.of("/var/tmp"), "nsbox-rootless-");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (Stream<Path> all = Files.walk(outside)) {
+                all.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException e) {
+                System.err.println("cannot remove " + outside + ": " + e.getMessage());
+            }
+        }, "remove " + outside));
+        return outside;
     }
 
     /**

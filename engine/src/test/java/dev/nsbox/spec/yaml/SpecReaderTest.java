@@ -382,7 +382,7 @@ class SpecReaderTest {
         assertEquals(List.of("s.yaml:3:14: error: description must be a string, got a value tagged "
                 + "tag:yaml.org,2002:merge; quote it to make it one"), errors(spec("description: <<\n")));
         assertEquals(List.of("s.yaml:3:1: error: unknown key \"<<\" at the top level; expected one of version, "
-                        + "name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
+                        + "extends, name, description, namespaces, user, hostname, propagation, hostEffects, root, mounts, "
                         + "process, limits, steps"), errors(spec("\"<<\": {hostname: merged}\n")));
     }
 
