@@ -75,8 +75,12 @@ class ArchitectureTest {
         List<String> engineMay = new ArrayList<>(below);
         engineMay.add(exec);
         table.put("dev.nsbox.engine", engineMay);
+        table.put("dev.nsbox.oci", List.of("dev.nsbox.spec", "dev.nsbox.plan", "dev.nsbox.seccomp",
+                "dev.nsbox.cgroups", "dev.nsbox.json"));
         table.put("dev.nsbox.cli", List.of("dev.nsbox.engine", "dev.nsbox.spec", "dev.nsbox.spec.yaml",
-                "dev.nsbox.plan", exec, "dev.nsbox.host", "dev.nsbox.sys", "sun.misc"));
+                "dev.nsbox.plan", exec, "dev.nsbox.host", "dev.nsbox.sys", "sun.misc",
+                // the export formats, as the plan's: oci/kube print what OciBundle and KubeJob make
+                "dev.nsbox.oci", "dev.nsbox.json", "dev.nsbox.seccomp"));
         for (Map.Entry<String, List<String>> row : table.entrySet()) {
             List<String> allowed = new ArrayList<>(row.getValue());
             allowed.add("java..");

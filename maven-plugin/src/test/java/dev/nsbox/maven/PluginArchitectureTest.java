@@ -50,7 +50,9 @@ class PluginArchitectureTest {
         classes().should().onlyDependOnClassesThat(
                         resideOutsideOfPackage("dev.nsbox..")
                                 .or(resideInAnyPackage("dev.nsbox.maven..", "dev.nsbox.engine..",
-                                        "dev.nsbox.spec", "dev.nsbox.spec.yaml", "dev.nsbox.plan"))
+                                        "dev.nsbox.spec", "dev.nsbox.spec.yaml", "dev.nsbox.plan",
+                                        // the export formats of nsbox:oci and nsbox:kube
+                                        "dev.nsbox.oci", "dev.nsbox.json", "dev.nsbox.seccomp"))
                                 .or(belongToAnyOf(RunResult.class, StepResult.class, StepIO.class,
                                         Listener.class))
                                 // NsboxEngine.doctor hands back host's report; reading it is fine.
