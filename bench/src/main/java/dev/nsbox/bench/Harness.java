@@ -1,6 +1,7 @@
 package dev.nsbox.bench;
 
 import dev.nsbox.engine.Preparation;
+import dev.nsbox.plan.Confinement;
 import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
 import dev.nsbox.seccomp.SeccompPolicy;
@@ -354,14 +355,26 @@ public final class Harness {
         Files.write(filter, defaultFilter().program().bytes());
         List<String> bwrapSecure = bwrapSecure();
         String held = String.join(", ", heldCapabilities());
+        // {row, spec addition, capabilities kept, filter installed, cgroup made}
         String[][] security = {
-            {"nsbox loosened", "process: {capabilities: [" + held + "], seccomp: unconfined}\n"},
-            {"nsbox default", ""},
-            {"nsbox default + limits", "limits: {memory: 256m, pids: 256}\n"},
+            {"nsbox loosened", "process: {capabilities: [" + held + "], seccomp: unconfined}\n", "all", "no", "no"},
+            {"nsbox, no capability, no filter", "process: {seccomp: unconfined}\n", "none", "no", "no"},
+            {"nsbox default", "", "none", "yes", "no"},
+            {"nsbox default + limits", "limits: {memory: 256m, pids: 256}\n", "none", "yes", "yes"},
         };
         for (String[] f : security) {
             Path p = writeSpec("security-" + f[0].replaceAll("[^a-z]+", "-") + ".yaml", warmSpec(repo) + f[1]);
             Preparation plan = InProcess.prepare(p);
+            // The rows mean what they say only if the plan confines the step as intended.
+            Confinement c = plan.plan().launch().confinement();
+            boolean ok = c.capabilities().isEmpty() == f[2].equals("none")
+                    && (!f[2].equals("all") || c.capabilities().size() == heldCapabilities().size())
+                    && c.seccomp().isPresent() == f[3].equals("yes")
+                    && c.limits().needsCgroup() == f[4].equals("yes");
+            if (!ok) {
+                throw new IllegalStateException(f[0] + ": the plan's confinement is not what the row claims: "
+                        + c.describe());
+            }
             v.add(new Measure.Variant(f[0], "in-process, plan reused: the warm-start spec"
                     + (f[1].isEmpty() ? " as it is" : " + `" + f[1].trim() + "`"), () -> InProcess.run(plan)));
         }
@@ -379,8 +392,10 @@ public final class Harness {
                     m / s.row(BWRAP_SECURE).stats().median()));
         }
         s.notes.add(ratios.substring(0, ratios.length() - 1) + ".");
-        s.notes.add("The security rows: the warm-start spec (1) three ways, plans prepared once. `nsbox loosened` keeps "
-                + "every capability this JVM holds (" + held + ") and installs no filter; the mount defaults stay, "
+        s.notes.add("The security rows: the warm-start spec (1) four ways, plans prepared once (the harness checks each "
+                + "plan's confinement against its row). `nsbox loosened` keeps every capability this JVM holds ("
+                + held + ") and installs no filter; `no capability, no filter` drops them all but installs no "
+                + "filter; in all four rows the mount defaults stay, "
                 + "since the planner has no key that turns them off (a minimal `/dev`, the guards on `/proc`, the "
                 + "recursive `nodev|nosuid` on the host's tree; spec-reference, \"Defaults\"). `nsbox default` is "
                 + "the spec as it is: no capability, locked securebits, the default filter, the mount defaults. "
