@@ -376,7 +376,7 @@ public final class Harness {
                         + c.describe());
             }
             v.add(new Measure.Variant(f[0], "in-process, plan reused: the warm-start spec"
-                    + (f[1].isEmpty() ? " as it is" : " + `" + f[1].trim() + "`"), () -> InProcess.run(plan)));
+                    + (f[1].isEmpty() ? " as it is" : " + " + f[1].trim()), () -> InProcess.run(plan)));
         }
         v.add(new Measure.Variant(BWRAP_SECURE, shown(bwrapSecure) + " 0<" + repo.relativize(filter),
                 () -> Measure.spawn(bwrapSecure, filter.toFile())));
