@@ -1,6 +1,7 @@
 package dev.nsbox.bench;
 
 import dev.nsbox.engine.Preparation;
+import dev.nsbox.exec.JvmFlags;
 import dev.nsbox.plan.Confinement;
 import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
@@ -26,8 +27,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Issue #7's harness: nsbox side by side with bwrap, unshare(1), a bare spawn and a bare JVM,
@@ -478,14 +477,17 @@ public final class Harness {
         }
     }
 
-    /** The JVM flags the nsbox launcher script passes, read from it so the two stay in step. */
+    /**
+     * The JVM flags the nsbox launcher script passes: it reads them from the engine's resource
+     * {@code lean-jvm-flags}, which {@link JvmFlags#LEAN} reads too, so the two stay in step. The
+     * launcher must still read that resource, or the comparison would be of different flags.
+     */
     private List<String> launcherFlags() throws IOException {
         String script = Files.readString(repo.resolve("nsbox"));
-        Matcher m = Pattern.compile("NSBOX_JAVA_OPTS:-([^}]*)}").matcher(script);
-        if (!m.find()) {
-            throw new IllegalStateException("cannot find the JVM flags in ./nsbox");
+        if (!script.contains("NSBOX_JAVA_OPTS:-") || !script.contains("dev/nsbox/exec/lean-jvm-flags")) {
+            throw new IllegalStateException("./nsbox no longer takes its JVM flags from dev/nsbox/exec/lean-jvm-flags");
         }
-        return List.of(m.group(1).trim().split("\\s+"));
+        return JvmFlags.LEAN;
     }
 
     // ---------------------------------------------------------------------------------------------
