@@ -1,6 +1,12 @@
 package dev.nsbox.bench;
 
 import dev.nsbox.engine.Preparation;
+import dev.nsbox.exec.JvmFlags;
+import dev.nsbox.plan.Confinement;
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.seccomp.SeccompFilter;
+import dev.nsbox.seccomp.SeccompPolicy;
+import dev.nsbox.spec.Capability;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -18,10 +24,9 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Issue #7's harness: nsbox side by side with bwrap, unshare(1), a bare spawn and a bare JVM,
@@ -206,6 +211,35 @@ public final class Harness {
         return c;
     }
 
+    static final String BWRAP_SECURE = "bwrap, comparable security";
+
+    /**
+     * bwrap with the features closest to nsbox's defaults; the compiled filter comes on standard
+     * input ({@code --seccomp 0}: bwrap reads the program from that descriptor).
+     */
+    static List<String> bwrapSecure() {
+        return List.of("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev",
+                "--proc", "/proc", "--tmpfs", "/tmp", "--cap-drop", "ALL", "--seccomp", "0", "true");
+    }
+
+    /** nsbox's default system-call filter for this machine, for a step that keeps no capability. */
+    static SeccompFilter defaultFilter() {
+        SeccompArch arch = SeccompArch.current().orElseThrow(
+                () -> new IllegalStateException("no seccomp table for " + System.getProperty("os.arch")));
+        return SeccompFilter.of(new SeccompPolicy.Default(), Set.of(), arch).orElseThrow();
+    }
+
+    /** The capabilities this JVM holds (its effective set, /proc/self/status), as nsbox names them. */
+    static List<String> heldCapabilities() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("CapEff:")) {
+                long mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                return Capability.fromMask(mask).stream().map(Enum::name).sorted().toList();
+            }
+        }
+        throw new IOException("/proc/self/status has no CapEff line");
+    }
+
     static String shown(List<String> command) {
         StringBuilder s = new StringBuilder();
         for (String a : command) {
@@ -315,14 +349,67 @@ public final class Harness {
                     + (f[2].isEmpty() ? "" : ", proc on /proc") + ", true", () -> InProcess.run(plan)));
             v.add(new Measure.Variant("bwrap " + f[0], shown(bwrap), () -> Measure.spawn(bwrap)));
         }
+        // The secure defaults, one at a time, against bwrap with the comparable features.
+        Path filter = out.resolve("default-seccomp.bpf");
+        Files.write(filter, defaultFilter().program().bytes());
+        List<String> bwrapSecure = bwrapSecure();
+        String held = String.join(", ", heldCapabilities());
+        // {row, spec addition, capabilities kept, filter installed, cgroup made}
+        String[][] security = {
+            {"nsbox loosened", "process: {capabilities: [" + held + "], seccomp: unconfined}\n", "all", "no", "no"},
+            {"nsbox, no capability, no filter", "process: {seccomp: unconfined}\n", "none", "no", "no"},
+            {"nsbox default", "", "none", "yes", "no"},
+            {"nsbox default + limits", "limits: {memory: 256m, pids: 256}\n", "none", "yes", "yes"},
+        };
+        for (String[] f : security) {
+            Path p = writeSpec("security-" + f[0].replaceAll("[^a-z]+", "-") + ".yaml", warmSpec(repo) + f[1]);
+            Preparation plan = InProcess.prepare(p);
+            // The rows mean what they say only if the plan confines the step as intended.
+            Confinement c = plan.plan().launch().confinement();
+            boolean ok = c.capabilities().isEmpty() == f[2].equals("none")
+                    && (!f[2].equals("all") || c.capabilities().size() == heldCapabilities().size())
+                    && c.seccomp().isPresent() == f[3].equals("yes")
+                    && c.limits().needsCgroup() == f[4].equals("yes");
+            if (!ok) {
+                throw new IllegalStateException(f[0] + ": the plan's confinement is not what the row claims: "
+                        + c.describe());
+            }
+            v.add(new Measure.Variant(f[0], "in-process, plan reused: the warm-start spec"
+                    + (f[1].isEmpty() ? " as it is" : " + " + f[1].trim()), () -> InProcess.run(plan)));
+        }
+        v.add(new Measure.Variant(BWRAP_SECURE, shown(bwrapSecure) + " 0<" + repo.relativize(filter),
+                () -> Measure.spawn(bwrapSecure, filter.toFile())));
         s.rows.addAll(Measure.roundRobin(v, warmup, reps));
+        s.targets.add(Target.ratio("nsbox default at most 1.0x " + BWRAP_SECURE, "nsbox default", BWRAP_SECURE, 1.0));
+        s.targets.add(Target.ratio("nsbox default + limits at most 1.0x " + BWRAP_SECURE, "nsbox default + limits",
+                BWRAP_SECURE, 1.0));
+        StringBuilder ratios = new StringBuilder("Medians against `" + BWRAP_SECURE + "` ("
+                + Plot.fmt(s.row(BWRAP_SECURE).stats().median()) + " ms):");
+        for (String[] f : security) {
+            double m = s.row(f[0]).stats().median();
+            ratios.append(String.format(Locale.ROOT, " %s %s ms, %.2fx;", f[0], Plot.fmt(m),
+                    m / s.row(BWRAP_SECURE).stats().median()));
+        }
+        s.notes.add(ratios.substring(0, ratios.length() - 1) + ".");
+        s.notes.add("The security rows: the warm-start spec (1) four ways, plans prepared once (the harness checks each "
+                + "plan's confinement against its row). `nsbox loosened` keeps every capability this JVM holds ("
+                + held + ") and installs no filter; `no capability, no filter` drops them all but installs no "
+                + "filter; in all four rows the mount defaults stay, "
+                + "since the planner has no key that turns them off (a minimal `/dev`, the guards on `/proc`, the "
+                + "recursive `nodev|nosuid` on the host's tree; spec-reference, \"Defaults\"). `nsbox default` is "
+                + "the spec as it is: no capability, locked securebits, the default filter, the mount defaults. "
+                + "`+ limits` adds a cgroup: made, joined and removed on every run. `" + BWRAP_SECURE + "` is bwrap "
+                + "with what comes closest: all namespaces, `--die-with-parent`, its minimal `/dev`, a proc, the "
+                + "host's tree read-only (bound first, so that `/dev` and `/proc` land on it), a tmpfs on `/tmp` as "
+                + "nsbox's spec has, no capability, and nsbox's default filter compiled to `" + repo.relativize(filter)
+                + "` (`SeccompFilter.of(new SeccompPolicy.Default(), Set.of(), arch).program().bytes()`), handed "
+                + "to bwrap as its standard input, which `--seccomp 0` reads. bwrap makes no cgroup.");
         s.notes.add("The stage rows split one in-process run of the warm-start spec (load + plan + read the host's "
                 + "mount table + predict + `Sandbox.run`), each timed around its own call. The feature rows add one "
                 + "thing at a time to both sides, with the plan prepared once for nsbox: the mount namespace alone "
                 + "(bwrap cannot run without one; it also unshares nothing else here but makes its tmpfs root, so "
                 + "bwrap's first row is `--bind / / true`), then a PID namespace with a proc, then a network "
-                + "namespace (both bring `lo` up). No targets here: this is what the lead reads to see where the "
-                + "time goes.");
+                + "namespace (both bring `lo` up). The targets are the security rows' ratios to bwrap.");
         sections.add(s);
         Console.table(s);
     }
@@ -390,14 +477,17 @@ public final class Harness {
         }
     }
 
-    /** The JVM flags the nsbox launcher script passes, read from it so the two stay in step. */
+    /**
+     * The JVM flags the nsbox launcher script passes: it reads them from the engine's resource
+     * {@code lean-jvm-flags}, which {@link JvmFlags#LEAN} reads too, so the two stay in step. The
+     * launcher must still read that resource, or the comparison would be of different flags.
+     */
     private List<String> launcherFlags() throws IOException {
         String script = Files.readString(repo.resolve("nsbox"));
-        Matcher m = Pattern.compile("NSBOX_JAVA_OPTS:-([^}]*)}").matcher(script);
-        if (!m.find()) {
-            throw new IllegalStateException("cannot find the JVM flags in ./nsbox");
+        if (!script.contains("NSBOX_JAVA_OPTS:-") || !script.contains("dev/nsbox/exec/lean-jvm-flags")) {
+            throw new IllegalStateException("./nsbox no longer takes its JVM flags from dev/nsbox/exec/lean-jvm-flags");
         }
-        return List.of(m.group(1).trim().split("\\s+"));
+        return JvmFlags.LEAN;
     }
 
     // ---------------------------------------------------------------------------------------------

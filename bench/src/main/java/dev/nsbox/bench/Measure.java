@@ -71,8 +71,18 @@ final class Measure {
      * standard output discarded (the same for every peer).
      */
     static int spawn(List<String> command, Map<String, String> env, File dir) throws Exception {
+        return spawn(command, env, dir, ProcessBuilder.Redirect.INHERIT);
+    }
+
+    /** As {@link #spawn(List)}, with standard input read from {@code input}. */
+    static int spawn(List<String> command, File input) throws Exception {
+        return spawn(command, null, null, ProcessBuilder.Redirect.from(input));
+    }
+
+    private static int spawn(List<String> command, Map<String, String> env, File dir, ProcessBuilder.Redirect input)
+            throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.INHERIT)
+                .redirectInput(input)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.INHERIT);
         if (env != null) {
