@@ -4,7 +4,8 @@ assert config.ociVersion == '1.0.2'
 assert config.hostname == 'exported'
 assert config.root == [path: 'rootfs', readonly: true]
 assert config.process.args == ['echo', 'oci-writes-bundle']
-assert config.process.env == ['PATH=/usr/bin:/bin']
+// The spec's cleared environment, and the marker every nsbox step gets (a nested nsbox:run skips).
+assert config.process.env == ['NSBOX_SANDBOX=1', 'PATH=/usr/bin:/bin']
 assert config.process.noNewPrivileges
 assert config.process.capabilities.bounding == []
 assert config.mounts.any { it.destination == '/usr' && it.options == ['rbind', 'rro'] }

@@ -1,5 +1,6 @@
 def lines = new File(basedir, 'build.log').readLines()
-def target = new File(basedir, 'target').canonicalPath
+// Not the build directory: nsbox:run creates a missing one (mvn clean nsbox:run), nothing else.
+def target = new File(basedir, 'no-such-folder').canonicalPath
 assert !new File(target).exists()
 // The bind's source, where the plan found nothing to bind.
 assert lines.contains('[ERROR] nsbox.yaml:6:26: error: mounts[0]: cannot bind ' + target + ' on ' + target
