@@ -35,7 +35,7 @@ final class Commands {
                 + "  - {type: tmpfs, target: /tmp}\n"
                 + "  - {type: proc, target: /proc}\n"
                 + "steps:\n"
-                + "  - {name: \"true\", run: [\"true\"]}\n";
+                + "  - {name: \"true\", run: [\"true\"], cwd: /}\n";
     }
 
     static List<String> bwrapWarm(Path src) {
@@ -63,7 +63,7 @@ final class Commands {
             s.append("  - {type: bind, source: \"").append(d).append("\", target: \"").append(d)
                     .append("\", readOnly: true}\n");
         }
-        s.append("  - {type: proc, target: /proc}\nsteps:\n  - {name: \"true\", run: [\"true\"]}\n");
+        s.append("  - {type: proc, target: /proc}\nsteps:\n  - {name: \"true\", run: [\"true\"], cwd: /}\n");
         return s.toString();
     }
 

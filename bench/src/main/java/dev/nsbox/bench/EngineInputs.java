@@ -25,7 +25,7 @@ final class EngineInputs {
             s.append("  - {type: bind, source: ").append(d).append(", target: ").append(d).append(", readOnly: true}\n");
         }
         s.append("  - {type: tmpfs, target: /tmp}\n  - {type: proc, target: /proc}\n")
-                .append("steps:\n  - {name: \"true\", run: [\"true\"]}\n");
+                .append("steps:\n  - {name: \"true\", run: [\"true\"], cwd: /}\n");
         return s.toString();
     }
 

@@ -248,7 +248,7 @@ public final class Harness {
         };
         for (String[] f : steps) {
             String text = "version: 1\nname: bench-features\nnamespaces: " + f[1] + "\npropagation: rprivate\n"
-                    + (f[2].isEmpty() ? "" : "mounts:\n" + f[2]) + "steps:\n  - {name: \"true\", run: [\"true\"]}\n";
+                    + (f[2].isEmpty() ? "" : "mounts:\n" + f[2]) + "steps:\n  - {name: \"true\", run: [\"true\"], cwd: /}\n";
             Path p = writeSpec("features-" + f[1].replaceAll("[^a-z]+", "-") + "yaml", text);
             List<String> bwrap = new ArrayList<>(List.of("bwrap", "--bind", "/", "/"));
             if (!f[0].equals("mount")) {
