@@ -38,8 +38,11 @@ public final class HostConfinement {
 
     /** {@link #limits(Plan, CgroupSource, OptionalLong)} for this machine and this process. */
     public static List<Diagnostic> limits(Plan plan) {
-        List<Diagnostic> out = new ArrayList<>(limits(plan, Cgroups::detect, heldCapabilities()));
-        out.addAll(rlimits(plan, hardLimits(), heldCapabilities()));
+        OptionalLong held = heldCapabilities();
+        List<Diagnostic> out = new ArrayList<>(limits(plan, Cgroups::detect, held));
+        if (!plan.launch().confinement().rlimits().isEmpty()) {
+            out.addAll(rlimits(plan, hardLimits(), held));
+        }
         return out;
     }
 

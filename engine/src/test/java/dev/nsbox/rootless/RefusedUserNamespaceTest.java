@@ -1,5 +1,6 @@
 package dev.nsbox.rootless;
 
+import dev.nsbox.testing.OrdinaryUser;
 import dev.nsbox.testing.Processes.Result;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Assumptions;

@@ -1,6 +1,7 @@
 package dev.nsbox.security;
 
 import dev.nsbox.security.SystemdLikeHost.Run;
+import dev.nsbox.testing.OrdinaryUser;
 import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,20 +57,20 @@ class RootlessEscapeTest {
 
     private DefaultSpec secrets;
     private SystemdLikeHost host;
-    private TestUser user;
+    private OrdinaryUser user;
 
     @BeforeEach
     void setUp() throws IOException, InterruptedException {
         Privileges.assumeScratchRoot();
         Assumptions.assumeTrue(Privileges.euid() == 0, "runs nsbox as an ordinary user through runuser, from root");
-        user = TestUser.get();
+        user = OrdinaryUser.get();
         secrets = DefaultSpec.in(dir);
         host = new SystemdLikeHost(dir);
     }
 
     private Run attempt(Path spec, String probe) throws IOException, InterruptedException {
         List<String> jvmBefore = Files.readAllLines(Path.of("/proc/self/mountinfo"));
-        Run r = host.run(user.nsbox("run", spec.toString(), "--", "sh", "-c", probe), RUN_TIMEOUT);
+        Run r = host.run(user.argv(user.nsboxArgv("run", spec.toString(), "--", "sh", "-c", probe)), RUN_TIMEOUT);
         assertHostUntouched(r, jvmBefore);
         return r;
     }
@@ -81,7 +82,7 @@ class RootlessEscapeTest {
 
     @Test
     void aHiddenFileStaysHiddenWhenTheStepUnmountsTheHide() throws Exception {
-        Run outside = host.run(user.as(List.of("cat", secrets.secretFile.toString())), RUN_TIMEOUT);
+        Run outside = host.run(user.argv(List.of("cat", secrets.secretFile.toString())), RUN_TIMEOUT);
         assertTrue(outside.out().contains(secrets.token), "the user can read the secret outside: only the hide keeps it\n"
                 + outside);
         Run r = attempt(secrets.write(), Probes.unhide(secrets.secretFile, secrets.token));

@@ -1,6 +1,5 @@
-package dev.nsbox.rootless;
+package dev.nsbox.testing;
 
-import dev.nsbox.testing.Processes;
 import dev.nsbox.testing.Processes.Result;
 
 import org.junit.jupiter.api.Assumptions;
@@ -35,17 +34,17 @@ import java.util.stream.Stream;
  * {@code /tmp}). Its work folders live there too, not under {@code /tmp}, which the example
  * specs cover with a tmpfs.
  */
-final class OrdinaryUser {
+public final class OrdinaryUser {
 
-    static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+    public static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
             "-Djnr.ffi.asm.enabled=false");
 
-    final String name;
-    final int uid;
-    final int gid;
-    final String home;
-    final Path base;
-    final String classPath;
+    public final String name;
+    public final int uid;
+    public final int gid;
+    public final String home;
+    public final Path base;
+    public final String classPath;
     private final List<String> prefix;
 
     private OrdinaryUser(String name, int uid, int gid, String home, Path base, String classPath, List<String> prefix) {
@@ -59,7 +58,7 @@ final class OrdinaryUser {
     }
 
     /** The user, with its class path prepared under {@code base}; skips the test when there is none. */
-    static synchronized OrdinaryUser get() throws IOException, InterruptedException {
+    public static synchronized OrdinaryUser get() throws IOException, InterruptedException {
         Path base = base();
         boolean root = euid() == 0;
         String name;
@@ -126,14 +125,14 @@ final class OrdinaryUser {
     }
 
     /** A fresh folder owned by the user under {@code base}. */
-    Path folder(String name) throws IOException {
+    public Path folder(String name) throws IOException {
         Path d = Files.createTempDirectory(base, name + "-");
         own(d);
         return d;
     }
 
     /** Makes {@code p} and everything under it the user's. */
-    void own(Path p) throws IOException {
+    public void own(Path p) throws IOException {
         if (euid() != 0) {
             return;
         }
@@ -146,12 +145,12 @@ final class OrdinaryUser {
     }
 
     /** {@code java [flags] -cp CLASSPATH main args...} as the user. */
-    ProcessBuilder java(String main, List<String> args) {
+    public ProcessBuilder java(String main, List<String> args) {
         return command(javaArgv(main, args));
     }
 
     /** {@code java [flags] -cp CLASSPATH main args...}, to be run as the user by a wrapper. */
-    List<String> javaArgv(String main, List<String> args) {
+    public List<String> javaArgv(String main, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(JVM_FLAGS);
@@ -161,17 +160,29 @@ final class OrdinaryUser {
     }
 
     /** {@code nsbox ARGS} through the CLI's main class, as {@code java -jar nsbox.jar} would run it. */
-    ProcessBuilder nsbox(String... args) {
+    public ProcessBuilder nsbox(String... args) {
         return command(nsboxArgv(args));
     }
 
     /** The command line of {@link #nsbox}, to be run as the user by a wrapper. */
-    List<String> nsboxArgv(String... args) {
+    public List<String> nsboxArgv(String... args) {
         return javaArgv("dev.nsbox.cli.Main", List.of(args));
     }
 
+    /**
+     * {@code argv} as the user with the same small clean environment as {@link #command}, as one
+     * command line, for callers that start it themselves (a nested namespace's shell).
+     */
+    public List<String> argv(List<String> argv) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of("env", "-i", "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "USER=" + name,
+                "LOGNAME=" + name, "LANG=C.UTF-8", "JAVA_HOME=" + System.getProperty("java.home")));
+        cmd.addAll(argv);
+        return cmd;
+    }
+
     /** Any command as the user, with a small clean environment. */
-    ProcessBuilder command(List<String> argv) {
+    public ProcessBuilder command(List<String> argv) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(argv);
         ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -186,7 +197,7 @@ final class OrdinaryUser {
         return pb;
     }
 
-    Result exec(List<String> argv, Path cwd) throws IOException, InterruptedException {
+    public Result exec(List<String> argv, Path cwd) throws IOException, InterruptedException {
         ProcessBuilder pb = command(argv);
         if (cwd != null) {
             pb.directory(cwd.toFile());
@@ -195,7 +206,7 @@ final class OrdinaryUser {
     }
 
     /** A jar with only a manifest (Main-Class, Class-Path) for the {@code ./nsbox} launcher's NSBOX_JAR. */
-    Path manifestJar() throws IOException {
+    public Path manifestJar() throws IOException {
         Path jar = base.resolve("classpath").resolve("nsbox-test.jar");
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
@@ -216,17 +227,9 @@ final class OrdinaryUser {
         return Result.of(new ProcessBuilder(cmd).start());
     }
 
-    static int euid() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("Uid:")) {
-                    return Integer.parseInt(l.split("\\s+")[2]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
+    /** The effective uid of this JVM ({@link Privileges#euid()}). */
+    public static int euid() {
+        return Privileges.euid();
     }
 
     /** This JVM's class path, copied where the user can read it; its entries joined by ':'. */
@@ -301,7 +304,7 @@ final class OrdinaryUser {
         }
     }
 
-    static String read(InputStream in) throws IOException {
+    public static String read(InputStream in) throws IOException {
         return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 }
