@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -66,15 +65,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  */
 @Timeout(300)
-class EscapeTest {
+class EscapeTest extends EscapeAttempts {
 
-    private static final String ETC_PROBE = "/etc/nsbox-escape-probe";
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
 
-    @TempDir(factory = OutsideTmp.class)
-    Path dir;
-
-    private DefaultSpec secrets;
     private SystemdLikeHost host;
 
     @BeforeEach
@@ -93,7 +87,8 @@ class EscapeTest {
         return r;
     }
 
-    private Run attempt(Path spec, String probe) throws IOException, InterruptedException {
+    @Override
+    Run attempt(Path spec, String probe) throws IOException, InterruptedException {
         return attempt(host, spec, probe);
     }
 
@@ -155,36 +150,9 @@ class EscapeTest {
         assertFalse(r.out().contains(secrets.token), r.toString());
     }
 
-    @Test
-    void aHiddenDirectoryStaysHiddenWhenTheStepUnmountsTheHide() throws Exception {
-        Run r = attempt(secrets.write(), Probes.unhide(secrets.secretDir, secrets.token));
-        assertHeld(r);
-        assertFalse(r.out().contains(secrets.token), r.toString());
-    }
 
-    @Test
-    void theReadOnlyRootCannotBeRemountedWritableNorWritten() throws Exception {
-        Path probe = Path.of(ETC_PROBE);
-        Files.deleteIfExists(probe);
-        try {
-            Run r = attempt(secrets.write(), Probes.remountRoot(ETC_PROBE));
-            assertHeld(r);
-            assertFalse(Files.exists(probe), ETC_PROBE + " reached the host\n" + r);
-        } finally {
-            Files.deleteIfExists(probe);
-        }
-    }
 
-    @Test
-    void newMountsAreRefused() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(Path.of("/mnt")), "needs /mnt on the host to aim mounts at");
-        assertHeld(attempt(secrets.write(), Probes.newMounts("/mnt")));
-    }
 
-    @Test
-    void newNamespacesAreRefused() throws Exception {
-        assertHeld(attempt(secrets.write(), Probes.newNamespaces()));
-    }
 
     @Test
     void newUserNamespacesThroughCloneAndClone3AreRefused() throws Exception {

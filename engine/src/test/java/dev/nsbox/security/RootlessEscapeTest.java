@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,15 +46,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  */
 @Timeout(300)
-class RootlessEscapeTest {
+class RootlessEscapeTest extends EscapeAttempts {
 
-    private static final String ETC_PROBE = "/etc/nsbox-escape-probe";
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
 
-    @TempDir(factory = OutsideTmp.class)
-    Path dir;
-
-    private DefaultSpec secrets;
     private SystemdLikeHost host;
     private OrdinaryUser user;
 
@@ -68,7 +62,8 @@ class RootlessEscapeTest {
         host = new SystemdLikeHost(dir);
     }
 
-    private Run attempt(Path spec, String probe) throws IOException, InterruptedException {
+    @Override
+    Run attempt(Path spec, String probe) throws IOException, InterruptedException {
         List<String> jvmBefore = Files.readAllLines(Path.of("/proc/self/mountinfo"));
         Run r = host.run(user.argv(user.nsboxArgv("run", spec.toString(), "--", "sh", "-c", probe)), RUN_TIMEOUT);
         assertHostUntouched(r, jvmBefore);
@@ -90,35 +85,9 @@ class RootlessEscapeTest {
         assertFalse(r.out().contains(secrets.token), r.toString());
     }
 
-    @Test
-    void aHiddenDirectoryStaysHiddenWhenTheStepUnmountsTheHide() throws Exception {
-        Run r = attempt(secrets.write(), Probes.unhide(secrets.secretDir, secrets.token));
-        assertHeld(r);
-        assertFalse(r.out().contains(secrets.token), r.toString());
-    }
 
-    @Test
-    void theReadOnlyRootCannotBeRemountedWritable() throws Exception {
-        Path probe = Path.of(ETC_PROBE);
-        try {
-            Run r = attempt(secrets.write(), Probes.remountRoot(ETC_PROBE));
-            assertHeld(r);
-            assertFalse(Files.exists(probe), ETC_PROBE + " reached the host\n" + r);
-        } finally {
-            Files.deleteIfExists(probe);
-        }
-    }
 
-    @Test
-    void newMountsAreRefused() throws Exception {
-        Assumptions.assumeTrue(Files.isDirectory(Path.of("/mnt")), "needs /mnt on the host to aim mounts at");
-        assertHeld(attempt(secrets.write(), Probes.newMounts("/mnt")));
-    }
 
-    @Test
-    void newNamespacesAreRefused() throws Exception {
-        assertHeld(attempt(secrets.write(), Probes.newNamespaces()));
-    }
 
     @Test
     void procSysAndItsKinAreReadOnly() throws Exception {
