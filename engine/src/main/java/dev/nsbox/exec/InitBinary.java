@@ -1,5 +1,6 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.sys.NativeArch;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
@@ -7,8 +8,10 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * The supervisor's executable, {@code nsbox-init}, compiled statically by the build and carried
- * in the jar next to this class. It is copied once per JVM into a memfd (memfd_create(2),
+ * The supervisor's executable, {@code nsbox-init}, compiled statically by the build for each
+ * {@link NativeArch} and carried in the jar next to this class, under the architecture's
+ * directory ({@code dev/nsbox/exec/aarch64/nsbox-init}); the running JVM's {@code os.arch} picks
+ * one. It is copied once per JVM into a memfd (memfd_create(2),
  * {@code MFD_CLOEXEC}): nothing is written to the host's disk, and {@code /proc/self/fd/N}
  * executes it from any mount namespace whose {@code /proc} is still the host's.
  */
@@ -24,14 +27,7 @@ final class InitBinary {
         if (memfd >= 0) {
             return memfd;
         }
-        byte[] image;
-        try (InputStream in = InitBinary.class.getResourceAsStream("nsbox-init")) {
-            if (in == null) {
-                throw new IOException("the supervisor dev/nsbox/exec/nsbox-init is missing from the classpath; "
-                        + "the build compiles it from engine/src/main/c/nsbox-init.c with cc -static");
-            }
-            image = in.readAllBytes();
-        }
+        byte[] image = image();
         int fd = sys.memfdCreate("nsbox-init", Sys.MFD_CLOEXEC);
         try {
             sys.writeFully(fd, image, "write(memfd, nsbox-init, " + image.length + ")");
@@ -45,5 +41,23 @@ final class InitBinary {
         }
         memfd = fd;
         return fd;
+    }
+
+    /**
+     * The bytes of the running architecture's {@code nsbox-init}.
+     *
+     * @throws NativeArch.UnsupportedArchitectureException when the jar carries none for it
+     */
+    static byte[] image() throws IOException {
+        String name = NativeArch.resource("nsbox-init");
+        try (InputStream in = InitBinary.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new NativeArch.UnsupportedArchitectureException("the supervisor dev/nsbox/exec/" + name
+                        + " is missing from the class path: this jar was built without it; engine/src/main/c/build.sh "
+                        + "compiles it from engine/src/main/c/nsbox-init.c (a cross compiler for another architecture: "
+                        + "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)");
+            }
+            return in.readAllBytes();
+        }
     }
 }

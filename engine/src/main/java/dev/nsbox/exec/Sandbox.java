@@ -13,6 +13,7 @@ import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.ExitCode;
 import dev.nsbox.sys.Call;
 import dev.nsbox.sys.Errnos;
+import dev.nsbox.sys.NativeArch;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
@@ -172,12 +173,16 @@ public final class Sandbox {
     }
 
     private RunResult execute() {
+        // Before the native layer: jnr-ffi's own library is picked by os.arch too.
+        if (NativeArch.current().isEmpty()) {
+            return failure(UNSUPPORTED, "error: " + NativeArch.refusal(NativeArch.osArch()));
+        }
         Sys sys;
         try {
             sys = Sys.get();
         } catch (LinkageError | RuntimeException e) {
             return failure(UNSUPPORTED, "error: cannot load the native layer (jnr-ffi, libc): " + e.getMessage()
-                    + "\n  hint: nsbox needs Linux with glibc on x86_64; java.io.tmpdir must allow executables, "
+                    + "\n  hint: nsbox needs Linux with glibc on x86_64 or aarch64; java.io.tmpdir must allow executables, "
                     + "or set -Djffi.boot.library.path");
         }
         Limits limits = plan.launch().confinement().limits();
@@ -273,6 +278,9 @@ public final class Sandbox {
         } catch (SyscallException e) {
             messages.add(e.format());
             return new RunResult(exit != 0 ? exit : e.exitCode().code(), results, messages, List.of());
+        } catch (NativeArch.UnsupportedArchitectureException e) {
+            messages.add("error: " + e.getMessage());
+            return new RunResult(UNSUPPORTED, results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());

@@ -11,9 +11,10 @@ import java.io.InputStream;
  * A native signal handler that writes the signal's number to a pipe, for the signals the JVM
  * keeps for itself: HotSpot answers SIGQUIT with a thread dump and refuses it to
  * {@code sun.misc.Signal} (with or without {@code -Xrs}). The handler lives in
- * {@code libnsbox-signals.so} (engine/src/main/c/nsbox-signals.c), compiled by the build,
- * carried in the jar, and loaded from a memfd, so nothing is written to disk; it does only
- * write(2), which is async-signal-safe, and puts the JVM's handler back on
+ * {@code libnsbox-signals.so} (engine/src/main/c/nsbox-signals.c), compiled by the build for
+ * each {@link NativeArch}, carried in the jar under the architecture's directory
+ * ({@code dev/nsbox/sys/aarch64/libnsbox-signals.so}), picked by {@code os.arch}, and loaded
+ * from a memfd, so nothing is written to disk; it does only write(2), which is async-signal-safe, and puts the JVM's handler back on
  * {@link #restore(int)}.
  */
 public final class NativeSignals {
@@ -45,12 +46,8 @@ public final class NativeSignals {
         if (unavailable != null) {
             throw new IOException(unavailable);
         }
-        try (InputStream in = NativeSignals.class.getResourceAsStream("libnsbox-signals.so")) {
-            if (in == null) {
-                throw new IOException("dev/nsbox/sys/libnsbox-signals.so is missing from the class path; the build "
-                        + "compiles it from engine/src/main/c/nsbox-signals.c");
-            }
-            byte[] image = in.readAllBytes();
+        try {
+            byte[] image = image();
             int fd = sys.memfdCreate("libnsbox-signals.so", Sys.MFD_CLOEXEC);
             try {
                 sys.writeFully(fd, image, "write(memfd, libnsbox-signals.so, " + image.length + ")");
@@ -66,6 +63,19 @@ public final class NativeSignals {
         } catch (SyscallException | LinkageError e) {
             unavailable = "cannot load libnsbox-signals.so: " + e.getMessage();
             throw new IOException(unavailable, e);
+        }
+    }
+
+    /** The bytes of the running architecture's library. */
+    private static byte[] image() throws IOException {
+        String name = NativeArch.resource("libnsbox-signals.so");
+        try (InputStream in = NativeSignals.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new NativeArch.UnsupportedArchitectureException("dev/nsbox/sys/" + name + " is missing from "
+                        + "the class path: this jar was built without it; engine/src/main/c/build.sh compiles it "
+                        + "from engine/src/main/c/nsbox-signals.c");
+            }
+            return in.readAllBytes();
         }
     }
 

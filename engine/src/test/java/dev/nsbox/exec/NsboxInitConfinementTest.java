@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -55,10 +54,7 @@ class NsboxInitConfinementTest {
     void setUp() throws IOException {
         Privileges.assumeScratchRoot();
         binary = tmp.resolve("nsbox-init");
-        try (InputStream in = InitBinary.class.getResourceAsStream("nsbox-init")) {
-            assertTrue(in != null, "the build compiles nsbox-init next to InitBinary");
-            Files.copy(in, binary);
-        }
+        Files.write(binary, InitBinary.image());
         assertTrue(binary.toFile().setExecutable(true, false) && binary.toFile().setReadable(true, false));
     }
 
