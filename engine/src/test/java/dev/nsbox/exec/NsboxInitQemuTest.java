@@ -1,0 +1,253 @@
+package dev.nsbox.exec;
+
+import dev.nsbox.plan.StepLaunch;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+import static dev.nsbox.exec.TestPlans.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The aarch64 {@code nsbox-init} the jar carries, run under qemu-user ({@code qemu-aarch64-static
+ * BINARY}, named explicitly: binfmt_misc need not be registered) and spoken to with the same
+ * {@link InitProtocol} bytes the executor sends. The supervisor is emulated; the steps it execs
+ * are this machine's own programs, which execve(2) runs natively.
+ *
+ * <p>What qemu-user passes through to the kernel is covered: reading framed commands, running a
+ * step with its argv, environment and working directory, the {@code started}, {@code exited},
+ * {@code signaled}, {@code exec}, {@code chdir} and {@code timeout} reports, setrlimit(2),
+ * no_new_privs, an unknown command, end of file on the command pipe, and 'Q'. Not covered here:
+ * the seccomp filter (qemu-user refuses seccomp(2) to the program it emulates, and the kernel
+ * would see the host's ABI anyway), the capability sets and securebits (they act on the
+ * emulator, run as root in {@link NsboxInitConfinementTest} on the native binary), the cgroup
+ * namespace and PID 1 (namespaces are set up by the JVM, not by nsbox-init).
+ *
+ * <p>Skipped only where qemu-user or the aarch64 binary is missing, and failed instead when
+ * every architecture is required ({@code NSBOX_REQUIRE_ALL_ARCHS=true} or {@code CI=true}, as
+ * {@code .ci/run} sets).
+ */
+@Timeout(120)
+class NsboxInitQemuTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path qemu;
+    private Path binary;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        qemu = onPath("qemu-aarch64-static").or(() -> onPath("qemu-aarch64")).orElse(null);
+        requireOrSkip(qemu != null, "no qemu-aarch64-static or qemu-aarch64 on PATH "
+                + "(apt-get install qemu-user-static)");
+        binary = tmp.resolve("nsbox-init");
+        try (InputStream in = InitBinary.class.getResourceAsStream("aarch64/nsbox-init")) {
+            requireOrSkip(in != null, "this build carries no aarch64 nsbox-init "
+                    + "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)");
+            Files.copy(in, binary);
+        }
+        assertTrue(binary.toFile().setExecutable(true, false));
+    }
+
+    /** Whether every architecture must be built and tested here, as on CI. */
+    static boolean allArchsRequired() {
+        return "true".equals(System.getenv("NSBOX_REQUIRE_ALL_ARCHS")) || "true".equals(System.getenv("CI"));
+    }
+
+    /** Skips the test saying what the machine lacks, or fails when every architecture is required. */
+    static void requireOrSkip(boolean present, String what) {
+        if (!present && allArchsRequired()) {
+            throw new AssertionError(what + " (NSBOX_REQUIRE_ALL_ARCHS or CI is true: the aarch64 tests must run here)");
+        }
+        Assumptions.assumeTrue(present, what);
+    }
+
+    static Optional<Path> onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
+            if (Files.isExecutable(p)) {
+                return Optional.of(p);
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Test
+    void aStepRunsWithItsArgvEnvironmentAndDirectoryAndItsExitCodeIsRelayed() throws Exception {
+        try (Init init = new Init()) {
+            Step s = init.run(plain(), "/tmp", List.of("PATH=/usr/bin:/bin", "GREETING=hello"),
+                    "sh", "-c", "echo \"$GREETING $0 $1\"; pwd; exit 7", "a b", "c");
+            assertEquals(List.of("started", "exited 7"), s.reports(), s.toString());
+            assertEquals("hello a b c\n/tmp\n", s.output());
+
+            Step again = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "true");
+            assertEquals(List.of("started", "exited 0"), again.reports(), "a second step on the same pipe\n" + again);
+        }
+    }
+
+    @Test
+    void aStepKilledByASignalIsReportedAsSignaled() throws Exception {
+        try (Init init = new Init()) {
+            Step s = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "sh", "-c", "kill -TERM $$");
+            assertEquals(List.of("started", "signaled 15"), s.reports(), s.toString());
+        }
+    }
+
+    @Test
+    void aMissingCommandOrDirectoryIsReportedWithItsErrno() throws Exception {
+        try (Init init = new Init()) {
+            Step noCommand = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "nsbox-no-such-command");
+            assertEquals(List.of("exec 2"), noCommand.reports(), "ENOENT\n" + noCommand);
+            Step noDirectory = init.run(plain(), "/nsbox-no-such-directory", List.of("PATH=/usr/bin:/bin"), "true");
+            assertEquals(List.of("chdir 2"), noDirectory.reports(), "ENOENT\n" + noDirectory);
+        }
+    }
+
+    @Test
+    void limitsAndNoNewPrivsReachTheStep() throws Exception {
+        StepSecurity security = new StepSecurity(true, OptionalLong.empty(),
+                List.of(StepSecurity.Rlimit.of(StepSecurity.Resource.RLIMIT_NOFILE, 64)), new byte[0]);
+        try (Init init = new Init()) {
+            Step s = init.run(security, "/", List.of("PATH=/usr/bin:/bin"),
+                    "sh", "-c", "ulimit -n; ulimit -Hn; grep '^NoNewPrivs:' /proc/self/status");
+            assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
+            assertEquals("64\n64\nNoNewPrivs:\t1\n", s.output());
+        }
+    }
+
+    @Test
+    void aTimeoutSendsSigtermAndIsReported() throws Exception {
+        try (Init init = new Init()) {
+            Step s = init.run(plain(), Duration.ofMillis(300), "/", List.of("PATH=/usr/bin:/bin"), "sleep", "60");
+            assertEquals(List.of("started", "timeout", "signaled 15"), s.reports(), s.toString());
+        }
+    }
+
+    @Test
+    void anUnknownCommandIsAnsweredWithEinval() throws Exception {
+        try (Init init = new Init()) {
+            init.send(new byte[] {1, 0, 0, 0, 'X'});
+            assertEquals("error command 22", init.reports.readLine());
+        }
+    }
+
+    @Test
+    void endOfFileOnTheCommandPipeKillsTheStepAndEndsTheSupervisor() throws Exception {
+        Path pidFile = tmp.resolve("pid");
+        Init init = new Init();
+        try {
+            init.send(InitProtocol.run(launch(null, "/", List.of("PATH=/usr/bin:/bin"),
+                    List.of("sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60")), plain(), Duration.ofSeconds(1)));
+            assertTrue(init.reports.readLine().startsWith("started "));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            long step = Long.parseLong(Files.readString(pidFile).trim());
+            assertTrue(ProcessHandle.of(step).isPresent(), "the step runs");
+            init.commands.close();
+            assertTrue(init.process.waitFor(30, TimeUnit.SECONDS), "nsbox-init exits at end of file on fd 3");
+            assertEquals(1, init.process.exitValue(), "end of file while a step runs: _exit(1) after killing all");
+            assertFalse(ProcessHandle.of(step).map(ProcessHandle::isAlive).orElse(false),
+                    "the step was killed before nsbox-init exited");
+        } finally {
+            init.process.destroyForcibly();
+        }
+    }
+
+    private static StepSecurity plain() {
+        return StepSecurity.basic(false, false);
+    }
+
+    private static StepLaunch launch(Duration timeout, String cwd, List<String> env, List<String> argv) {
+        return new StepLaunch("t", argv, env, cwd, timeout, at(1, "steps[0]"));
+    }
+
+    /** One step's reports (the number after "started" dropped) and everything it printed. */
+    record Step(List<String> reports, String output) {
+    }
+
+    /**
+     * A running emulated supervisor: its descriptor 3 reads this test's pipe to its stdin, 4
+     * writes to the pipe from its stdout, and its steps' stdout and stderr go to a file.
+     */
+    private final class Init implements AutoCloseable {
+        final Process process;
+        final OutputStream commands;
+        final BufferedReader reports;
+        final Path output = Files.createTempFile(tmp, "out", "");
+        private long read;
+
+        Init() throws IOException {
+            process = new ProcessBuilder("/bin/sh", "-c", "exec \"$0\" \"$1\" 3<&0 4>&1 0</dev/null 1>&2",
+                    qemu.toString(), binary.toString()).redirectError(output.toFile()).start();
+            commands = process.getOutputStream();
+            reports = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        void send(byte[] command) throws IOException {
+            commands.write(command);
+            commands.flush();
+        }
+
+        Step run(StepSecurity security, String cwd, List<String> env, String... argv) throws IOException {
+            return run(security, Duration.ofSeconds(60), cwd, env, argv);
+        }
+
+        Step run(StepSecurity security, Duration timeout, String cwd, List<String> env, String... argv)
+                throws IOException {
+            send(InitProtocol.run(launch(timeout, cwd, env, List.of(argv)), security, Duration.ofSeconds(5)));
+            List<String> got = new ArrayList<>();
+            for (;;) {
+                String line = reports.readLine();
+                if (line == null) {
+                    got.add("EOF");
+                    break;
+                }
+                got.add(line.startsWith("started ") ? "started" : line);
+                if (!line.startsWith("started ") && !line.equals("timeout")) {
+                    break;
+                }
+            }
+            byte[] all = Files.readAllBytes(output);
+            String text = new String(all, (int) read, all.length - (int) read, StandardCharsets.UTF_8);
+            read = all.length;
+            return new Step(got, text);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                send(InitProtocol.quit());
+                commands.close();
+            } catch (IOException e) {
+                // it has exited already
+            }
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("nsbox-init did not exit after 'Q'");
+            }
+            assertEquals(0, process.exitValue(), "nsbox-init's exit status after 'Q'");
+        }
+    }
+}
