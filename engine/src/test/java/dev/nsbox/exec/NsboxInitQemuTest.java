@@ -1,7 +1,7 @@
 package dev.nsbox.exec;
 
 import dev.nsbox.plan.StepLaunch;
-import org.junit.jupiter.api.Assumptions;
+import dev.nsbox.testing.Architectures;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -57,39 +56,16 @@ class NsboxInitQemuTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        qemu = onPath("qemu-aarch64-static").or(() -> onPath("qemu-aarch64")).orElse(null);
-        requireOrSkip(qemu != null, "no qemu-aarch64-static or qemu-aarch64 on PATH "
+        qemu = Architectures.onPath("qemu-aarch64-static").or(() -> Architectures.onPath("qemu-aarch64")).orElse(null);
+        Architectures.requireOrSkip(qemu != null, "no qemu-aarch64-static or qemu-aarch64 on PATH "
                 + "(apt-get install qemu-user-static)");
         binary = tmp.resolve("nsbox-init");
         try (InputStream in = InitBinary.class.getResourceAsStream("aarch64/nsbox-init")) {
-            requireOrSkip(in != null, "this build carries no aarch64 nsbox-init "
+            Architectures.requireOrSkip(in != null, "this build carries no aarch64 nsbox-init "
                     + "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)");
             Files.copy(in, binary);
         }
         assertTrue(binary.toFile().setExecutable(true, false));
-    }
-
-    /** Whether every architecture must be built and tested here, as on CI. */
-    static boolean allArchsRequired() {
-        return "true".equals(System.getenv("NSBOX_REQUIRE_ALL_ARCHS")) || "true".equals(System.getenv("CI"));
-    }
-
-    /** Skips the test saying what the machine lacks, or fails when every architecture is required. */
-    static void requireOrSkip(boolean present, String what) {
-        if (!present && allArchsRequired()) {
-            throw new AssertionError(what + " (NSBOX_REQUIRE_ALL_ARCHS or CI is true: the aarch64 tests must run here)");
-        }
-        Assumptions.assumeTrue(present, what);
-    }
-
-    static Optional<Path> onPath(String program) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir.isEmpty() ? "." : dir, program);
-            if (Files.isExecutable(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
     }
 
     @Test
