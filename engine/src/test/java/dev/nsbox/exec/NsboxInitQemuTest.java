@@ -1,7 +1,9 @@
 package dev.nsbox.exec;
 
 import dev.nsbox.plan.StepLaunch;
+import dev.nsbox.spec.Capability;
 import dev.nsbox.testing.Architectures;
+import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,11 +37,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>What qemu-user passes through to the kernel is covered: reading framed commands, running a
  * step with its argv, environment and working directory, the {@code started}, {@code exited},
  * {@code signaled}, {@code exec}, {@code chdir} and {@code timeout} reports, setrlimit(2),
- * no_new_privs, an unknown command, end of file on the command pipe, and 'Q'. Not covered here:
- * the seccomp filter (qemu-user refuses seccomp(2) to the program it emulates, and the kernel
- * would see the host's ABI anyway), the capability sets and securebits (they act on the
- * emulator, run as root in {@link NsboxInitConfinementTest} on the native binary), the cgroup
- * namespace and PID 1 (namespaces are set up by the JVM, not by nsbox-init).
+ * no_new_privs, the capability sets (as root), an unknown command, end of file on the command
+ * pipe, and 'Q'. Not covered here: the seccomp filter (qemu-user 7.2 answers seccomp(2) with
+ * ENOSYS, and the kernel would see the host's ABI anyway), orphan reaping (it answers
+ * {@code PR_SET_CHILD_SUBREAPER} with EINVAL), the cgroup namespace and PID 1; those run on the
+ * native binary in {@link NsboxInitConfinementTest} and the sandbox tests.
  *
  * <p>Skipped only where qemu-user or the aarch64 binary is missing, and failed instead when
  * every architecture is required ({@code NSBOX_REQUIRE_ALL_ARCHS=true} or {@code CI=true}, as
@@ -108,6 +110,22 @@ class NsboxInitQemuTest {
                     "sh", "-c", "ulimit -n; ulimit -Hn; grep '^NoNewPrivs:' /proc/self/status");
             assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
             assertEquals("64\n64\nNoNewPrivs:\t1\n", s.output());
+        }
+    }
+
+    @Test
+    void confiningCapabilitiesLeavesTheStepOnlyTheKeptOne() throws Exception {
+        // prctl(2) and capset(2) pass through qemu-user to the kernel, in the step's child before
+        // its execve(2): the native step starts with the sets the emulated supervisor made.
+        Privileges.assumeScratchRoot();
+        StepSecurity security = new StepSecurity(true, OptionalLong.of(Capability.CAP_NET_BIND_SERVICE.mask()),
+                List.of(), new byte[0]);
+        try (Init init = new Init()) {
+            Step s = init.run(security, "/", List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
+                    "sh", "-c", "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status");
+            assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
+            assertEquals("CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\n"
+                    + "CapBnd:\t0000000000000400\nCapAmb:\t0000000000000400\n", s.output());
         }
     }
 
