@@ -370,7 +370,7 @@ public final class Doctor {
             sys = Sys.get();
         } catch (LinkageError | RuntimeException e) {
             add(section, Status.NO, "cannot load the native layer (jnr-ffi): " + e.getMessage(),
-                    "nsbox needs Linux with glibc on x86_64, and java.io.tmpdir must allow executables");
+                    "nsbox needs Linux with glibc on x86_64 or aarch64, and java.io.tmpdir must allow executables");
             return;
         }
         try {
