@@ -37,11 +37,22 @@ final class SignalForwarding implements AutoCloseable {
 
     /** Forwards each of the four signals to {@code to}, by number, until {@link #close()}. */
     static SignalForwarding start(IntConsumer to, Consumer<String> debug) {
-        SignalForwarding f = new SignalForwarding(Sys.get());
+        Sys sys = null;
+        try {
+            sys = Sys.get();
+        } catch (LinkageError | RuntimeException e) {
+            // No native layer (another architecture, a tmpdir without exec): the run itself
+            // refuses the machine and says why, with exit code 3.
+            debug.accept("SIGQUIT keeps the JVM's meaning (a thread dump), no native layer: " + e.getMessage());
+        }
+        SignalForwarding f = new SignalForwarding(sys);
         for (String name : JAVA_SIGNALS) {
             Signal s = new Signal(name);
             f.previous.add(Signal.handle(s, sig -> to.accept(sig.getNumber())));
             f.signals.add(s);
+        }
+        if (sys == null) {
+            return f;
         }
         try {
             f.forwardQuit(to);

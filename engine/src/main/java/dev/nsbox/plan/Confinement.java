@@ -60,10 +60,11 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
         SeccompSpec s = p.seccomp();
         if (s.filtered()) {
             if (arch.isEmpty()) {
+                // No process.seccomp: unconfined hint: the jar carries nsbox-init for the same
+                // architectures only, so a run is refused here anyway (decision 0019).
                 out.add(Diagnostic.error(s.origins().self(), "process.seccomp: nsbox has no system-call table for "
                         + "this machine's architecture (" + System.getProperty("os.arch") + "), so it cannot "
-                        + "install the filter; only x86_64 and aarch64 are supported. Say process.seccomp: "
-                        + "unconfined to run without one"));
+                        + "install the filter; nsbox runs on x86_64 (amd64) and aarch64 (arm64) only"));
             } else {
                 Set<String> kept = p.capabilities().stream().map(Enum::name).collect(Collectors.toSet());
                 filter = SeccompFilter.of(policy(s), kept, arch.get());
