@@ -249,6 +249,36 @@ class ShellCommandTest {
         assertTerminalRestored();
     }
 
+    /**
+     * Rootless through the ./nsbox launcher, which starts the JVM inside the user namespace
+     * itself: one JVM, in the terminal's session.
+     */
+    @Test
+    void anOrdinaryUsersSessionThroughTheLauncher() throws Exception {
+        if (OrdinaryUser.euid() == 0) {
+            Privileges.assumeScratchRoot();
+        }
+        OrdinaryUser user = OrdinaryUser.get();
+        Path folder = user.folder("shell-launcher");
+        Path spec = Files.writeString(folder.resolve("nsbox.yaml"), SPEC);
+        user.own(folder);
+        terminal();
+        Path launcher = Path.of("..", "nsbox").toAbsolutePath().normalize();
+        startNsbox(script(user.argv(List.of("NSBOX_JAR=" + user.manifestJar(), "NSBOX_CDS=0", "SHELL=/bin/bash",
+                launcher.toString(), "shell", spec.toString()))));
+        tmux.line("echo READY-$(hostname)");
+        tmux.await("READY-shell-test", 1, 60);
+        tmux.line("echo \"TTY=$(tty) UID=$(id -u) SHELL=$0\"-$(hostname)");
+        tmux.await("TTY=/dev/pts/0 UID=0 SHELL=/bin/bash-shell-test");
+        tmux.resize(70, 20);
+        Thread.sleep(300);
+        tmux.line("echo SIZE-$(stty size | tr ' ' x)-$(hostname)");
+        tmux.await("SIZE-20x70-shell-test");
+        tmux.line("exit 5");
+        assertEquals(5, exitCode(), tmux.screen());
+        assertTerminalRestored();
+    }
+
     /** Without a terminal on standard input (this JVM's is a pipe): refused, exit 2, and why. */
     @Test
     void withoutATerminalItRefusesAndSaysWhatToUseInstead() throws Exception {
