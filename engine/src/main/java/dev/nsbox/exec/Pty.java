@@ -172,8 +172,14 @@ final class Pty implements AutoCloseable {
             if (raw || closed) {
                 return;
             }
-            hook = new Thread(this::restore, "nsbox-terminal-restore");
-            Runtime.getRuntime().addShutdownHook(hook);
+            Thread h = new Thread(this::restore, "nsbox-terminal-restore");
+            try {
+                Runtime.getRuntime().addShutdownHook(h);
+            } catch (IllegalStateException e) {
+                // The JVM is ending (its shutdown cancels the run): leave the terminal alone.
+                return;
+            }
+            hook = h;
             sys.ioctl(in, TCSETSW, raw(saved), "ioctl(" + in + ", TCSETSW, raw)");
             raw = true;
         }
