@@ -29,6 +29,12 @@
  *       moves this process into the sandbox's cgroup first. Nothing is reported; if it fails,
  *       every later 'R' is answered with `error unshare(CLONE_NEWCGROUP) ERRNO` and runs
  *       nothing.
+ *   'T' str path
+ *       the next 'R' step runs on the terminal `path` (a pseudo-terminal's slave, a path inside
+ *       the sandbox, e.g. /dev/pts/0): its child, a session leader after setsid(2), opens it,
+ *       makes it its controlling terminal (TIOCSCTTY, ioctl_tty(2)) and its descriptors 0, 1
+ *       and 2, before anything else that confines it. Nothing is reported; if that fails the
+ *       step is not run and the report is `error terminal ERRNO`. Applies to one 'R' only.
  *   'Q' exit
  * End of file on fd 3 (the executor is gone: its JVM exited or was killed, which closes the pipe)
  * kills the step and everything else, then exits. As PID 1 it also has PR_SET_PDEATHSIG.
@@ -61,6 +67,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -82,6 +89,7 @@ static int proc_fd = -1; /* the host's procfs as it was at start, for the subrea
 static sigset_t handled;
 static int last_cap = 63;  /* the kernel's highest capability number, probed in main */
 static int cgroupns_err;   /* errno of a failed 'C' command: no step runs after it */
+static char *step_tty;     /* the 'T' command's terminal for the next step, or NULL */
 
 static void report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -397,6 +405,28 @@ static void kill_all(void) {
     }
 }
 
+/*
+ * In a step's child that has just called setsid(2): `path` becomes its controlling terminal
+ * and its standard streams. A session leader without a controlling terminal acquires one with
+ * TIOCSCTTY (ioctl_tty(2)); the terminal's foreground process group is then the child's, so a
+ * shell started on it has job control. Returns -1 with errno set on failure.
+ */
+static int attach_terminal(const char *path) {
+    int fd = open(path, O_RDWR | O_NOCTTY);
+    if (fd < 0 || ioctl(fd, TIOCSCTTY, 0) < 0) {
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (fd != i && dup2(fd, i) < 0) {
+            return -1;
+        }
+    }
+    if (fd > 2) {
+        close(fd);
+    }
+    return 0;
+}
+
 /* Why a step's child never reached its program: sent on a pipe that execve(2) closes. */
 struct child_failure {
     int err;
@@ -475,6 +505,10 @@ static void run_step(struct msg *m) {
         struct child_failure f;
         memset(&f, 0, sizeof f);
         const char *what = NULL;
+        if (step_tty && attach_terminal(step_tty) < 0) {
+            f.err = errno;
+            what = "terminal";
+        }
         /* Limits first: raising a hard limit needs CAP_SYS_RESOURCE, which the step may not
            keep (setrlimit(2)). */
         for (uint32_t i = 0; i < n_limits && !what; i++) {
@@ -652,6 +686,11 @@ int main(void) {
         }
         if (buf[0] == 'R') {
             run_step(&m);
+            free(step_tty);
+            step_tty = NULL;
+        } else if (buf[0] == 'T') {
+            free(step_tty);
+            step_tty = take_str(&m);
         } else if (buf[0] == 'C') {
             if (!cgroupns_err && unshare(CLONE_NEWCGROUP) < 0) {
                 cgroupns_err = errno;

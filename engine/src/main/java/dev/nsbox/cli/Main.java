@@ -27,6 +27,7 @@ public final class Main {
                 new ExplainCommand(),
                 new SchemaCommand(),
                 new RunCommand(),
+                new ShellCommand(),
                 new OciCommand(),
                 new KubeCommand(),
                 new DoctorCommand()

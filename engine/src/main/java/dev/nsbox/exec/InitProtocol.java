@@ -69,6 +69,19 @@ final class InitProtocol {
         return o.framed();
     }
 
+    /**
+     * The 'T' command: the next 'R' step runs on the terminal {@code path} (a pty slave, as a
+     * path inside the sandbox), which its process opens after setsid(2) and makes its
+     * controlling terminal and descriptors 0, 1 and 2. No report; a failure is that step's
+     * {@code error terminal ERRNO}.
+     */
+    static byte[] terminal(String path) {
+        Out o = new Out();
+        o.b('T');
+        o.str(path);
+        return o.framed();
+    }
+
     /** The 'Q' command: exit. */
     static byte[] quit() {
         Out o = new Out();

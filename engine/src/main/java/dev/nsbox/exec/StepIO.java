@@ -13,6 +13,11 @@ import java.util.function.Consumer;
  *       and error are pipes read by two threads of this JVM, each complete line (without its
  *       end of line, decoded as UTF-8) handed to a consumer (the Maven plugin's log). Every line
  *       has been delivered when {@link Sandbox#run()} returns.</li>
+ *   <li>{@link #terminal(String)}: each step runs on a new pseudo-terminal of the sandbox's own
+ *       devpts, as its controlling terminal, relayed to this process's terminal (descriptor 0,
+ *       put in raw mode while the step runs) and standard output; the supervisor gets
+ *       {@code /dev/null} as its standard streams, so no descriptor of the caller's terminal
+ *       enters the sandbox ({@code nsbox shell}).</li>
  * </ul>
  *
  * <p>Immutable.
@@ -21,24 +26,52 @@ public final class StepIO {
 
     private final Consumer<String> out;
     private final Consumer<String> err;
+    private final boolean terminal;
+    private final String term;
 
-    private StepIO(Consumer<String> out, Consumer<String> err) {
+    private StepIO(Consumer<String> out, Consumer<String> err, boolean terminal, String term) {
         this.out = out;
         this.err = err;
+        this.terminal = terminal;
+        this.term = term;
     }
 
     /** The steps share this process's standard input, output and error. */
     public static StepIO inherit() {
-        return new StepIO(null, null);
+        return new StepIO(null, null, false, null);
+    }
+
+    /**
+     * Each step on a pseudo-terminal of the sandbox relayed to this process's terminal; a step
+     * whose environment has no {@code TERM} gets {@code term} (the caller's, may be null).
+     * Check {@link #hasTerminal()} first: without a terminal on descriptor 0 the step does not
+     * start. For a run in this JVM ({@code NsboxEngine.local}), not through a helper JVM.
+     */
+    public static StepIO terminal(String term) {
+        return new StepIO(null, null, true, term);
+    }
+
+    /** Whether this process's standard input is a terminal, as {@link #terminal} needs. */
+    public static boolean hasTerminal() {
+        return Pty.isTerminal(dev.nsbox.sys.Sys.get(), 0);
     }
 
     /** Standard output and error delivered line by line; standard input empty. */
     public static StepIO lines(Consumer<String> stdout, Consumer<String> stderr) {
-        return new StepIO(Objects.requireNonNull(stdout, "stdout"), Objects.requireNonNull(stderr, "stderr"));
+        return new StepIO(Objects.requireNonNull(stdout, "stdout"), Objects.requireNonNull(stderr, "stderr"), false,
+                null);
     }
 
     boolean inherits() {
-        return out == null;
+        return out == null && !terminal;
+    }
+
+    boolean terminal() {
+        return terminal;
+    }
+
+    String term() {
+        return term;
     }
 
     Consumer<String> out() {

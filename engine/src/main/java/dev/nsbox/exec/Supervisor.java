@@ -58,6 +58,7 @@ final class Supervisor implements AutoCloseable {
     private Fd reports;
     private LineReader reportLines;
     private volatile int pid = -1;
+    private StepIO io;
 
     private Supervisor(Sys sys) {
         this.sys = sys;
@@ -80,6 +81,7 @@ final class Supervisor implements AutoCloseable {
     }
 
     private void make(StepIO io) throws SyscallException, IOException {
+        this.io = io;
         int memfd = InitBinary.memfd(sys);
         Pipe cmd = hold(Pipe.open(sys, "cmd"));
         commands = cmd.write();
@@ -88,7 +90,11 @@ final class Supervisor implements AutoCloseable {
         itsSide(cmd.read());
         itsSide(rep.write());
         int[] stdio = {0, 1, 2};
-        if (io.inherits()) {
+        if (io.terminal()) {
+            // The steps get a pty of the sandbox (Pty); the caller's terminal stays outside.
+            int none = itsSide(hold(devNull(Sys.O_RDWR, "O_RDWR|O_CLOEXEC"))).number();
+            stdio = new int[] {none, none, none};
+        } else if (io.inherits()) {
             // A caller started with a standard stream closed (a CI job without input) has
             // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM
             // opened since: the step gets /dev/null there instead.
@@ -181,6 +187,21 @@ final class Supervisor implements AutoCloseable {
      */
     StepResult run(int index, StepLaunch step, StepSecurity security, Duration grace,
                    BooleanSupplier cancelled) throws SyscallException {
+        if (!io.terminal()) {
+            return exchange(index, step, security, grace, cancelled, null);
+        }
+        // A terminal per step, in the sandbox's devpts; closing it waits for the last output
+        // and restores the caller's terminal, however the step ended.
+        try (Pty pty = Pty.open(sys, pid, 0, 1, step)) {
+            if (!commands.write(InitProtocol.terminal(pty.slave()), "write(nsbox-init, terminal " + pty.slave() + ")")) {
+                return null;
+            }
+            return exchange(index, Pty.withTerm(step, io.term()), security, grace, cancelled, pty);
+        }
+    }
+
+    private StepResult exchange(int index, StepLaunch step, StepSecurity security, Duration grace,
+                                BooleanSupplier cancelled, Pty pty) throws SyscallException {
         if (reportLines == null) {
             reportLines = new LineReader(sys, reports.number());
         }
@@ -209,6 +230,9 @@ final class Supervisor implements AutoCloseable {
             InitProtocol.Report r = InitProtocol.Report.parse(line);
             switch (r.word()) {
                 case "started" -> {
+                    if (pty != null) {
+                        pty.relay();
+                    }
                 }
                 case "timeout" -> timedOut = true;
                 case "exited" -> result = new StepResult(index, step.name(), StepResult.Outcome.EXITED, r.value(), 0,
