@@ -4,9 +4,11 @@ import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.SpecSource;
+import dev.nsbox.plan.MountDefaults;
 import dev.nsbox.spec.MountSpec;
 import dev.nsbox.spec.MountType;
 import dev.nsbox.spec.Namespace;
+import dev.nsbox.spec.RootType;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.Variables;
@@ -24,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,12 +78,23 @@ class OciDifferentialTest {
             Map<String, String> o = e.getValue();
             String who = e.getKey() + ": " + o;
             assertEquals("sealed", o.get("hostname"), who);
-            assertEquals("lo", o.get("interfaces"), who);
+            // runc and crun set lo up in a network namespace they make, as nsbox does (docs/oci.md).
+            assertEquals("lo:UP", o.get("interfaces"), who);
             assertEquals("ro", o.get("write /"), who);
             assertEquals("ro", o.get("write /mnt"), who);
             assertEquals("rw", o.get("write /tmp"), who);
             assertEquals("0", o.get("hidden /var/cache"), who);
             assertEquals("0", o.get("hidden /etc/hostname"), who);
+            // The secure defaults: a nodev, nosuid host tree with a read-only /sys, nsbox's own
+            // nodev on a bind and nosuid, nodev on a tmpfs, the minimal /dev, the guarded /proc.
+            assertEquals("ro,nosuid,nodev", o.get("mount /usr"), who);
+            assertEquals("ro,nosuid,nodev", o.get("mount /sys"), who);
+            assertEquals("ro,nodev", o.get("mount /mnt"), who);
+            assertEquals("rw,nosuid,nodev", o.get("mount /tmp"), who);
+            assertEquals("ro", o.get("mount /proc/sys"), who);
+            assertEquals("0", o.get("hidden /proc/keys"), who);
+            assertEquals("fd full null ptmx pts random shm stderr stdin stdout tty urandom zero",
+                    e.getKey().equals("crun") ? o.get("dev").replace("core ", "") : o.get("dev"), who);
             // The cleared environment: what the spec keeps and sets, and the marker every step gets
             // (NSBOX_SANDBOX=1, so that a build inside knows it is sandboxed); runc and crun add HOME.
             assertTrue(o.get("env").matches("GREETING=hello (HOME=/root )?NSBOX_SANDBOX=1 PATH=\\S+ TZ=UTC"), who);
@@ -170,6 +184,10 @@ class OciDifferentialTest {
                 // environment has none.
                 other.put("env", other.get("env").replaceAll("(^| )HOME=[^ ]*", "").trim());
             }
+            if (runtime.equals("crun")) {
+                // docs/oci.md: crun's /dev has a link core -> /proc/kcore as well.
+                other.put("dev", other.get("dev").replaceAll("(^| )core( |$)", "$1").trim());
+            }
             if (s.has(Namespace.PID)) {
                 // docs/oci.md: under nsbox the step is PID 2, nsbox-init being PID 1.
                 other.put("processes", Integer.toString(Integer.parseInt(other.get("processes")) + 1));
@@ -202,17 +220,38 @@ class OciDifferentialTest {
     static String probe(Spec s) {
         StringBuilder p = new StringBuilder();
         p.append("echo \"hostname: $(hostname)\"\n");
-        p.append("echo \"interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | sort | tr '\\n' ' ' | sed 's/ $//')\"\n");
+        // Each interface with its state, NAME:UP or NAME:DOWN, from ip(8)'s flags (IFF_UP): the
+        // host's /sys/class/net is bound in sight and shows the host's namespace, not the step's.
+        p.append("echo \"interfaces: $($(command -v ip || echo /usr/sbin/ip) -o link show | sed -E 's/^[0-9]+: ([^:@]+)[^<]*<([^>]*)>.*/\\1 ,\\2,/' ")
+                .append("| while read n f; do case $f in *,UP,*) echo $n:UP;; *) echo $n:DOWN;; esac; done | sort | tr '\\n' ' ' | sed 's/ $//')\"\n");
         List<String> paths = new ArrayList<>();
         if (s.root().readOnly()) {
             paths.addAll(List.of("/", "/etc", "/usr"));
         }
+        // How the mount that holds a path is mounted: read-only or not, nosuid, nodev. Not "/"
+        // itself, which under runc and crun is the bundle's rootfs (docs/oci.md).
+        List<String> flagged = new ArrayList<>();
+        // Read-only or not only: crun's readonlyPaths remount drops nosuid and nodev, where
+        // inside a procfs they mean nothing.
+        List<String> guardedReadOnly = new ArrayList<>();
         List<String> hidden = new ArrayList<>();
+        boolean defaults = MountDefaults.appliesTo(s.propagation());
+        if (s.root().type() == RootType.HOST) {
+            flagged.addAll(List.of("/etc", "/usr", "/sys"));
+            if (defaults) {
+                guard("/proc", MountType.PROC, guardedReadOnly, hidden);
+                guard("/sys", MountType.SYSFS, guardedReadOnly, hidden);
+            }
+        }
         for (MountSpec m : s.mounts()) {
             if (m.type() == MountType.HIDE) {
                 hidden.add(m.target());
             } else if (m.type() == MountType.TMPFS || m.type() == MountType.BIND) {
                 paths.add(m.target());
+                flagged.add(m.target());
+            }
+            if (defaults && (m.type() == MountType.PROC || m.type() == MountType.SYSFS)) {
+                guard(m.target(), m.type(), guardedReadOnly, hidden);
             }
         }
         for (String path : paths) {
@@ -221,7 +260,21 @@ class OciDifferentialTest {
                     .append("'; echo 'write ").append(path).append(": rw'; else echo 'write ").append(path)
                     .append(": ro'; fi\n");
         }
-        for (String h : hidden) {
+        // The options of the topmost mount holding $1: the last one in mountinfo (proc(5)) at the
+        // longest mount point that is $1 or above it.
+        p.append("opts() { o=$(awk -v p=\"$1\" '{ m = $5; if ((m == p || m == \"/\" || index(p, m \"/\") == 1) ")
+                .append("&& length(m) >= best) { best = length(m); o = $6 } } END { print o }' /proc/self/mountinfo); r=${o%%,*}; ")
+                .append("case ,$o, in *,nosuid,*) r=$r,nosuid;; esac; case ,$o, in *,nodev,*) r=$r,nodev;; esac; echo $r; }\n");
+        for (String path : flagged) {
+            p.append("echo \"mount ").append(path).append(": $(opts '").append(path).append("')\"\n");
+        }
+        for (String path : guardedReadOnly) {
+            p.append("if [ -e '").append(path).append("' ]; then echo \"mount ").append(path)
+                    .append(": $(opts '").append(path).append("' | cut -d, -f1)\"; else echo 'mount ")
+                    .append(path).append(": missing'; fi\n");
+        }
+        p.append("echo \"dev: $(ls -A /dev | sort | tr '\\n' ' ' | sed 's/ $//')\"\n");
+        for (String h : new LinkedHashSet<>(hidden)) {
             // What can be read: entries of a folder, bytes of a file (a hidden file may be
             // unreadable rather than empty; either way nothing of it is seen).
             p.append("if [ -d '").append(h).append("' ]; then n=$(ls -A '").append(h).append("' | wc -l); ")
@@ -246,6 +299,16 @@ class OciDifferentialTest {
         }
         p.append("echo \"processes: $(ls /proc | grep -c '^[0-9]')\"\n");
         return p.toString();
+    }
+
+    /** nsbox's guards of a procfs or sysfs at {@code target} (plan.MountDefaults), to probe. */
+    private static void guard(String target, MountType type, List<String> readOnly, List<String> hidden) {
+        if (type == MountType.PROC) {
+            MountDefaults.PROC_READ_ONLY.forEach(n -> readOnly.add(target + "/" + n));
+            MountDefaults.PROC_MASKED.forEach(n -> hidden.add(target + "/" + n));
+        } else {
+            MountDefaults.SYS_MASKED.forEach(n -> hidden.add(target + "/" + n));
+        }
     }
 
     private static List<String> runtime(String runtime, Path bundle) {
