@@ -349,9 +349,10 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
                 devBeside(mounts);
             }
             case HIDE -> guards.masked.add(m.target());
-            case OVERLAY -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": overlay has no "
-                    + "export yet: its throw-away upper directory and its work directory are made by nsbox at "
-                    + "run time, which a static config.json cannot name"));
+            case OVERLAY -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": overlay has no OCI "
+                    + "form: runc and crun mount an overlay only with its upperdir and workdir named in config.json, "
+                    + "and nsbox makes a fresh throw-away upper and work directory for each run; a bundle's would "
+                    + "be shared by every run of it and outlive them"));
             case REMOUNT -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": remount has no OCI "
                     + "form: an OCI mount always makes a new mount, and cannot change the flags of one the "
                     + "root already holds; bind the path to itself with the flags instead"));

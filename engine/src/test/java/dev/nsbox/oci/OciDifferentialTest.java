@@ -12,6 +12,7 @@ import dev.nsbox.spec.RootType;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.spec.yaml.Variables;
+import dev.nsbox.testing.OrdinaryUser;
 import dev.nsbox.testing.Privileges;
 import dev.nsbox.testing.Processes;
 import dev.nsbox.testing.Processes.Result;
@@ -25,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,6 +36,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -111,6 +114,49 @@ class OciDifferentialTest {
     }
 
     @Test
+    void anOrdinaryUsersRootlessBundleMeansTheSame() throws Exception {
+        Privileges.assumeScratchRoot();
+        OrdinaryUser user = OrdinaryUser.get();
+        Path spec = CORPUS.resolve("rootless.yaml");
+        Preparation prepared = NsboxEngine.prepare(new SpecSource(spec, "rootless.yaml", Map.of()), Overrides.NONE,
+                NsboxEngine.host());
+        assertFalse(prepared.hasErrors(), prepared.errors().toString());
+        Spec s = prepared.plan().spec();
+        String probe = probe(s);
+        Path state = user.folder("oci");
+        try {
+            rootless(user, spec, s, probe, state);
+        } finally {
+            // The bundle's dangling symlinks (rootfs/bin -> usr/bin) would trip the next
+            // OrdinaryUser.get(), which walks its folder; nothing is mounted in it here.
+            try (Stream<Path> all = Files.walk(state)) {
+                all.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static void rootless(OrdinaryUser user, Path spec, Spec s, String probe, Path state) throws Exception {
+        Path bundle = state.resolve("bundle");
+        // The user exports: the bundle maps its own ids, and leaves out what it cannot enter.
+        Result export = Result.of(user.nsbox("oci", spec.toString(), bundle.toString(), "--", "sh", "-c", probe).start());
+        assertEquals(0, export.exit(), export.toString());
+
+        Map<String, Map<String, String>> seen = new LinkedHashMap<>();
+        seen.put("nsbox", observe("nsbox", user.argv(user.nsboxArgv("run", spec.toString(), "--", "sh", "-c", probe))));
+        seen.put("runc", observe("runc", runtime("runc", bundle, user, state)));
+        seen.put("crun", observe("crun", runtime("crun", bundle, user, state)));
+        assertSameButTheListedDifferences("rootless.yaml", s, seen, Map.of());
+        for (Map.Entry<String, Map<String, String>> e : seen.entrySet()) {
+            String who = e.getKey() + ": " + e.getValue();
+            assertEquals("lo:UP", e.getValue().get("interfaces"), who);
+            assertEquals("rootless", e.getValue().get("hostname"), who);
+            assertEquals("0000000000000000", e.getValue().get("CapEff"), who);
+            assertEquals("ro", e.getValue().get("write /"), who);
+            assertEquals("rw", e.getValue().get("write /tmp"), who);
+        }
+    }
+
+    @Test
     void aKeyWithNoOciFormIsRefusedAtItsLine() throws Exception {
         Path spec = CORPUS.resolve("refused.yaml");
         Preparation p = NsboxEngine.prepare(new SpecSource(spec, "refused.yaml", Map.of()), Overrides.NONE,
@@ -126,6 +172,19 @@ class OciDifferentialTest {
             assertTrue(lines.stream().anyMatch(l -> l.startsWith("refused.yaml:5:14: error: propagation: unchanged")),
                     lines.toString());
         }
+    }
+
+    @Test
+    void anOverlayIsRefusedAtItsLineWithItsReason() throws Exception {
+        Path spec = CORPUS.resolve("refused-overlay.yaml");
+        Preparation p = NsboxEngine.prepare(new SpecSource(spec, "refused-overlay.yaml", Map.of()), Overrides.NONE,
+                NsboxEngine.host());
+        assertFalse(p.hasErrors(), p.errors().toString());
+        SpecException e = assertThrows(SpecException.class, () -> OciBundle.export(p.plan(), Bundles.thisHost(0, 0)));
+        assertEquals(List.of("refused-overlay.yaml:9:5: error: mounts[1]: overlay has no OCI form: runc and crun mount "
+                + "an overlay only with its upperdir and workdir named in config.json, and nsbox makes a fresh "
+                + "throw-away upper and work directory for each run; a bundle's would be shared by every run of it "
+                + "and outlive them"), e.diagnostics().stream().map(d -> d.format()).toList());
     }
 
     private static List<Path> specs(Path dir) throws IOException {
@@ -166,18 +225,30 @@ class OciDifferentialTest {
         List<String> nsboxRun = new ArrayList<>(List.of("run", spec.toString(), "--"));
         nsboxRun.addAll(command);
         seen.put("nsbox", observe("nsbox", Processes.nsbox(nsboxRun.toArray(String[]::new))));
-        seen.put("runc", observe("runc", runtime("runc", dir)));
-        seen.put("crun", observe("crun", runtime("crun", dir)));
+        seen.put("runc", observe("runc", runtime("runc", dir, null, null)));
+        seen.put("crun", observe("crun", runtime("crun", dir, null, null)));
+        assertSameButTheListedDifferences(spec.getFileName().toString(), s, seen, cgroupLimits(withProbe));
+        return seen;
+    }
 
+    /**
+     * That runc's and crun's observations equal nsbox's, but for the differences docs/oci.md
+     * lists; the cgroup limits are checked under the runtimes against {@code cgroupLimits}.
+     */
+    private static void assertSameButTheListedDifferences(String name, Spec s, Map<String, Map<String, String>> seen,
+            Map<String, String> cgroupLimits) {
         Map<String, String> nsbox = new LinkedHashMap<>(seen.get("nsbox"));
-        Map<String, String> cgroupLimits = cgroupLimits(withProbe);
+        // Not a difference of the export but a leak of nsbox run's: a spec with a user namespace
+        // is run by a relaunched JVM whose markers (cli.Relaunch, host.UserNamespaces) reach a
+        // step that keeps the caller's environment. Reported to be fixed in nsbox run.
+        nsbox.put("env", nsbox.get("env").replaceAll("(^| )(NSBOX_RELAUNCHED_BY|NSBOX_USERNS)=[^ ]*", "").trim());
         // docs/oci.md: nsbox run does not make the sandbox's cgroup yet (issue #12), so the
         // cgroup limits are checked against the spec under the runtimes only.
         nsbox.keySet().removeAll(cgroupLimits.keySet());
         for (String runtime : List.of("runc", "crun")) {
             Map<String, String> other = new LinkedHashMap<>(seen.get(runtime));
             for (Map.Entry<String, String> l : cgroupLimits.entrySet()) {
-                assertEquals(l.getValue(), other.remove(l.getKey()), spec.getFileName() + ": " + runtime + " " + l.getKey());
+                assertEquals(l.getValue(), other.remove(l.getKey()), name + ": " + runtime + " " + l.getKey());
             }
             if (!nsbox.get("env").matches("(^|.* )HOME=.*")) {
                 // docs/oci.md: runc and crun set HOME from the user's passwd entry when the
@@ -187,6 +258,12 @@ class OciDifferentialTest {
             if (runtime.equals("crun")) {
                 // docs/oci.md: crun's /dev has a link core -> /proc/kcore as well.
                 other.put("dev", other.get("dev").replaceAll("(^| )core( |$)", "$1").trim());
+                if (s.limits().openFiles() == null) {
+                    // docs/oci.md: with no limits.openFiles the soft limit is the starter's; the
+                    // JVM under nsbox and Go's runtime under runc raise it to the hard one, crun
+                    // does not (under runuser, pam_limits has set it to 1024).
+                    other.put("openFiles", nsbox.get("openFiles"));
+                }
             }
             if (s.has(Namespace.PID)) {
                 // docs/oci.md: under nsbox the step is PID 2, nsbox-init being PID 1.
@@ -195,9 +272,8 @@ class OciDifferentialTest {
                 // Without a PID namespace of its own, each sees the host's processes of the moment.
                 other.put("processes", nsbox.get("processes"));
             }
-            assertEquals(nsbox, other, spec.getFileName() + ": nsbox and " + runtime + " differ");
+            assertEquals(nsbox, other, name + ": nsbox and " + runtime + " differ");
         }
-        return seen;
     }
 
     /** The cgroup limits the spec sets, as the probe prints them. */
@@ -311,10 +387,19 @@ class OciDifferentialTest {
         }
     }
 
-    private static List<String> runtime(String runtime, Path bundle) {
+    /**
+     * {@code runtime run} of {@code bundle}, then {@code delete}: as root, or as {@code user}
+     * (rootless, its state under {@code state}) when one is given.
+     */
+    private static List<String> runtime(String runtime, Path bundle, OrdinaryUser user, Path state) {
         String id = "nsbox-oci-" + ProcessHandle.current().pid() + "-" + IDS.incrementAndGet();
-        String run = runtime + " run --bundle '" + bundle + "' " + id + "; status=$?; " + runtime + " delete -f " + id
-                + " >/dev/null 2>&1; exit $status";
+        String rt = user == null ? runtime : runtime + " --root " + OciBundle.quote(state.resolve(runtime).toString());
+        String run = rt + " run --bundle " + OciBundle.quote(bundle.toString()) + " " + id + "; status=$?; " + rt
+                + " delete -f " + id + " >/dev/null 2>&1; exit $status";
+        if (user != null) {
+            run = String.join(" ", user.argv(List.of("env", "XDG_RUNTIME_DIR=" + state, "sh", "-c", run)).stream()
+                    .map(OciBundle::quote).toList());
+        }
         if (runtime.equals("crun")) {
             // A mount namespace of crun's own, so that the unmount reaches nothing else.
             return List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
