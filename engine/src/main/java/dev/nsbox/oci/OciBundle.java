@@ -20,6 +20,7 @@ import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,7 +40,10 @@ import java.util.stream.Collectors;
  * namespace's own root (EBUSY) and crun takes no mount on {@code /}, so the host's root itself
  * cannot be the bundle's. The steps are one process: the command after {@code --} when one was
  * given (and the only step alone), otherwise {@code /bin/sh -c} running each step in turn and
- * stopping at the first that fails, with its exit status ({@link #script}).
+ * stopping at the first that fails, with its exit status ({@link #script}). nsbox's secure
+ * defaults of mounts (plan.MountDefaults: a nodev, nosuid host tree, the minimal /dev, the
+ * guarded procfs and sysfs) are written as the runtimes' own forms of them. A network namespace
+ * needs nothing more: runc and crun set {@code lo} up in one they make, as nsbox does.
  *
  * <p>Immutable. Pure: the host is read by the caller into an {@link ExportHost}. A key with no
  * OCI form is refused with a diagnostic at its line.
@@ -88,7 +92,7 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
                 // An entry a mount of the spec covers whole is left unbound: it would be hidden
                 // anyway, and runc makes its device nodes only when no bind is on /dev.
                 Set<String> covered = spec.mounts().stream().filter(m -> m.type() != MountType.HIDE)
-                        .map(MountSpec::target).collect(Collectors.toSet());
+                        .map(MountSpec::target).collect(Collectors.toCollection(HashSet::new));
                 if (minimalDev) {
                     covered.add("/dev");
                 }

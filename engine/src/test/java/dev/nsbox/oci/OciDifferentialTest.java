@@ -43,10 +43,12 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * The same probes under {@code nsbox run SPEC -- sh -c PROBE} and under runc and crun of
  * {@code nsbox oci SPEC DIR -- sh -c PROBE}, for the corpus beside this test and every spec of
- * {@code specs/} that exports: hostname, interfaces, writable and read-only paths, hidden paths,
+ * {@code specs/} that exports: hostname, interfaces and their state, writable and read-only
+ * paths, the flags of the mounts holding them, the guarded /proc, /dev, hidden paths,
  * environment, capabilities, NoNewPrivs, seccomp mode, limits and the count of visible
- * processes. The observations must be equal, but for the differences docs/oci.md lists (here:
- * nsbox-init is PID 1 under nsbox, so nsbox sees one process more).
+ * processes; and for one spec as an ordinary user, rootless. The observations must be equal,
+ * but for the differences docs/oci.md lists (for one: nsbox-init is PID 1 under nsbox, so nsbox
+ * sees one process more).
  *
  * <p>Runs as root in the test JVM's scratch mount namespace. crun 1.8 refuses a hybrid cgroup
  * machine whose unified hierarchy holds a controller ("cgroups in hybrid mode not supported"),
