@@ -42,7 +42,12 @@ public final class Bundles {
                 p -> Files.isRegularFile(Path.of(p)), uid, gid, arch);
     }
 
-    /** The entries of {@code root}, without following symlinks; other kinds (sockets...) are left out. */
+    /**
+     * The entries of {@code root}, without following symlinks; other kinds (sockets...) are left
+     * out, and so is a directory the caller cannot enter (access(2) X_OK; {@code lost+found}
+     * and {@code /root}, mode 0700, for an ordinary user): rootless crun 1.8 opens each mount's
+     * target and stops at EACCES, and the step could not enter it either.
+     */
     static List<RootEntry> rootEntries(Path root) throws IOException {
         List<RootEntry> out = new ArrayList<>();
         try (Stream<Path> entries = Files.list(root)) {
@@ -50,7 +55,7 @@ public final class Bundles {
                 String name = p.getFileName().toString();
                 if (Files.isSymbolicLink(p)) {
                     out.add(new RootEntry(name, RootEntry.Kind.SYMLINK, Files.readSymbolicLink(p).toString()));
-                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(p)) {
                     out.add(new RootEntry(name, RootEntry.Kind.DIRECTORY, null));
                 } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     out.add(new RootEntry(name, RootEntry.Kind.FILE, null));

@@ -260,7 +260,14 @@ public record KubeJob(Map<String, Object> document, Optional<Map<String, Object>
         mount.put("readOnly", m.isReadOnly() || m.type() == MountType.HIDE);
         if (m.propagation() != null) {
             String word = propagation(m.propagation());
-            if (word == null) {
+            if ("Bidirectional".equals(word)) {
+                // The API server accepts Bidirectional only in a privileged container
+                // (core/v1 validation, validateMountPropagation), which the Job never is.
+                errors.add(Diagnostic.error(m.origins().of("propagation"), m.label() + ".propagation: "
+                        + m.propagation().word() + " would be mountPropagation: Bidirectional, which Kubernetes "
+                        + "allows only in a privileged container, and the Job keeps the spec's confinement; "
+                        + "use rslave (HostToContainer) or rprivate (None)"));
+            } else if (word == null) {
                 errors.add(Diagnostic.error(m.origins().of("propagation"), m.label() + ".propagation: "
                         + m.propagation().word() + " has no Kubernetes form; mountPropagation is None "
                         + "(rprivate), HostToContainer (rslave) or Bidirectional (rshared)"));

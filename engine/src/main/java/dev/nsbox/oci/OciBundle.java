@@ -1,6 +1,7 @@
 package dev.nsbox.oci;
 
 import dev.nsbox.cgroups.Limits;
+import dev.nsbox.plan.MountDefaults;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.seccomp.OciSeccomp;
@@ -19,7 +20,9 @@ import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,7 +40,10 @@ import java.util.stream.Collectors;
  * namespace's own root (EBUSY) and crun takes no mount on {@code /}, so the host's root itself
  * cannot be the bundle's. The steps are one process: the command after {@code --} when one was
  * given (and the only step alone), otherwise {@code /bin/sh -c} running each step in turn and
- * stopping at the first that fails, with its exit status ({@link #script}).
+ * stopping at the first that fails, with its exit status ({@link #script}). nsbox's secure
+ * defaults of mounts (plan.MountDefaults: a nodev, nosuid host tree, the minimal /dev, the
+ * guarded procfs and sysfs) are written as the runtimes' own forms of them. A network namespace
+ * needs nothing more: runc and crun set {@code lo} up in one they make, as nsbox does.
  *
  * <p>Immutable. Pure: the host is read by the caller into an {@link ExportHost}. A key with no
  * OCI form is refused with a diagnostic at its line.
@@ -73,20 +79,37 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
 
         List<RootEntry> rootfs = new ArrayList<>();
         List<Object> mounts = new ArrayList<>();
+        Guards guards = new Guards();
         Map<String, Object> root = new LinkedHashMap<>();
+        // nsbox's secure defaults (plan.MountDefaults) are mounted only where they cannot reach
+        // the host: in a tree whose propagation is recursive and not shared.
+        boolean defaults = MountDefaults.appliesTo(spec.propagation());
         switch (spec.root().type()) {
             case HOST -> {
                 root.put("path", ROOTFS);
+                boolean minimalDev = defaults && spec.mounts().stream()
+                        .noneMatch(m -> m.type() != MountType.REMOUNT && m.target().equals("/dev"));
                 // An entry a mount of the spec covers whole is left unbound: it would be hidden
                 // anyway, and runc makes its device nodes only when no bind is on /dev.
                 Set<String> covered = spec.mounts().stream().filter(m -> m.type() != MountType.HIDE)
-                        .map(MountSpec::target).collect(Collectors.toSet());
+                        .map(MountSpec::target).collect(Collectors.toCollection(HashSet::new));
+                if (minimalDev) {
+                    covered.add("/dev");
+                }
                 for (RootEntry e : host.rootEntries()) {
                     rootfs.add(e);
                     if (e.kind() != RootEntry.Kind.SYMLINK && !covered.contains(e.path())) {
-                        mounts.add(mount(e.path(), "bind", e.path(), !spec.root().readOnly() ? List.of("rbind")
-                                : e.kind() == RootEntry.Kind.FILE ? List.of("bind", "ro") : List.of("rbind", "rro")));
+                        mounts.add(mount(e.path(), "bind", e.path(), rootOptions(e, spec.root().readOnly(), defaults)));
                     }
+                }
+                if (minimalDev) {
+                    runtimeDev(mounts);
+                }
+                if (defaults) {
+                    // The host's procfs and sysfs in sight under the host root get the guards
+                    // of every proc and sysfs (plan.MountDefaults.guardHostCopies).
+                    guards.proc("/proc");
+                    guards.sysfs("/sys");
                 }
             }
             case DIR -> root.put("path", spec.root().path());
@@ -99,16 +122,83 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
         if (spec.hostname() != null) {
             config.put("hostname", spec.hostname());
         }
-        List<String> masked = new ArrayList<>();
         for (MountSpec m : spec.mounts()) {
-            mounts(m, host, mounts, masked, errors);
+            mounts(m, host, mounts, guards, errors);
+            if (defaults && m.type() == MountType.PROC) {
+                guards.proc(m.target());
+            } else if (defaults && m.type() == MountType.SYSFS) {
+                guards.sysfs(m.target());
+            }
         }
         config.put("mounts", mounts);
-        config.put("linux", linux(plan, host, masked, errors));
+        config.put("linux", linux(plan, host, guards, errors));
         if (!errors.isEmpty()) {
             throw new SpecException(errors);
         }
         return new OciBundle(config, spec.root().type() == RootType.HOST ? rootfs : List.of());
+    }
+
+    /**
+     * The options of the bind of one entry of the host's {@code /}: read-only as the root is,
+     * and with the defaults {@code nodev} and {@code nosuid} on every mount beneath
+     * (plan.MountDefaults.guardHostTree), since a devtmpfs of the host would otherwise give uid 0
+     * its block devices. {@code rro}, {@code rnodev} and {@code rnosuid} are mount_setattr(2)
+     * with AT_RECURSIVE (runc 1.1, crun 1.8); a file has no submounts, and crun 1.8 opens a
+     * recursive target as a directory (ENOTDIR), so a file gets the plain words. The host's
+     * {@code /sys} is read-only with every submount even under a writable root, as nsbox makes it.
+     */
+    private static List<String> rootOptions(RootEntry e, boolean readOnly, boolean defaults) {
+        boolean file = e.kind() == RootEntry.Kind.FILE;
+        List<String> options = new ArrayList<>(List.of(file ? "bind" : "rbind"));
+        if (readOnly || (defaults && e.path().equals("/sys"))) {
+            options.add(file ? "ro" : "rro");
+        }
+        if (defaults) {
+            options.addAll(file ? List.of("nosuid", "nodev") : List.of("rnosuid", "rnodev"));
+        }
+        return options;
+    }
+
+    /**
+     * The runtime's own {@code /dev}, which is nsbox's minimal one: on a tmpfs there, runc and
+     * crun make null, zero, full, random, urandom, tty and the fd links (runtime-spec
+     * config-linux.md, "Default Devices"); a devpts with ptmx and a shm beside them.
+     */
+    private static void runtimeDev(List<Object> mounts) {
+        mounts.add(mount("/dev", "tmpfs", "tmpfs", DEV_TMPFS));
+        devBeside(mounts);
+    }
+
+    /** The options of the tmpfs on /dev, as runc's own {@code runc spec} writes them. */
+    private static final List<String> DEV_TMPFS = List.of("nosuid", "noexec", "strictatime", "mode=755",
+            "size=65536k");
+
+    /** The devpts and the shm of a runtime's /dev. */
+    private static void devBeside(List<Object> mounts) {
+        mounts.add(mount("/dev/pts", "devpts", "devpts",
+                List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
+        mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "nodev", "mode=1777")));
+    }
+
+    /**
+     * {@code linux.readonlyPaths} and {@code linux.maskedPaths}: the spec's {@code hide}s and
+     * nsbox's guards of each procfs and sysfs (plan.MountDefaults), in order, each path once.
+     * runc and crun apply both after every mount, bind a read-only path onto itself read-only,
+     * and cover a masked folder with an empty read-only tmpfs and a masked file with /dev/null;
+     * a path the kernel does not have is skipped, as nsbox skips it.
+     */
+    private static final class Guards {
+        final Set<String> readOnly = new LinkedHashSet<>();
+        final Set<String> masked = new LinkedHashSet<>();
+
+        void proc(String target) {
+            MountDefaults.PROC_READ_ONLY.forEach(n -> readOnly.add(target + "/" + n));
+            MountDefaults.PROC_MASKED.forEach(n -> masked.add(target + "/" + n));
+        }
+
+        void sysfs(String target) {
+            MountDefaults.SYS_MASKED.forEach(n -> masked.add(target + "/" + n));
+        }
     }
 
     private static Map<String, Object> process(Plan plan, ExportHost host, List<Diagnostic> errors) {
@@ -194,7 +284,7 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
         return r;
     }
 
-    private static void mounts(MountSpec m, ExportHost host, List<Object> mounts, List<String> masked,
+    private static void mounts(MountSpec m, ExportHost host, List<Object> mounts, Guards guards,
             List<Diagnostic> errors) {
         List<String> options = new ArrayList<>();
         switch (m.type()) {
@@ -203,16 +293,30 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
                     return;
                 }
                 options.add(m.isRecursive() ? "rbind" : "bind");
+                // "rro", "rnodev"... are mount_setattr(2) with AT_RECURSIVE (Linux 5.12; runc
+                // 1.1, crun 1.4), as nsbox sets a bind's attributes on its whole tree. A file has
+                // no submounts, and crun 1.8 opens a recursive target as a directory (ENOTDIR).
+                String r = m.isRecursive() && !host.isFile().test(m.source()) ? "r" : "";
                 if (m.isReadOnly()) {
-                    // "rro" is mount_setattr(2) with AT_RECURSIVE (Linux 5.12; runc 1.1, crun 1.4).
-                    // A file has no submounts, and crun 1.8 opens an "rro" target as a directory.
-                    options.add(m.isRecursive() && !host.isFile().test(m.source()) ? "rro" : "ro");
+                    options.add(r + "ro");
                 }
-                flags(m, options);
+                // Attributes are only set on a bind, never cleared; nodev unless it says
+                // nodev: false (plan.MountPlanner: a bound device node is no way to a host device).
+                if (Boolean.TRUE.equals(m.nosuid())) {
+                    options.add(r + "nosuid");
+                }
+                if (!Boolean.FALSE.equals(m.nodev())) {
+                    options.add(r + "nodev");
+                }
+                if (Boolean.TRUE.equals(m.noexec())) {
+                    options.add(r + "noexec");
+                }
                 propagation(m, options, errors);
                 mounts.add(mount(m.target(), "bind", m.source(), options));
             }
             case TMPFS -> {
+                // nsbox mounts a tmpfs nosuid and nodev unless the spec says otherwise.
+                options.addAll(List.of("nosuid", "nodev"));
                 if (m.size() != null) {
                     options.add("size=" + m.size());
                 }
@@ -245,16 +349,14 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
                 }
                 // runc and crun create null, zero, full, random, urandom, tty and the fd links
                 // in a tmpfs /dev (runtime-spec config-linux.md, "Default Devices").
-                fresh(m, "tmpfs", List.of("nosuid", "noexec", "strictatime", "mode=755", "size=65536k"), mounts,
-                        errors);
-                mounts.add(mount("/dev/pts", "devpts", "devpts",
-                        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")));
-                mounts.add(mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "nodev", "mode=1777")));
+                fresh(m, "tmpfs", DEV_TMPFS, mounts, errors);
+                devBeside(mounts);
             }
-            case HIDE -> masked.add(m.target());
-            case OVERLAY -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": overlay has no "
-                    + "export yet: its throw-away upper directory and its work directory are made by nsbox at "
-                    + "run time, which a static config.json cannot name"));
+            case HIDE -> guards.masked.add(m.target());
+            case OVERLAY -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": overlay has no OCI "
+                    + "form: runc and crun mount an overlay only with its upperdir and workdir named in config.json, "
+                    + "and nsbox makes a fresh throw-away upper and work directory for each run; a bundle's would "
+                    + "be shared by every run of it and outlive them"));
             case REMOUNT -> errors.add(Diagnostic.error(m.origins().self(), m.label() + ": remount has no OCI "
                     + "form: an OCI mount always makes a new mount, and cannot change the flags of one the "
                     + "root already holds; bind the path to itself with the flags instead"));
@@ -272,15 +374,24 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
         mounts.add(mount(m.target(), type, m.type() == MountType.DEV ? "tmpfs" : type, options));
     }
 
+    /**
+     * The spec's {@code nosuid}, {@code nodev} and {@code noexec} over the type's defaults
+     * already in {@code options}: true adds the word, false takes it out and says the opposite
+     * ({@code suid}, {@code dev}, {@code exec}), as nsbox's mount(2) flags do.
+     */
     private static void flags(MountSpec m, List<String> options) {
-        if (Boolean.TRUE.equals(m.nosuid()) && !options.contains("nosuid")) {
-            options.add("nosuid");
+        flag(m.nosuid(), "nosuid", "suid", options);
+        flag(m.nodev(), "nodev", "dev", options);
+        flag(m.noexec(), "noexec", "exec", options);
+    }
+
+    private static void flag(Boolean value, String set, String clear, List<String> options) {
+        if (value == null) {
+            return;
         }
-        if (Boolean.TRUE.equals(m.nodev()) && !options.contains("nodev")) {
-            options.add("nodev");
-        }
-        if (Boolean.TRUE.equals(m.noexec()) && !options.contains("noexec")) {
-            options.add("noexec");
+        options.remove(value ? clear : set);
+        if (!options.contains(value ? set : clear)) {
+            options.add(value ? set : clear);
         }
     }
 
@@ -307,7 +418,7 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
         return m;
     }
 
-    private static Map<String, Object> linux(Plan plan, ExportHost host, List<String> masked,
+    private static Map<String, Object> linux(Plan plan, ExportHost host, Guards guards,
             List<Diagnostic> errors) {
         Spec spec = plan.spec();
         Map<String, Object> linux = new LinkedHashMap<>();
@@ -339,8 +450,11 @@ public record OciBundle(Map<String, Object> config, List<RootEntry> rootfs) {
             linux.put("uidMappings", List.of(idMapping(spec.user().uid(), host.uid())));
             linux.put("gidMappings", List.of(idMapping(spec.user().gid(), host.gid())));
         }
-        if (!masked.isEmpty()) {
-            linux.put("maskedPaths", masked);
+        if (!guards.masked.isEmpty()) {
+            linux.put("maskedPaths", List.copyOf(guards.masked));
+        }
+        if (!guards.readOnly.isEmpty()) {
+            linux.put("readonlyPaths", List.copyOf(guards.readOnly));
         }
         if (spec.propagation() == Propagation.UNCHANGED) {
             errors.add(Diagnostic.error(spec.origins().of("propagation"), "propagation: unchanged has no OCI "

@@ -17,19 +17,20 @@ import java.util.List;
  * recursively private, slave or unbindable: in a tree still shared with the host they would be
  * mounted on the host too (sharedsubtree.rst, 2a), so the plan warns instead.
  *
- * <p>Mutable, private to one planning; works on the shared {@link PlanDraft}.
+ * <p>Mutable, private to one planning; works on the shared {@link PlanDraft}. The lists and
+ * {@link #appliesTo} are public for exports that must give the same defaults (dev.nsbox.oci).
  */
-final class MountDefaults {
+public final class MountDefaults {
 
     /** Made read-only in every procfs: the kernel's tunables and triggers (runc's readonlyPaths). */
-    static final List<String> PROC_READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs");
+    public static final List<String> PROC_READ_ONLY = List.of("sys", "sysrq-trigger", "irq", "bus", "fs");
 
     /** Masked in every procfs: kernel memory, keys and timing (Docker's maskedPaths under /proc). */
-    static final List<String> PROC_MASKED = List.of("kcore", "keys", "timer_list", "sched_debug", "scsi", "acpi",
+    public static final List<String> PROC_MASKED = List.of("kcore", "keys", "timer_list", "sched_debug", "scsi", "acpi",
             "latency_stats", "timer_stats", "interrupts");
 
     /** Masked in every sysfs (Docker's maskedPaths under /sys). */
-    static final List<String> SYS_MASKED = List.of("firmware", "devices/virtual/powercap");
+    public static final List<String> SYS_MASKED = List.of("firmware", "devices/virtual/powercap");
 
     private final PlanDraft draft;
     private final RootMount root;
@@ -57,7 +58,7 @@ final class MountDefaults {
      * the tree stops propagation out. A non-recursive change leaves the host's /dev, /proc and
      * /sys, shared on a systemd host, as they were.
      */
-    static boolean appliesTo(Propagation tree) {
+    public static boolean appliesTo(Propagation tree) {
         return tree.recursive() && tree.kind() != Propagation.Kind.SHARED;
     }
 

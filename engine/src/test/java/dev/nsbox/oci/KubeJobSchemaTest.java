@@ -69,7 +69,7 @@ class KubeJobSchemaTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"sealed.yaml", "loose.yaml", "unconfined.yaml"})
+    @ValueSource(strings = {"sealed.yaml", "loose.yaml", "unconfined.yaml", "rootless.yaml", "kube/propagation.yaml"})
     void everyItemIsValidAgainstTheKubernetesApi(String name) throws Exception {
         KubeJob job = KubeJob.of(NsboxEngine.load(new SpecSource(CORPUS.resolve(name), name, Map.of())).spec(),
                 "debian:12", null, Map.of(), SeccompArch.X86_64);

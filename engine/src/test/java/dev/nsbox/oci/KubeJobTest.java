@@ -103,6 +103,52 @@ class KubeJobTest {
     }
 
     @Test
+    void everyFieldTheIssueListsIsThere() throws Exception {
+        KubeJob job = KubeJob.of(spec("kube/propagation.yaml"), "debian:12", null, Map.of("/srv/in", "inputs"),
+                SeccompArch.X86_64);
+        Map<String, Object> doc = job.document();
+        Map<String, Object> pod = at(doc, "items", 0, "spec", "template", "spec");
+        Map<String, Object> c = at(pod, "containers", 0);
+        // rprivate is None, rslave is HostToContainer; a mount that says nothing has none.
+        assertEquals("None", at(c, "volumeMounts", 0, "mountPropagation"));
+        assertEquals("HostToContainer", at(c, "volumeMounts", 1, "mountPropagation"));
+        assertNull(at(c, "volumeMounts", 2, "mountPropagation"));
+        // Volumes: the claim the user named, else one named after the path; the tmpfs in memory.
+        assertEquals("srv-cache", at(pod, "volumes", 0, "persistentVolumeClaim", "claimName"));
+        assertEquals("inputs", at(pod, "volumes", 1, "persistentVolumeClaim", "claimName"));
+        assertEquals(true, at(pod, "volumes", 1, "persistentVolumeClaim", "readOnly"));
+        assertEquals(Map.of("medium", "Memory", "sizeLimit", "67108864"), at(pod, "volumes", 3, "emptyDir"));
+        assertEquals("/scratch", at(c, "volumeMounts", 3, "mountPath"));
+        // securityContext: capabilities, no escalation, the user, the filter as a Localhost profile.
+        assertEquals(List.of("ALL"), at(c, "securityContext", "capabilities", "drop"));
+        assertEquals(List.of("NET_BIND_SERVICE"), at(c, "securityContext", "capabilities", "add"));
+        assertEquals(false, at(c, "securityContext", "allowPrivilegeEscalation"));
+        assertEquals(true, at(c, "securityContext", "readOnlyRootFilesystem"));
+        assertEquals(1000L, (long) at(c, "securityContext", "runAsUser"));
+        assertEquals(1000L, (long) at(c, "securityContext", "runAsGroup"));
+        assertEquals("Localhost", at(c, "securityContext", "seccompProfile", "type"));
+        assertTrue(job.seccompProfile().isPresent());
+        // Limits, hostname, no host network, a deny-all NetworkPolicy, the timeout.
+        assertEquals(Map.of("cpu", "1.5", "memory", "1073741824"), at(c, "resources", "limits"));
+        assertEquals("prop", pod.get("hostname"));
+        assertEquals(false, pod.get("hostNetwork"));
+        assertEquals(600L, ((Number) at(doc, "items", 0, "spec", "activeDeadlineSeconds")).longValue());
+        assertEquals("NetworkPolicy", at(doc, "items", 1, "kind"));
+        assertEquals(List.of("Ingress", "Egress"), at(doc, "items", 1, "spec", "policyTypes"));
+        assertEquals("/out", c.get("workingDir"));
+    }
+
+    @Test
+    void rsharedIsRefusedAsOnlyAPrivilegedContainerMayBeBidirectional() throws Exception {
+        SpecException e = assertThrows(SpecException.class,
+                () -> KubeJob.of(spec("kube/refused-shared.yaml"), "debian:12", null, Map.of(), SeccompArch.X86_64));
+        List<String> lines = e.diagnostics().stream().map(d -> d.format()).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("kube/refused-shared.yaml:9:63: error: mounts[0].propagation: rshared "
+                + "would be mountPropagation: Bidirectional"), lines.toString());
+    }
+
+    @Test
     void aRemountHasNoKubernetesForm() throws Exception {
         SpecException e = assertThrows(SpecException.class,
                 () -> KubeJob.of(spec("refused.yaml"), "debian:12", null, Map.of(), SeccompArch.X86_64));
