@@ -12,8 +12,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -41,8 +45,6 @@ import java.util.function.Consumer;
  */
 final class Supervisor implements AutoCloseable {
 
-    /** {@code FIONREAD} of asm-generic/ioctls.h: the bytes a pipe holds. */
-    private static final long FIONREAD = 0x541B;
     /** The lowest number of a descriptor handed to the spawn (see {@link Fd#atLeast}). */
     private static final int HIGH = 10;
     private static final int SETUP_FAILED = ExitCode.SETUP_FAILED.code();
@@ -109,10 +111,10 @@ final class Supervisor implements AutoCloseable {
             // here as well, the pump could read(2) a number the kernel had given to another file.
             Pipe out = Pipe.open(sys, "stdout");
             hold(out.write());
-            pumps.add(pump(out.read(), io.out(), "nsbox-stdout"));
+            pumps.add(pump(out, io.out(), "nsbox-stdout"));
             Pipe err = Pipe.open(sys, "stderr");
             hold(err.write());
-            pumps.add(pump(err.read(), io.err(), "nsbox-stderr"));
+            pumps.add(pump(err, io.err(), "nsbox-stderr"));
             stdio[1] = itsSide(out.write()).number();
             stdio[2] = itsSide(err.write()).number();
         }
@@ -305,9 +307,13 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Waits until the output pumps have delivered everything and ended (at end of file). */
+    /**
+     * Waits until the output pumps have delivered everything and ended (at end of file, once
+     * the supervisor is gone and our marker end is closed).
+     */
     void awaitOutput() throws InterruptedException {
         for (Pump p : pumps) {
+            p.marker().close();
             p.thread().join();
         }
     }
@@ -410,63 +416,64 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Starts a thread that delivers {@code read}'s lines to {@code sink}; it closes {@code read} at its end. */
-    private Pump pump(Fd read, Consumer<String> sink, String name) {
+    /**
+     * Starts a thread that delivers the lines of {@code pipe}'s read end to {@code sink}; it
+     * closes the read end at its end. The pump keeps a write end of its own ({@link Pump#marker}),
+     * held by this object, for {@link Pump#drain}.
+     */
+    private Pump pump(Pipe pipe, Consumer<String> sink, String name) throws SyscallException {
+        Fd read = pipe.read();
+        Fd marker = hold(new Fd(sys, sys.dupAtLeast(pipe.write().number(), HIGH)));
         LineReader lines = new LineReader(sys, read.number());
         Thread t = new Thread(() -> {
             try {
                 for (String l = lines.next(); l != null; l = lines.next()) {
                     sink.accept(l);
+                    lines.delivered();
                 }
             } catch (SyscallException e) {
                 sink.accept("nsbox: cannot read the step's output: " + e.getMessage());
             } finally {
+                lines.ended();
                 read.close();
             }
         }, name);
         t.setDaemon(true);
         t.start();
-        return new Pump(t, lines, sink);
+        return new Pump(t, lines, marker);
     }
 
-    /** A thread that delivers one output pipe of the steps line by line. */
-    private record Pump(Thread thread, LineReader lines, Consumer<String> sink) {
+    /** A thread that delivers one output pipe of the steps line by line, and our write end of that pipe. */
+    private record Pump(Thread thread, LineReader lines, Fd marker) {
+
+        /** How long a drain waits for a pump whose sink does not return, as the timer it replaced did. */
+        private static final long DRAIN_LIMIT_MS = 5000;
 
         /**
          * Returns once every byte a finished step wrote to this pipe has been delivered. The
          * supervisor reports a step only after everything it started is dead, so nothing more
-         * can arrive until the next step starts: the pipe is drained when it holds no byte and
-         * the reader is blocked in read(2) with every line before it handed over. A last line
-         * the step did not end with a newline is delivered as it is, with the step it belongs to.
+         * can arrive until the next step starts: a marker written now, through our own write
+         * end, is the last thing in the pipe, and once the pump has read it, everything before
+         * it has been delivered. pipe(7): a write of at most PIPE_BUF bytes is atomic, so the
+         * marker is never interleaved. It is drawn after the step ended, 128 random bits
+         * without a newline, so no step can have written it. A last line the step did not end
+         * with a newline is delivered as it is, with the step it belongs to.
          */
         void drain(Sys sys) throws InterruptedException {
-            for (int i = 0; i < 5000; i++) {
-                long generation = lines.reads();
-                if (lines.waiting() && unread(sys) == 0) {
-                    // A read(2) that has just returned but not yet been counted shows as
-                    // "waiting" with an empty pipe: look again after it had time to count.
-                    Thread.sleep(1);
-                    if (lines.waiting() && lines.reads() == generation && unread(sys) == 0) {
-                        String partial = lines.takePartial();
-                        if (partial != null) {
-                            sink.accept(partial);
-                        }
-                        return;
-                    }
-                } else {
-                    Thread.sleep(1);
-                }
-            }
-        }
-
-        private int unread(Sys sys) {
-            byte[] n = new byte[4];
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            byte[] m = ("\0nsbox-drain-" + Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong()) + "\0")
+                    .getBytes(StandardCharsets.US_ASCII);
+            long target = lines.expect(m);
             try {
-                sys.ioctl(lines.fd, FIONREAD, n, "ioctl(" + lines.fd + ", FIONREAD)");
+                if (!marker.write(m, "write(" + marker + ", drain marker)")) {
+                    lines.unexpect(m);
+                    return;
+                }
             } catch (SyscallException e) {
-                return 0;
+                lines.unexpect(m);
+                return;
             }
-            return (n[0] & 0xff) | (n[1] & 0xff) << 8 | (n[2] & 0xff) << 16 | (n[3] & 0xff) << 24;
+            lines.awaitMarkers(target, DRAIN_LIMIT_MS);
         }
     }
 
@@ -479,32 +486,59 @@ final class Supervisor implements AutoCloseable {
         private int pos;
         private int len;
         private boolean eof;
-        /** Blocked in read(2), every complete line before it returned. */
-        private volatile boolean waiting;
-        /** How many read(2) calls have returned. */
-        private volatile long reads;
+        /**
+         * The drain markers written and not read yet, in the order they are in the pipe (one
+         * normally; more only after a drain gave up waiting): each is taken out where it is read.
+         */
+        private final Deque<byte[]> markers = new ArrayDeque<>();
+        /** How many markers were read, each with every line before it handed over. */
+        private long markersRead;
+        /** A marker was read, and the partial line before it is being handed over. */
+        private boolean markerAfterDelivery;
+        /** The reader stopped (end of file, or a failed read): no marker will come. */
+        private boolean ended;
 
         LineReader(Sys sys, int fd) {
             this.sys = sys;
             this.fd = fd;
         }
 
-        boolean waiting() {
-            return waiting;
+        /**
+         * Looks for {@code m} (no newline in it) after the markers expected before it.
+         *
+         * @return the count {@link #awaitMarkers} waits for
+         */
+        synchronized long expect(byte[] m) {
+            markers.addLast(m);
+            return markersRead + markers.size();
         }
 
-        long reads() {
-            return reads;
+        /** {@code m} was never written after all. */
+        synchronized void unexpect(byte[] m) {
+            markers.remove(m);
         }
 
-        /** The bytes of an unfinished line, taken while the reader waits; {@code null} if none. */
-        synchronized String takePartial() {
-            if (!waiting || pending.size() == 0) {
-                return null;
+        /** Waits until {@code count} markers were read and every line before them handed over, at most {@code ms}. */
+        synchronized void awaitMarkers(long count, long ms) throws InterruptedException {
+            long end = System.nanoTime() + ms * 1_000_000;
+            for (long left = ms; markersRead < count && !ended && left > 0;
+                 left = (end - System.nanoTime()) / 1_000_000) {
+                wait(left);
             }
-            String s = pending.toString(StandardCharsets.UTF_8);
-            pending.reset();
-            return s;
+        }
+
+        /** The line {@link #next()} returned has been handed over. */
+        synchronized void delivered() {
+            if (markerAfterDelivery) {
+                markerAfterDelivery = false;
+                markersRead++;
+                notifyAll();
+            }
+        }
+
+        synchronized void ended() {
+            ended = true;
+            notifyAll();
         }
 
         String next() throws SyscallException {
@@ -520,6 +554,10 @@ final class Supervisor implements AutoCloseable {
                         pending.write(buf[pos]);
                     }
                     if (eof) {
+                        String partial = takeMarker();
+                        if (partial != null) {
+                            return partial;
+                        }
                         if (pending.size() > 0) {
                             String s = pending.toString(StandardCharsets.UTF_8);
                             pending.reset();
@@ -527,12 +565,13 @@ final class Supervisor implements AutoCloseable {
                         }
                         return null;
                     }
-                    waiting = true;
+                    String partial = takeMarker();
+                    if (partial != null) {
+                        return partial;
+                    }
                 }
                 int n = sys.read(fd, buf, "read(" + fd + ")");
                 synchronized (this) {
-                    waiting = false;
-                    reads++;
                     len = Math.max(n, 0);
                     pos = 0;
                     if (n <= 0) {
@@ -540,6 +579,45 @@ final class Supervisor implements AutoCloseable {
                     }
                 }
             }
+        }
+
+        /**
+         * With everything read so far consumed: when the unfinished line holds the first marker
+         * expected, removes it and returns what precedes it (a last line without a newline, to
+         * be handed over before the marker counts as read), or counts the marker read at once
+         * and looks for the next; null when there is nothing to hand over.
+         */
+        private String takeMarker() {
+            byte[] m = markers.peekFirst();
+            int size = pending.size();
+            if (m == null || markerAfterDelivery || size < m.length) {
+                return null;
+            }
+            byte[] all = pending.toByteArray();
+            int at = indexOf(all, m);
+            if (at < 0) {
+                return null;
+            }
+            markers.removeFirst();
+            pending.reset();
+            // Only after a drain that gave up waiting can more follow it: the next marker.
+            pending.write(all, at + m.length, size - at - m.length);
+            if (at == 0) {
+                markersRead++;
+                notifyAll();
+                return takeMarker();
+            }
+            markerAfterDelivery = true;
+            return new String(all, 0, at, StandardCharsets.UTF_8);
+        }
+
+        private static int indexOf(byte[] in, byte[] m) {
+            for (int i = 0; i + m.length <= in.length; i++) {
+                if (Arrays.equals(in, i, i + m.length, m, 0, m.length)) {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
 }

@@ -35,4 +35,28 @@ final class Resources {
             throw new UncheckedIOException("cannot read resource dev/nsbox/seccomp/" + name, e);
         }
     }
+
+    /**
+     * The words of {@code line}, split at runs of white space, leading white space ignored: what
+     * {@code line.trim().split("\\s+")} gives, without compiling a pattern per line (these
+     * tables are read on every cold start).
+     */
+    static String[] words(String line) {
+        List<String> words = new ArrayList<>();
+        int i = 0;
+        int n = line.length();
+        while (i < n) {
+            while (i < n && Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(line.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                words.add(line.substring(start, i));
+            }
+        }
+        return words.toArray(String[]::new);
+    }
 }

@@ -5,7 +5,11 @@ import java.util.List;
 /**
  * What the filter does with one system call.
  *
- * <p>Immutable. Never touches the host.
+ * <p>Immutable. Never touches the host. Each record's equals and hashCode mean what a record's
+ * own do, written out: the generated ones go through {@code java.lang.runtime.ObjectMethods},
+ * whose first use in a JVM spins about 30 method-handle classes that an AppCDS archive of
+ * JDK 17 cannot hold, and the filter's compiler compares decisions on every cold
+ * {@code nsbox run}.
  */
 public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDecision.Errno, SeccompDecision.AllowIf {
 
@@ -23,6 +27,16 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
         public boolean mayRun() {
             return true;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Allow;
+        }
+
+        @Override
+        public int hashCode() {
+            return 1;
+        }
     }
 
     /** The call does not run and returns {@code -errno}: {@code SECCOMP_RET_ERRNO | errno}. */
@@ -36,6 +50,16 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
         @Override
         public boolean mayRun() {
             return false;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Errno e && e.errno == errno;
+        }
+
+        @Override
+        public int hashCode() {
+            return errno;
         }
     }
 
@@ -57,6 +81,16 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
         public boolean mayRun() {
             return true;
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof AllowIf a && a.arg == arg && a.test.equals(test) && a.errnoOtherwise == errnoOtherwise;
+        }
+
+        @Override
+        public int hashCode() {
+            return (arg * 31 + test.hashCode()) * 31 + errnoOtherwise;
+        }
     }
 
     /** A test of an argument's low 32 bits. */
@@ -65,6 +99,15 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
 
     /** Passes when none of {@code mask}'s bits is set. */
     record NoBitsSet(int mask) implements ArgTest {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NoBitsSet n && n.mask == mask;
+        }
+
+        @Override
+        public int hashCode() {
+            return mask;
+        }
     }
 
     /** Passes when the argument is none of {@code values}. */
@@ -75,6 +118,16 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
                 throw new IllegalArgumentException("NoneOf needs a value");
             }
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof NoneOf n && n.values.equals(values);
+        }
+
+        @Override
+        public int hashCode() {
+            return values.hashCode() + 1;
+        }
     }
 
     /** Passes when the argument is one of {@code values}. */
@@ -84,6 +137,16 @@ public sealed interface SeccompDecision permits SeccompDecision.Allow, SeccompDe
             if (values.isEmpty()) {
                 throw new IllegalArgumentException("OneOf needs a value");
             }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof OneOf n && n.values.equals(values);
+        }
+
+        @Override
+        public int hashCode() {
+            return values.hashCode() + 2;
         }
     }
 }

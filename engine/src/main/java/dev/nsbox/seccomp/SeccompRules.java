@@ -83,7 +83,7 @@ public record SeccompRules(SeccompArch arch, SortedMap<String, SeccompDecision> 
         List<String> current = null;
         for (String line : Resources.lines("docker-default.txt")) {
             if (!Character.isWhitespace(line.charAt(0))) {
-                String[] f = line.trim().split("\\s+");
+                String[] f = Resources.words(line);
                 if (!f[0].equals("allow") || f.length > 2) {
                     throw new IllegalStateException("docker-default.txt: malformed section line: " + line);
                 }
@@ -91,7 +91,7 @@ public record SeccompRules(SeccompArch arch, SortedMap<String, SeccompDecision> 
             } else if (current == null) {
                 throw new IllegalStateException("docker-default.txt: names before the first section: " + line);
             } else {
-                current.addAll(List.of(line.trim().split("\\s+")));
+                current.addAll(List.of(Resources.words(line)));
             }
         }
         return Collections.unmodifiableMap(sections);

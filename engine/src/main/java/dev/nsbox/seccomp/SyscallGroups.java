@@ -45,7 +45,7 @@ public final class SyscallGroups {
             } else if (current == null) {
                 throw new IllegalStateException("groups.txt: members before the first group: " + line);
             } else {
-                entries.get(current).addAll(List.of(line.trim().split("\\s+")));
+                entries.get(current).addAll(List.of(Resources.words(line)));
             }
         }
         Map<String, Group> groups = new LinkedHashMap<>();

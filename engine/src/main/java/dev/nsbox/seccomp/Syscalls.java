@@ -29,7 +29,7 @@ public final class Syscalls {
         SortedMap<String, Integer> names = new TreeMap<>();
         NavigableMap<Integer, String> numbers = new TreeMap<>();
         for (String line : Resources.lines(arch.id() + ".syscalls")) {
-            String[] f = line.trim().split("\\s+");
+            String[] f = Resources.words(line);
             if (f.length != 2) {
                 throw new IllegalStateException(arch + ".syscalls: malformed line: " + line);
             }

@@ -18,8 +18,8 @@ import java.util.function.IntSupplier;
  * retried on {@code EINTR}.
  *
  * <p>{@code errno} is read once, straight after the call, on the calling thread (jnr-ffi saves
- * it per thread after every native call). The real instance is loaded once per JVM with
- * {@code failImmediately()}: without the native layer nsbox cannot work, and says so.
+ * it per thread after every native call). The real instance is loaded once per JVM; each
+ * function is bound at its first call (see {@link #get()}).
  */
 public final class Sys {
 
@@ -109,7 +109,10 @@ public final class Sys {
         set.entrySet().removeIf(e -> e.getValue() == null || System.getProperty(e.getKey()) != null);
         set.forEach(System::setProperty);
         try {
-            LibC lib = LibraryLoader.create(LibC.class).failImmediately().load("c");
+            // Bound lazily, each function at its first call: a cold run calls about half of
+            // LibC's functions, and binding all of them up front (failImmediately()) cost
+            // 20-30 ms of CPU on a cold start. libc itself not loading still fails here.
+            LibC lib = LibraryLoader.create(LibC.class).load("c");
             Runtime rt = Runtime.getRuntime(lib);
             return new Sys(lib, rt::getLastError, rt);
         } finally {

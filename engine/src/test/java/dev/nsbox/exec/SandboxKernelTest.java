@@ -451,6 +451,28 @@ class SandboxKernelTest {
                 seen.subList(finished0, seen.size()));
     }
 
+    @Test
+    void aStepsUnterminatedLastLinesStayWithItOnBothStreams() throws Exception {
+        // The drain's marker goes into each pipe after the step: what the step left without a
+        // newline is delivered before the step's end, and nothing of the marker shows.
+        var plan = TestPlans.sandbox(Flags.CLONE_NEWNS | Flags.CLONE_NEWPID)
+                .shell("printf 'out one'; printf 'err one' >&2")
+                .shell("printf 'out two\\n'; printf 'err two' >&2")
+                .shell("true").build();
+        List<String> out = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<String> err = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        RunResult r = new Sandbox(plan, StepIO.lines(out::add, err::add), new Listener() {
+            @Override
+            public void stepFinished(StepResult result) {
+                out.add("<finished " + result.index() + ">");
+                err.add("<finished " + result.index() + ">");
+            }
+        }, new Sandbox.Options(Duration.ofSeconds(1), false)).run();
+        assertEquals(0, r.exitCode(), r.toString());
+        assertEquals(List.of("out one", "<finished 0>", "out two", "<finished 1>", "<finished 2>"), out);
+        assertEquals(List.of("err one", "<finished 0>", "err two", "<finished 1>", "<finished 2>"), err);
+    }
+
     /** A plan that leaves the tree's propagation as copied and mounts a tmpfs under a shared mount. */
     private static dev.nsbox.plan.Plan leakyPlan(Path shared, String step) {
         var base = TestPlans.sandbox(Flags.CLONE_NEWNS).shell(step).build();

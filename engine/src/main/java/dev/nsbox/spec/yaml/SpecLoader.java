@@ -31,7 +31,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,9 +119,16 @@ public final class SpecLoader {
         }
         // The spec's own problems first, then each base's, each file in line order.
         List<String> files = List.copyOf(ext.documents().keySet());
-        all.sort(Comparator.comparingInt((Diagnostic d) -> Math.max(0, files.indexOf(d.origin().file())))
-                .thenComparingInt(d -> d.origin().line())
-                .thenComparingInt(d -> d.origin().column()));
+        // One comparator of our own: Comparator.comparingInt(...).thenComparingInt(...) makes
+        // lambdas of the JDK's that an AppCDS archive of JDK 17 does not keep, spun on every cold start.
+        all.sort((a, b) -> {
+            int c = Integer.compare(Math.max(0, files.indexOf(a.origin().file())),
+                    Math.max(0, files.indexOf(b.origin().file())));
+            if (c == 0) {
+                c = Integer.compare(a.origin().line(), b.origin().line());
+            }
+            return c != 0 ? c : Integer.compare(a.origin().column(), b.origin().column());
+        });
         if (spec == null || all.stream().anyMatch(Diagnostic::isError)) {
             throw new SpecException(capped(all));
         }
