@@ -36,7 +36,7 @@ import java.util.Map;
 final class Relaunch {
 
     /** The pid of the process that relaunched this one, in the relaunched JVM's environment. */
-    static final String PARENT = "NSBOX_RELAUNCHED_BY";
+    static final String PARENT = UserNamespaces.RELAUNCHED_BY;
 
     private Relaunch() {
     }

@@ -33,7 +33,11 @@ public final class LiveHost implements HostView {
     private List<HostMount> mounts;
 
     public LiveHost(Map<String, String> environment, String cwd) {
-        this.environment = Map.copyOf(environment);
+        // nsbox's own relaunch markers describe its processes, not the caller: a step that
+        // inherits the environment must see what it would have seen without the relaunch.
+        Map<String, String> callers = new java.util.HashMap<>(environment);
+        callers.keySet().removeAll(UserNamespaces.INTERNAL_VARIABLES);
+        this.environment = Map.copyOf(callers);
         this.cwd = cwd;
         this.privileged = hasCapSysAdmin();
         this.userNamespace = UserNamespaces.entered(environment).map(Object::toString).orElse(null);

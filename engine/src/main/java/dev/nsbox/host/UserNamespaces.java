@@ -34,6 +34,15 @@ public final class UserNamespaces {
     /** The environment variable naming the mapping of a user namespace made for this JVM. */
     public static final String MARKER = "NSBOX_USERNS";
 
+    /** The environment variable naming the pid of the JVM that relaunched this one in a user namespace. */
+    public static final String RELAUNCHED_BY = "NSBOX_RELAUNCHED_BY";
+
+    /**
+     * The variables nsbox sets for its own relaunched JVM: they describe nsbox's processes, not
+     * the caller, so a step never inherits them.
+     */
+    public static final java.util.Set<String> INTERNAL_VARIABLES = java.util.Set.of(MARKER, RELAUNCHED_BY);
+
     /** The first util-linux with {@code --map-user} and {@code --map-group} (2.38). */
     static final int[] MAP_USER_VERSION = {2, 38};
 
