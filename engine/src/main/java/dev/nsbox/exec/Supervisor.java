@@ -6,16 +6,13 @@ import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
-import java.util.function.Consumer;
 
 /**
  * The executor's side of one supervisor {@code nsbox-init}, over its life: the descriptors it
@@ -41,8 +38,6 @@ import java.util.function.Consumer;
  */
 final class Supervisor implements AutoCloseable {
 
-    /** {@code FIONREAD} of asm-generic/ioctls.h: the bytes a pipe holds. */
-    private static final long FIONREAD = 0x541B;
     /** The lowest number of a descriptor handed to the spawn (see {@link Fd#atLeast}). */
     private static final int HIGH = 10;
     private static final int SETUP_FAILED = ExitCode.SETUP_FAILED.code();
@@ -52,7 +47,7 @@ final class Supervisor implements AutoCloseable {
     private final List<Fd> held = new ArrayList<>();
     /** Our copies of what the supervisor gets as 0..2, 3 and 4: closed once it has its own. */
     private final List<Fd> itsSide = new ArrayList<>();
-    private final List<Pump> pumps = new ArrayList<>();
+    private final List<OutputPump> pumps = new ArrayList<>();
     private final int[] initFds = new int[Applier.INIT_FDS];
     private Fd commands;
     private Fd reports;
@@ -103,10 +98,10 @@ final class Supervisor implements AutoCloseable {
             // here as well, the pump could read(2) a number the kernel had given to another file.
             Pipe out = Pipe.open(sys, "stdout");
             hold(out.write());
-            pumps.add(pump(out.read(), io.out(), "nsbox-stdout"));
+            pumps.add(OutputPump.start(sys, out.read(), io.out(), "nsbox-stdout"));
             Pipe err = Pipe.open(sys, "stderr");
             hold(err.write());
-            pumps.add(pump(err.read(), io.err(), "nsbox-stderr"));
+            pumps.add(OutputPump.start(sys, err.read(), io.err(), "nsbox-stderr"));
             stdio[1] = itsSide(out.write()).number();
             stdio[2] = itsSide(err.write()).number();
         }
@@ -230,7 +225,7 @@ final class Supervisor implements AutoCloseable {
                         0, false, took, failure(r.word(), r.value()), null);
             }
         }
-        for (Pump pump : pumps) {
+        for (OutputPump pump : pumps) {
             try {
                 pump.drain(sys);
             } catch (InterruptedException e) {
@@ -283,7 +278,7 @@ final class Supervisor implements AutoCloseable {
 
     /** Waits until the output pumps have delivered everything and ended (at end of file). */
     void awaitOutput() throws InterruptedException {
-        for (Pump p : pumps) {
+        for (OutputPump p : pumps) {
             p.thread().join();
         }
     }
@@ -383,139 +378,6 @@ final class Supervisor implements AutoCloseable {
             return target.equals(Path.of(System.getProperty("java.home"), "lib", "modules"));
         } catch (IOException | RuntimeException e) {
             return false;
-        }
-    }
-
-    /** Starts a thread that delivers {@code read}'s lines to {@code sink}; it closes {@code read} at its end. */
-    private Pump pump(Fd read, Consumer<String> sink, String name) {
-        LineReader lines = new LineReader(sys, read.number());
-        Thread t = new Thread(() -> {
-            try {
-                for (String l = lines.next(); l != null; l = lines.next()) {
-                    sink.accept(l);
-                }
-            } catch (SyscallException e) {
-                sink.accept("nsbox: cannot read the step's output: " + e.getMessage());
-            } finally {
-                read.close();
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return new Pump(t, lines, sink);
-    }
-
-    /** A thread that delivers one output pipe of the steps line by line. */
-    private record Pump(Thread thread, LineReader lines, Consumer<String> sink) {
-
-        /**
-         * Returns once every byte a finished step wrote to this pipe has been delivered. The
-         * supervisor reports a step only after everything it started is dead, so nothing more
-         * can arrive until the next step starts: the pipe is drained when it holds no byte and
-         * the reader is blocked in read(2) with every line before it handed over. A last line
-         * the step did not end with a newline is delivered as it is, with the step it belongs to.
-         */
-        void drain(Sys sys) throws InterruptedException {
-            for (int i = 0; i < 5000; i++) {
-                long generation = lines.reads();
-                if (lines.waiting() && unread(sys) == 0) {
-                    // A read(2) that has just returned but not yet been counted shows as
-                    // "waiting" with an empty pipe: look again after it had time to count.
-                    Thread.sleep(1);
-                    if (lines.waiting() && lines.reads() == generation && unread(sys) == 0) {
-                        String partial = lines.takePartial();
-                        if (partial != null) {
-                            sink.accept(partial);
-                        }
-                        return;
-                    }
-                } else {
-                    Thread.sleep(1);
-                }
-            }
-        }
-
-        private int unread(Sys sys) {
-            byte[] n = new byte[4];
-            try {
-                sys.ioctl(lines.fd, FIONREAD, n, "ioctl(" + lines.fd + ", FIONREAD)");
-            } catch (SyscallException e) {
-                return 0;
-            }
-            return (n[0] & 0xff) | (n[1] & 0xff) << 8 | (n[2] & 0xff) << 16 | (n[3] & 0xff) << 24;
-        }
-    }
-
-    /** Reads lines from a descriptor (UTF-8, without the end of line). */
-    private static final class LineReader {
-        private final Sys sys;
-        private final int fd;
-        private final byte[] buf = new byte[8192];
-        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        private int pos;
-        private int len;
-        private boolean eof;
-        /** Blocked in read(2), every complete line before it returned. */
-        private volatile boolean waiting;
-        /** How many read(2) calls have returned. */
-        private volatile long reads;
-
-        LineReader(Sys sys, int fd) {
-            this.sys = sys;
-            this.fd = fd;
-        }
-
-        boolean waiting() {
-            return waiting;
-        }
-
-        long reads() {
-            return reads;
-        }
-
-        /** The bytes of an unfinished line, taken while the reader waits; {@code null} if none. */
-        synchronized String takePartial() {
-            if (!waiting || pending.size() == 0) {
-                return null;
-            }
-            String s = pending.toString(StandardCharsets.UTF_8);
-            pending.reset();
-            return s;
-        }
-
-        String next() throws SyscallException {
-            while (true) {
-                synchronized (this) {
-                    for (; pos < len; pos++) {
-                        if (buf[pos] == '\n') {
-                            pos++;
-                            String s = pending.toString(StandardCharsets.UTF_8);
-                            pending.reset();
-                            return s;
-                        }
-                        pending.write(buf[pos]);
-                    }
-                    if (eof) {
-                        if (pending.size() > 0) {
-                            String s = pending.toString(StandardCharsets.UTF_8);
-                            pending.reset();
-                            return s;
-                        }
-                        return null;
-                    }
-                    waiting = true;
-                }
-                int n = sys.read(fd, buf, "read(" + fd + ")");
-                synchronized (this) {
-                    waiting = false;
-                    reads++;
-                    len = Math.max(n, 0);
-                    pos = 0;
-                    if (n <= 0) {
-                        eof = true;
-                    }
-                }
-            }
         }
     }
 }
