@@ -30,6 +30,20 @@ import java.util.Map;
 public class KubeMojo extends AbstractSpecMojo {
 
     /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.kube.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.kube.skip", defaultValue = "false")
+    private boolean skipKube;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipKube;
+    }
+
+    /**
      * The container image the Job runs in.
      *
      * @since 0.1.0

@@ -9,7 +9,6 @@ import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
-import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -52,6 +51,20 @@ import java.util.Map;
 @Mojo(name = "run", defaultPhase = LifecyclePhase.TEST, threadSafe = true,
         requiresDependencyResolution = ResolutionScope.TEST)
 public class RunMojo extends AbstractSpecMojo {
+
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.run.skip}. No step runs and no report is written.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.run.skip", defaultValue = "false")
+    private boolean skipRun;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipRun;
+    }
 
     /**
      * Steps to run instead of the spec's, each with the keys of a spec's step:
@@ -137,10 +150,6 @@ public class RunMojo extends AbstractSpecMojo {
      */
     @Parameter(property = "nsbox.outputFile")
     private File outputFile;
-
-    /** This goal execution, whose pom line names a failing pom step. */
-    @Parameter(defaultValue = "${mojoExecution}", readonly = true)
-    private MojoExecution mojoExecution;
 
     /**
      * A spec whose step runs Maven (mvn test) would reach this goal again inside its own sandbox,
