@@ -1,6 +1,7 @@
 package dev.nsbox.maven;
 
 import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.RunOptions;
 import dev.nsbox.engine.RunReport;
@@ -11,10 +12,13 @@ import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
+import org.apache.maven.toolchain.Toolchain;
+import org.apache.maven.toolchain.ToolchainManager;
 
 import java.io.File;
 import java.io.IOException;
@@ -41,6 +45,10 @@ import java.util.Map;
  * are resolved first, so that a spec may name {@code ${project.testClasspath}} (and
  * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
  * {@code %classpath} does.
+ *
+ * <p>When the build uses a JDK toolchain (maven-toolchains-plugin), the steps see it:
+ * {@code JAVA_HOME} is its home and its {@code bin} comes first on {@code PATH} (see
+ * {@link JdkToolchain}); the pom's {@code environment} and a step's {@code env} still win.
  *
  * <p>Every run, failed or not, leaves its report in {@code target/nsbox/run-report.json}: the
  * spec, each step's exit code, signal, duration and what killed it, and the host check's result
@@ -151,6 +159,10 @@ public class RunMojo extends AbstractSpecMojo {
     @Parameter(property = "nsbox.outputFile")
     private File outputFile;
 
+    /** Maven's toolchains: the JDK the build selected, if any, which the steps then see. */
+    @Component
+    private ToolchainManager toolchains;
+
     /**
      * A spec whose step runs Maven (mvn test) would reach this goal again inside its own sandbox,
      * which cannot make another: it keeps no CAP_SYS_ADMIN and its seccomp filter refuses
@@ -176,7 +188,14 @@ public class RunMojo extends AbstractSpecMojo {
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
         createBuildDirectories();
-        Preparation prepared = prepare(outcomes, overrides.forEngine());
+        JdkToolchain jdk = jdkToolchain();
+        Map<String, String> callerEnv = System.getenv();
+        Preparation prepared = prepare(outcomes, jdk == null ? overrides.forEngine()
+                : new Overrides(s -> overrides.apply(jdk.apply(s, callerEnv)), null));
+        if (jdk != null) {
+            getLog().info("nsbox: the steps use the build's JDK toolchain: JAVA_HOME=" + jdk.home() + ", " + jdk.bin()
+                    + " first on PATH");
+        }
         Plan plan = outcomes.plan(prepared);
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
         getLog().info("nsbox: applying " + plan.spec().file() + (plan.spec().name() == null ? ""
@@ -195,6 +214,27 @@ public class RunMojo extends AbstractSpecMojo {
             throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
         }
         outcomes.run(result);
+    }
+
+    /**
+     * The JDK toolchain the build selected (maven-toolchains-plugin's {@code toolchain} goal), or
+     * null when it uses none.
+     */
+    private JdkToolchain jdkToolchain() throws MojoExecutionException {
+        Toolchain tc = toolchains == null ? null : toolchains.getToolchainFromBuildContext("jdk", session);
+        if (tc == null) {
+            return null;
+        }
+        String java = tc.findTool("java");
+        if (java == null) {
+            throw new MojoExecutionException("the build's JDK toolchain " + tc + " has no bin/java; fix its jdkHome"
+                    + " in toolchains.xml");
+        }
+        try {
+            return JdkToolchain.ofJavaTool(java);
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
+        }
     }
 
     /**
