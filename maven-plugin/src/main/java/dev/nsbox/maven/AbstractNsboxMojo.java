@@ -8,9 +8,11 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What every goal of the plugin shares: the project and session, {@code skip} and the goal's own
@@ -139,6 +141,31 @@ abstract class AbstractNsboxMojo extends AbstractMojo {
 
     /** The goal's work; never called when it is skipped. */
     protected abstract void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException;
+
+    /**
+     * Gives {@code written} (a file or folder in the build directory) and the folders above it
+     * the build's {@code project.build.outputTimestamp} as their modification time, when the
+     * project sets one ({@link OutputTimestamp}).
+     */
+    protected void stamp(Outcomes outcomes, Path... written) throws MojoFailureException, MojoExecutionException {
+        Optional<OutputTimestamp> t;
+        try {
+            t = OutputTimestamp.parse(project.getProperties().getProperty(OutputTimestamp.PROPERTY));
+        } catch (IllegalArgumentException e) {
+            throw outcomes.badParameter(e.getMessage());
+        }
+        if (t.isEmpty()) {
+            return;
+        }
+        for (Path p : written) {
+            try {
+                t.get().stamp(p, Path.of(project.getBuild().getDirectory()));
+            } catch (IOException e) {
+                throw new MojoExecutionException("cannot set the modification time of " + p + " to "
+                        + OutputTimestamp.PROPERTY + ": " + e, e);
+            }
+        }
+    }
 
     /** The folder Maven was started in, which messages name files relative to; null when unknown. */
     protected Path executionRoot() {

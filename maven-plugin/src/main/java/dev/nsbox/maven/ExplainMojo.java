@@ -71,6 +71,7 @@ public class ExplainMojo extends AbstractSpecMojo {
             } catch (IOException e) {
                 throw new MojoExecutionException("cannot write " + file + ": " + e.getMessage(), e);
             }
+            stamp(outcomes, file);
             getLog().info("nsbox: wrote " + file);
         }
         outcomes.report(prepared);

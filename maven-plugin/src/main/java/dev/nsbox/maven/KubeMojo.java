@@ -91,9 +91,11 @@ public class KubeMojo extends AbstractSpecMojo {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, Json.write(job.document()) + "\n", StandardCharsets.UTF_8);
+            stamp(outcomes, file);
             if (job.seccompProfile().isPresent()) {
                 Path profile = file.resolveSibling(Path.of(job.profilePath()).getFileName());
                 Files.writeString(profile, Json.write(job.seccompProfile().get()) + "\n", StandardCharsets.UTF_8);
+                stamp(outcomes, profile);
                 getLog().info("nsbox: wrote " + profile + "; install it on each node as <kubelet root>/seccomp/"
                         + job.profilePath());
             }

@@ -67,6 +67,7 @@ public class OciMojo extends AbstractSpecMojo {
         } catch (IOException | IllegalStateException e) {
             throw new MojoExecutionException("cannot write the bundle " + bundle + ": " + e.getMessage(), e);
         }
+        stamp(outcomes, bundle.toPath());
         getLog().info("nsbox: wrote the OCI bundle " + bundle + " (runc run --bundle " + bundle + " ID)");
     }
 }

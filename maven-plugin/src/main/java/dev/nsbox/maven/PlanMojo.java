@@ -81,6 +81,7 @@ public class PlanMojo extends AbstractSpecMojo {
             try {
                 Files.createDirectories(planFile.getAbsoluteFile().getParentFile().toPath());
                 Files.writeString(planFile.toPath(), text, StandardCharsets.UTF_8);
+                stamp(outcomes, planFile.toPath());
             } catch (IOException e) {
                 throw new MojoExecutionException("cannot write the plan to " + planFile + ": " + e.getMessage(), e);
             }

@@ -213,6 +213,10 @@ public class RunMojo extends AbstractSpecMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
         }
+        stamp(outcomes, report);
+        if (outputFile != null) {
+            stamp(outcomes, outputFile.toPath());
+        }
         outcomes.run(result);
     }
 
