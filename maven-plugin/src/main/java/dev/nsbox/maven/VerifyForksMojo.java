@@ -51,7 +51,7 @@ public class VerifyForksMojo extends AbstractNsboxMojo {
 
     /**
      * The key of the project's context value by which a skipped {@code nsbox:prepare} tells this
-     * goal which property skipped it (see docs/decisions/0019-maven-per-goal-skip.md).
+     * goal which property skipped it, for this build only.
      */
     static final String PREPARE_SKIPPED = "dev.nsbox.maven.prepare.skipped";
 
