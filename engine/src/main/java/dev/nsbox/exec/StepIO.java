@@ -11,8 +11,11 @@ import java.util.function.Consumer;
  *       directly, unbuffered (the CLI);</li>
  *   <li>{@link #lines(Consumer, Consumer)}: standard input is {@code /dev/null}; standard output
  *       and error are pipes read by two threads of this JVM, each complete line (without its
- *       end of line, decoded as UTF-8) handed to a consumer (the Maven plugin's log). Every line
- *       has been delivered when {@link Sandbox#run()} returns.</li>
+ *       {@code \n}, decoded as UTF-8) handed to a consumer (the Maven plugin's log). Every line
+ *       has been delivered when {@link Sandbox#run()} returns. A line longer than
+ *       {@link #MAX_LINE} bytes is handed over in pieces of at most that many bytes, each cut
+ *       at a character boundary, so that memory stays bounded whatever a step writes. The
+ *       text is as the step wrote it: control characters ({@code \r}, ESC, NUL) included.</li>
  *   <li>{@link #terminal(String)}: each step runs on a new pseudo-terminal of the sandbox's own
  *       devpts, as its controlling terminal, relayed to this process's terminal (descriptor 0,
  *       put in raw mode while the step runs) and standard output; the supervisor gets
@@ -23,6 +26,12 @@ import java.util.function.Consumer;
  * <p>Immutable.
  */
 public final class StepIO {
+
+    /**
+     * The most bytes of UTF-8 in one line handed to a consumer of {@link #lines}: 64 KiB, far
+     * above any line a person reads in a log, and small next to any JVM's heap.
+     */
+    public static final int MAX_LINE = 64 * 1024;
 
     private final Consumer<String> out;
     private final Consumer<String> err;

@@ -6,18 +6,12 @@ import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -54,7 +48,7 @@ final class Supervisor implements AutoCloseable {
     private final List<Fd> held = new ArrayList<>();
     /** Our copies of what the supervisor gets as 0..2, 3 and 4: closed once it has its own. */
     private final List<Fd> itsSide = new ArrayList<>();
-    private final List<Pump> pumps = new ArrayList<>();
+    private final List<OutputPump> pumps = new ArrayList<>();
     private final int[] initFds = new int[Applier.INIT_FDS];
     private Fd commands;
     private Fd reports;
@@ -256,9 +250,9 @@ final class Supervisor implements AutoCloseable {
                         0, false, took, failure(r.word(), r.value()), null);
             }
         }
-        for (Pump pump : pumps) {
+        for (OutputPump pump : pumps) {
             try {
-                pump.drain(sys);
+                pump.drain();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -312,7 +306,7 @@ final class Supervisor implements AutoCloseable {
      * the supervisor is gone and our marker end is closed).
      */
     void awaitOutput() throws InterruptedException {
-        for (Pump p : pumps) {
+        for (OutputPump p : pumps) {
             p.marker().close();
             p.thread().join();
         }
@@ -418,206 +412,11 @@ final class Supervisor implements AutoCloseable {
 
     /**
      * Starts a thread that delivers the lines of {@code pipe}'s read end to {@code sink}; it
-     * closes the read end at its end. The pump keeps a write end of its own ({@link Pump#marker}),
-     * held by this object, for {@link Pump#drain}.
+     * closes the read end at its end. The pump gets a write end of the pipe of its own
+     * ({@link OutputPump#marker}), held by this object, for {@link OutputPump#drain}.
      */
-    private Pump pump(Pipe pipe, Consumer<String> sink, String name) throws SyscallException {
-        Fd read = pipe.read();
+    private OutputPump pump(Pipe pipe, Consumer<String> sink, String name) throws SyscallException {
         Fd marker = hold(new Fd(sys, sys.dupAtLeast(pipe.write().number(), HIGH)));
-        LineReader lines = new LineReader(sys, read.number());
-        Thread t = new Thread(() -> {
-            try {
-                for (String l = lines.next(); l != null; l = lines.next()) {
-                    sink.accept(l);
-                    lines.delivered();
-                }
-            } catch (SyscallException e) {
-                sink.accept("nsbox: cannot read the step's output: " + e.getMessage());
-            } finally {
-                lines.ended();
-                read.close();
-            }
-        }, name);
-        t.setDaemon(true);
-        t.start();
-        return new Pump(t, lines, marker);
-    }
-
-    /** A thread that delivers one output pipe of the steps line by line, and our write end of that pipe. */
-    private record Pump(Thread thread, LineReader lines, Fd marker) {
-
-        /** How long a drain waits for a pump whose sink does not return, as the timer it replaced did. */
-        private static final long DRAIN_LIMIT_MS = 5000;
-
-        /**
-         * Returns once every byte a finished step wrote to this pipe has been delivered. The
-         * supervisor reports a step only after everything it started is dead, so nothing more
-         * can arrive until the next step starts: a marker written now, through our own write
-         * end, is the last thing in the pipe, and once the pump has read it, everything before
-         * it has been delivered. pipe(7): a write of at most PIPE_BUF bytes is atomic, so the
-         * marker is never interleaved. It is drawn after the step ended, 128 random bits
-         * without a newline, so no step can have written it. A last line the step did not end
-         * with a newline is delivered as it is, with the step it belongs to.
-         */
-        void drain(Sys sys) throws InterruptedException {
-            ThreadLocalRandom r = ThreadLocalRandom.current();
-            byte[] m = ("\0nsbox-drain-" + Long.toHexString(r.nextLong()) + Long.toHexString(r.nextLong()) + "\0")
-                    .getBytes(StandardCharsets.US_ASCII);
-            long target = lines.expect(m);
-            try {
-                if (!marker.write(m, "write(" + marker + ", drain marker)")) {
-                    lines.unexpect(m);
-                    return;
-                }
-            } catch (SyscallException e) {
-                lines.unexpect(m);
-                return;
-            }
-            lines.awaitMarkers(target, DRAIN_LIMIT_MS);
-        }
-    }
-
-    /** Reads lines from a descriptor (UTF-8, without the end of line). */
-    private static final class LineReader {
-        private final Sys sys;
-        private final int fd;
-        private final byte[] buf = new byte[8192];
-        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        private int pos;
-        private int len;
-        private boolean eof;
-        /**
-         * The drain markers written and not read yet, in the order they are in the pipe (one
-         * normally; more only after a drain gave up waiting): each is taken out where it is read.
-         */
-        private final Deque<byte[]> markers = new ArrayDeque<>();
-        /** How many markers were read, each with every line before it handed over. */
-        private long markersRead;
-        /** A marker was read, and the partial line before it is being handed over. */
-        private boolean markerAfterDelivery;
-        /** The reader stopped (end of file, or a failed read): no marker will come. */
-        private boolean ended;
-
-        LineReader(Sys sys, int fd) {
-            this.sys = sys;
-            this.fd = fd;
-        }
-
-        /**
-         * Looks for {@code m} (no newline in it) after the markers expected before it.
-         *
-         * @return the count {@link #awaitMarkers} waits for
-         */
-        synchronized long expect(byte[] m) {
-            markers.addLast(m);
-            return markersRead + markers.size();
-        }
-
-        /** {@code m} was never written after all. */
-        synchronized void unexpect(byte[] m) {
-            markers.remove(m);
-        }
-
-        /** Waits until {@code count} markers were read and every line before them handed over, at most {@code ms}. */
-        synchronized void awaitMarkers(long count, long ms) throws InterruptedException {
-            long end = System.nanoTime() + ms * 1_000_000;
-            for (long left = ms; markersRead < count && !ended && left > 0;
-                 left = (end - System.nanoTime()) / 1_000_000) {
-                wait(left);
-            }
-        }
-
-        /** The line {@link #next()} returned has been handed over. */
-        synchronized void delivered() {
-            if (markerAfterDelivery) {
-                markerAfterDelivery = false;
-                markersRead++;
-                notifyAll();
-            }
-        }
-
-        synchronized void ended() {
-            ended = true;
-            notifyAll();
-        }
-
-        String next() throws SyscallException {
-            while (true) {
-                synchronized (this) {
-                    for (; pos < len; pos++) {
-                        if (buf[pos] == '\n') {
-                            pos++;
-                            String s = pending.toString(StandardCharsets.UTF_8);
-                            pending.reset();
-                            return s;
-                        }
-                        pending.write(buf[pos]);
-                    }
-                    if (eof) {
-                        String partial = takeMarker();
-                        if (partial != null) {
-                            return partial;
-                        }
-                        if (pending.size() > 0) {
-                            String s = pending.toString(StandardCharsets.UTF_8);
-                            pending.reset();
-                            return s;
-                        }
-                        return null;
-                    }
-                    String partial = takeMarker();
-                    if (partial != null) {
-                        return partial;
-                    }
-                }
-                int n = sys.read(fd, buf, "read(" + fd + ")");
-                synchronized (this) {
-                    len = Math.max(n, 0);
-                    pos = 0;
-                    if (n <= 0) {
-                        eof = true;
-                    }
-                }
-            }
-        }
-
-        /**
-         * With everything read so far consumed: when the unfinished line holds the first marker
-         * expected, removes it and returns what precedes it (a last line without a newline, to
-         * be handed over before the marker counts as read), or counts the marker read at once
-         * and looks for the next; null when there is nothing to hand over.
-         */
-        private String takeMarker() {
-            byte[] m = markers.peekFirst();
-            int size = pending.size();
-            if (m == null || markerAfterDelivery || size < m.length) {
-                return null;
-            }
-            byte[] all = pending.toByteArray();
-            int at = indexOf(all, m);
-            if (at < 0) {
-                return null;
-            }
-            markers.removeFirst();
-            pending.reset();
-            // Only after a drain that gave up waiting can more follow it: the next marker.
-            pending.write(all, at + m.length, size - at - m.length);
-            if (at == 0) {
-                markersRead++;
-                notifyAll();
-                return takeMarker();
-            }
-            markerAfterDelivery = true;
-            return new String(all, 0, at, StandardCharsets.UTF_8);
-        }
-
-        private static int indexOf(byte[] in, byte[] m) {
-            for (int i = 0; i + m.length <= in.length; i++) {
-                if (Arrays.equals(in, i, i + m.length, m, 0, m.length)) {
-                    return i;
-                }
-            }
-            return -1;
-        }
+        return OutputPump.start(sys, pipe.read(), marker, sink, name);
     }
 }

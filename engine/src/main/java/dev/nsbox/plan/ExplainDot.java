@@ -31,6 +31,11 @@ import java.util.Set;
  *       in a cluster of their own.</li>
  * </ul>
  *
+ * <p>Nodes are named in the order they first appear ({@code s1}, {@code s2}, ... for the
+ * sandbox's mounts, {@code h1}, ... for the host's), not by the kernel's mount IDs, which differ
+ * from one mount namespace to the next (proc_pid_mountinfo(5): IDs are reused and allocated per
+ * mount): two builds on one host write the same bytes.
+ *
  * <p>Pure: no I/O; the same simulation always gives the same text.
  */
 public final class ExplainDot {
@@ -195,7 +200,49 @@ public final class ExplainDot {
             sb.append("  ").append(e).append('\n');
         }
         sb.append("}\n");
-        return sb.toString();
+        return renumber(sb.toString());
+    }
+
+    /**
+     * {@code dot} with each node name outside quotes ({@code s} or {@code h} and a mount ID)
+     * replaced by the same letter and its rank of first appearance.
+     */
+    static String renumber(String dot) {
+        Map<String, String> names = new LinkedHashMap<>();
+        Map<Character, Integer> counts = new LinkedHashMap<>();
+        StringBuilder out = new StringBuilder(dot.length());
+        boolean quoted = false;
+        for (int i = 0; i < dot.length(); i++) {
+            char c = dot.charAt(i);
+            if (quoted) {
+                out.append(c);
+                if (c == '\\' && i + 1 < dot.length()) {
+                    out.append(dot.charAt(++i));
+                } else if (c == '"') {
+                    quoted = false;
+                }
+                continue;
+            }
+            if (c == '"') {
+                quoted = true;
+                out.append(c);
+                continue;
+            }
+            boolean start = (c == 's' || c == 'h') && (i == 0 || !Character.isLetterOrDigit(dot.charAt(i - 1))
+                    && dot.charAt(i - 1) != '_');
+            int end = i + 1;
+            while (start && end < dot.length() && Character.isDigit(dot.charAt(end))) {
+                end++;
+            }
+            if (start && end > i + 1 && (end == dot.length() || !Character.isLetterOrDigit(dot.charAt(end)))) {
+                String old = dot.substring(i, end);
+                out.append(names.computeIfAbsent(old, k -> c + String.valueOf(counts.merge(c, 1, Integer::sum))));
+                i = end - 1;
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
     }
 
     /** The host's mounts in a peer group with {@code m} (both ways) or its master (into the sandbox). */

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code explain --format dot} on the examples, against the systemd-like host where / is shared. */
@@ -53,5 +54,14 @@ class ExplainDotTest {
     @Test
     void quotesWhatDotWouldMisread() {
         assertTrue(ExplainDot.quote("a\"b\\c\nd").equals("\"a\\\"b\\\\c\\nd\""));
+    }
+
+    @Test
+    void nodesAreNumberedInOrderOfAppearanceNotByMountId() {
+        // Mount IDs differ from one mount namespace to the next; the picture must not.
+        String dot = "digraph nsbox {\n  s316 [label=\"/s316\\\" h9\"];\n  h27 [label=\"h27\", style=dashed];\n"
+                + "  s12 -> s316;\n  s316 -> h27 [penwidth=2];\n  cluster_s1;\n}\n";
+        assertEquals("digraph nsbox {\n  s1 [label=\"/s316\\\" h9\"];\n  h1 [label=\"h27\", style=dashed];\n"
+                + "  s2 -> s1;\n  s1 -> h1 [penwidth=2];\n  cluster_s1;\n}\n", ExplainDot.renumber(dot));
     }
 }

@@ -4,6 +4,7 @@ import dev.nsbox.engine.NsboxEngine;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.logging.Log;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +21,20 @@ import java.util.Map;
  */
 @Mojo(name = "doctor", threadSafe = true, requiresProject = false)
 public class DoctorMojo extends AbstractSpecsMojo {
+
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.doctor.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.doctor.skip", defaultValue = "false")
+    private boolean skipDoctor;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipDoctor;
+    }
 
     @Override
     protected void perform(Outcomes outcomes) throws MojoFailureException {

@@ -32,6 +32,20 @@ import java.nio.file.Path;
 public class ExplainMojo extends AbstractSpecMojo {
 
     /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.explain.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.explain.skip", defaultValue = "false")
+    private boolean skipExplain;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipExplain;
+    }
+
+    /**
      * {@code text} (the log only), {@code dot} or {@code svg}: the log, and the picture written to
      * {@code ${project.build.directory}/nsbox/explain.dot} or {@code explain.svg}.
      *
@@ -57,6 +71,7 @@ public class ExplainMojo extends AbstractSpecMojo {
             } catch (IOException e) {
                 throw new MojoExecutionException("cannot write " + file + ": " + e.getMessage(), e);
             }
+            stamp(outcomes, file);
             getLog().info("nsbox: wrote " + file);
         }
         outcomes.report(prepared);

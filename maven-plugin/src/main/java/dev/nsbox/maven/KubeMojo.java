@@ -30,6 +30,20 @@ import java.util.Map;
 public class KubeMojo extends AbstractSpecMojo {
 
     /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.kube.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.kube.skip", defaultValue = "false")
+    private boolean skipKube;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipKube;
+    }
+
+    /**
      * The container image the Job runs in.
      *
      * @since 0.1.0
@@ -77,9 +91,11 @@ public class KubeMojo extends AbstractSpecMojo {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, Json.write(job.document()) + "\n", StandardCharsets.UTF_8);
+            stamp(outcomes, file);
             if (job.seccompProfile().isPresent()) {
                 Path profile = file.resolveSibling(Path.of(job.profilePath()).getFileName());
                 Files.writeString(profile, Json.write(job.seccompProfile().get()) + "\n", StandardCharsets.UTF_8);
+                stamp(outcomes, profile);
                 getLog().info("nsbox: wrote " + profile + "; install it on each node as <kubelet root>/seccomp/"
                         + job.profilePath());
             }

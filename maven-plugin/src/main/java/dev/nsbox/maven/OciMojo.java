@@ -24,6 +24,20 @@ import java.io.IOException;
 public class OciMojo extends AbstractSpecMojo {
 
     /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.oci.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.oci.skip", defaultValue = "false")
+    private boolean skipOci;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipOci;
+    }
+
+    /**
      * Where the bundle is written.
      *
      * @since 0.1.0
@@ -53,6 +67,7 @@ public class OciMojo extends AbstractSpecMojo {
         } catch (IOException | IllegalStateException e) {
             throw new MojoExecutionException("cannot write the bundle " + bundle + ": " + e.getMessage(), e);
         }
+        stamp(outcomes, bundle.toPath());
         getLog().info("nsbox: wrote the OCI bundle " + bundle + " (runc run --bundle " + bundle + " ID)");
     }
 }

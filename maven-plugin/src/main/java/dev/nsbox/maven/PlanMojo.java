@@ -27,6 +27,20 @@ import java.nio.file.Files;
 public class PlanMojo extends AbstractSpecMojo {
 
     /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.plan.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.plan.skip", defaultValue = "false")
+    private boolean skipPlan;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipPlan;
+    }
+
+    /**
      * {@code text} (C calls, for people) or {@code json} (for programs: at least
      * {@code {"operations": [...], "hostEffects": [...]}}).
      *
@@ -67,6 +81,7 @@ public class PlanMojo extends AbstractSpecMojo {
             try {
                 Files.createDirectories(planFile.getAbsoluteFile().getParentFile().toPath());
                 Files.writeString(planFile.toPath(), text, StandardCharsets.UTF_8);
+                stamp(outcomes, planFile.toPath());
             } catch (IOException e) {
                 throw new MojoExecutionException("cannot write the plan to " + planFile + ": " + e.getMessage(), e);
             }

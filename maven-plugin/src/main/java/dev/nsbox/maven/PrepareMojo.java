@@ -50,6 +50,23 @@ import java.util.UUID;
 @Mojo(name = "prepare", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
 public class PrepareMojo extends AbstractNsboxMojo {
 
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.prepare.skip}. The tests then run OUTSIDE any sandbox, which is said at WARNING, and
+     * {@code nsbox:verify-forks}, if bound, fails the build, as nothing of this build proves them
+     * sandboxed: skip it as well ({@code -Dnsbox.verify-forks.skip}, or {@code -Dnsbox.skip} for
+     * both) to run the tests unsandboxed on purpose.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.prepare.skip", defaultValue = "false")
+    private boolean skipPrepare;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipPrepare;
+    }
+
     /** Where the wrapper is written, under the build directory. */
     static final String HOME = "nsbox-jvm";
 
@@ -87,13 +104,24 @@ public class PrepareMojo extends AbstractNsboxMojo {
 
     /** No wrapper is written, {@code jvm} is not set, and the tests run outside any sandbox. */
     @Override
-    protected String skipped() {
-        return ": the tests will run OUTSIDE any sandbox; drop -Dnsbox.skip (or set <skip>false</skip>) to sandbox them";
+    protected String skipped(String property, String parameter) {
+        return ": the tests will run OUTSIDE any sandbox; " + undo(property, parameter) + " to sandbox them"
+                + (property.equals("nsbox.skip") ? "" : "; nsbox:verify-forks, if bound, fails the build: skip it"
+                        + " too (" + skipProperty("verify-forks") + ") to run the tests unsandboxed on purpose");
+    }
+
+    /**
+     * Tells {@code nsbox:verify-forks} of this module that the tests ran unsandboxed on purpose
+     * or not: in the project's context, for this build only (nothing is written to disk).
+     */
+    @Override
+    protected void skipping() {
+        project.setContextValue(VerifyForksMojo.PREPARE_SKIPPED, skip ? "nsbox.skip" : skipProperty("prepare"));
     }
 
     /** Said at WARNING: the tests then run unsandboxed, which a build log must not hide. */
     @Override
-    protected boolean skipIsUnsafe() {
+    protected boolean skipIsUnsafe(boolean alone) {
         return true;
     }
 

@@ -1,6 +1,7 @@
 package dev.nsbox.maven;
 
 import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.RunOptions;
 import dev.nsbox.engine.RunReport;
@@ -9,13 +10,15 @@ import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
-import org.apache.maven.plugin.MojoExecution;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
+import org.apache.maven.toolchain.Toolchain;
+import org.apache.maven.toolchain.ToolchainManager;
 
 import java.io.File;
 import java.io.IOException;
@@ -43,6 +46,10 @@ import java.util.Map;
  * {@code project.compileClasspath}, {@code project.runtimeClasspath}), as exec-maven-plugin's
  * {@code %classpath} does.
  *
+ * <p>When the build uses a JDK toolchain (maven-toolchains-plugin), the steps see it:
+ * {@code JAVA_HOME} is its home and its {@code bin} comes first on {@code PATH} (see
+ * {@link JdkToolchain}); the pom's {@code environment} and a step's {@code env} still win.
+ *
  * <p>Every run, failed or not, leaves its report in {@code target/nsbox/run-report.json}: the
  * spec, each step's exit code, signal, duration and what killed it, and the host check's result
  * (the JSON of {@code nsbox run --report}).
@@ -52,6 +59,20 @@ import java.util.Map;
 @Mojo(name = "run", defaultPhase = LifecyclePhase.TEST, threadSafe = true,
         requiresDependencyResolution = ResolutionScope.TEST)
 public class RunMojo extends AbstractSpecMojo {
+
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.run.skip}. No step runs and no report is written.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.run.skip", defaultValue = "false")
+    private boolean skipRun;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipRun;
+    }
 
     /**
      * Steps to run instead of the spec's, each with the keys of a spec's step:
@@ -138,9 +159,9 @@ public class RunMojo extends AbstractSpecMojo {
     @Parameter(property = "nsbox.outputFile")
     private File outputFile;
 
-    /** This goal execution, whose pom line names a failing pom step. */
-    @Parameter(defaultValue = "${mojoExecution}", readonly = true)
-    private MojoExecution mojoExecution;
+    /** Maven's toolchains: the JDK the build selected, if any, which the steps then see. */
+    @Component
+    private ToolchainManager toolchains;
 
     /**
      * A spec whose step runs Maven (mvn test) would reach this goal again inside its own sandbox,
@@ -167,7 +188,14 @@ public class RunMojo extends AbstractSpecMojo {
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
         createBuildDirectories();
-        Preparation prepared = prepare(outcomes, overrides.forEngine());
+        JdkToolchain jdk = jdkToolchain();
+        Map<String, String> callerEnv = System.getenv();
+        Preparation prepared = prepare(outcomes, jdk == null ? overrides.forEngine()
+                : new Overrides(s -> overrides.apply(jdk.apply(s, callerEnv)), null));
+        if (jdk != null) {
+            getLog().info("nsbox: the steps use the build's JDK toolchain: JAVA_HOME=" + jdk.home() + ", " + jdk.bin()
+                    + " first on PATH");
+        }
         Plan plan = outcomes.plan(prepared);
         plan.notes().forEach(n -> getLog().info("nsbox: " + n));
         getLog().info("nsbox: applying " + plan.spec().file() + (plan.spec().name() == null ? ""
@@ -185,7 +213,32 @@ public class RunMojo extends AbstractSpecMojo {
         } catch (IOException e) {
             throw new MojoExecutionException("cannot write the run's report to " + report + ": " + e.getMessage(), e);
         }
+        stamp(outcomes, report);
+        if (outputFile != null) {
+            stamp(outcomes, outputFile.toPath());
+        }
         outcomes.run(result);
+    }
+
+    /**
+     * The JDK toolchain the build selected (maven-toolchains-plugin's {@code toolchain} goal), or
+     * null when it uses none.
+     */
+    private JdkToolchain jdkToolchain() throws MojoExecutionException {
+        Toolchain tc = toolchains == null ? null : toolchains.getToolchainFromBuildContext("jdk", session);
+        if (tc == null) {
+            return null;
+        }
+        String java = tc.findTool("java");
+        if (java == null) {
+            throw new MojoExecutionException("the build's JDK toolchain " + tc + " has no bin/java; fix its jdkHome"
+                    + " in toolchains.xml");
+        }
+        try {
+            return JdkToolchain.ofJavaTool(java);
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
+        }
     }
 
     /**

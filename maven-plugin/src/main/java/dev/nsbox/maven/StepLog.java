@@ -26,6 +26,16 @@ import java.util.stream.Collectors;
  * output does: a line the log would hide goes to Maven's standard output (or standard error),
  * marked the same way; nsbox's own lines stay hidden.
  *
+ * <p>Control characters are shown, not obeyed, in caret notation as {@code cat -v} and
+ * {@code less} show them: NUL as {@code ^@}, ESC as {@code ^[} (a colour code reads
+ * {@code ^[[31m}), a carriage return inside a line (a progress bar) as {@code ^M}, DEL as
+ * {@code ^?}, and the C1 controls U+0080 to U+009F as {@code M-^@} to {@code M-^_}; a tab stays a
+ * tab, every other character (UTF-8 included) stays as it is. A {@code \r} that ends a line
+ * ({@code \r\n}, as Windows tools end lines) is an end of line, and not shown. So a step cannot
+ * move the cursor, recolour, clear or retitle the terminal of the person reading the build, nor
+ * cut a CI system's log. {@code outputFile} gets the lines as the step wrote them. A line longer
+ * than 64 KiB comes in pieces, each a line of the log ({@link StepIO#MAX_LINE}).
+ *
  * <p>Thread-safe: the engine delivers standard output and standard error on two threads of their
  * own while the run's thread reports steps starting and ending. The mark is the step that was
  * started last, which is the step that wrote the line: the engine delivers every line of a step,
@@ -67,21 +77,51 @@ final class StepLog implements Listener, Closeable {
     }
 
     void out(String line) {
+        String shown = "[" + current + "] " + visible(line);
         if (log.isInfoEnabled()) {
-            log.info("[" + current + "] " + line);
+            log.info(shown);
         } else {
-            stdout.println("[" + current + "] " + line);
+            stdout.println(shown);
         }
         write(line);
     }
 
     void err(String line) {
+        String shown = "[" + current + "] " + visible(line);
         if (log.isWarnEnabled()) {
-            log.warn("[" + current + "] " + line);
+            log.warn(shown);
         } else {
-            stderr.println("[" + current + "] " + line);
+            stderr.println(shown);
         }
         write(line);
+    }
+
+    /**
+     * {@code line} with its control characters in caret notation, as {@code cat -v} shows them
+     * (see the type's description); a last {@code \r} is dropped as part of the end of line.
+     */
+    static String visible(String line) {
+        int end = line.endsWith("\r") ? line.length() - 1 : line.length();
+        StringBuilder b = null;
+        for (int i = 0; i < end; i++) {
+            char c = line.charAt(i);
+            String caret = c == '\t' ? null
+                    : c < 0x20 ? "^" + (char) (c + 0x40)
+                    : c == 0x7f ? "^?"
+                    : c >= 0x80 && c < 0xa0 ? "M-^" + (char) (c - 0x80 + 0x40)
+                    : null;
+            if (caret != null && b == null) {
+                b = new StringBuilder(end + 16).append(line, 0, i);
+            }
+            if (b != null) {
+                if (caret != null) {
+                    b.append(caret);
+                } else {
+                    b.append(c);
+                }
+            }
+        }
+        return b != null ? b.toString() : line.substring(0, end);
     }
 
     private synchronized void write(String line) {
@@ -117,7 +157,7 @@ final class StepLog implements Listener, Closeable {
             // In the Maven JVM, on a thread of its own: milliseconds, where a second JVM takes hundreds.
             log.info("nsbox: sandbox set up in " + (System.nanoTime() - created) / 1_000_000 + " ms");
         }
-        current = step.name();
+        current = visible(step.name());
         log.info("nsbox: step " + step.name() + ": " + step.argv().stream().map(StepLog::word)
                 .collect(Collectors.joining(" ")) + " (in " + step.cwd() + ")");
     }
@@ -142,6 +182,6 @@ final class StepLog implements Listener, Closeable {
         if (!s.isEmpty() && s.matches("[A-Za-z0-9_@%+=:,./-]+")) {
             return s;
         }
-        return "'" + s.strip().replace("'", "'\\''").replace("\n", "\\n") + "'";
+        return "'" + visible(s.strip().replace("'", "'\\''").replace("\n", "\\n")) + "'";
     }
 }

@@ -4,6 +4,7 @@ import dev.nsbox.engine.SpecSource;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,20 @@ import java.util.List;
  */
 @Mojo(name = "validate", defaultPhase = LifecyclePhase.VALIDATE, threadSafe = true)
 public class ValidateMojo extends AbstractSpecsMojo {
+
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.validate.skip}.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.validate.skip", defaultValue = "false")
+    private boolean skipValidate;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipValidate;
+    }
 
     @Override
     protected void perform(Outcomes outcomes) throws MojoFailureException {

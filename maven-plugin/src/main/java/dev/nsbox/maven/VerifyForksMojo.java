@@ -4,6 +4,7 @@ import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,13 +32,40 @@ import java.util.Set;
 @Mojo(name = "verify-forks", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
 public class VerifyForksMojo extends AbstractNsboxMojo {
 
+    /**
+     * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
+     * {@code -Dnsbox.verify-forks.skip}. Said at WARNING: nothing then proves that the test JVMs ran sandboxed.
+     *
+     * @since 0.1.0
+     */
+    @Parameter(property = "nsbox.verify-forks.skip", defaultValue = "false")
+    private boolean skipVerifyForks;
+
+    @Override
+    protected boolean skipGoal() {
+        return skipVerifyForks;
+    }
+
     /** The file in {@code target/nsbox-jvm} where {@code nsbox:prepare} leaves its run ID. */
     static final String RUN_ID = "run-id";
 
-    /** The check is skipped together with {@code nsbox:prepare}. */
+    /**
+     * The key of the project's context value by which a skipped {@code nsbox:prepare} tells this
+     * goal which property skipped it, for this build only.
+     */
+    static final String PREPARE_SKIPPED = "dev.nsbox.maven.prepare.skipped";
+
+    /** With {@code nsbox.skip}, the check is skipped together with {@code nsbox:prepare}. */
     @Override
-    protected String skipped() {
-        return "; drop -Dnsbox.skip (or set <skip>false</skip>) to check the test JVMs again";
+    protected String skipped(String property, String parameter) {
+        return (property.equals("nsbox.skip") ? "" : ": nothing proves that this build's test JVMs ran in nsbox's sandbox")
+                + "; " + undo(property, parameter) + " to check the test JVMs again";
+    }
+
+    /** Skipped alone, nothing proves what nsbox:prepare did: said at WARNING. */
+    @Override
+    protected boolean skipIsUnsafe(boolean alone) {
+        return alone;
     }
 
     /** Skipped with nsbox:prepare inside a sandbox: nothing of this build marks the test JVMs. */
@@ -48,6 +76,15 @@ public class VerifyForksMojo extends AbstractNsboxMojo {
 
     @Override
     protected void perform(Outcomes outcomes) throws MojoExecutionException, MojoFailureException {
+        Object prepareSkipped = project.getContextValue(PREPARE_SKIPPED);
+        if (prepareSkipped != null) {
+            // Fail closed: a skipped prepare set no jvm, so the tests ran unsandboxed; a run ID
+            // left by an earlier build must not make this one look checked.
+            throw outcomes.badConfiguration(List.of("error: nsbox:prepare was skipped (" + prepareSkipped + " is true),"
+                    + " so this module's tests ran OUTSIDE any sandbox and nothing proves otherwise; skip this check as"
+                    + " well (-D" + skipProperty("verify-forks") + ", or -Dnsbox.skip for both goals) to run them"
+                    + " unsandboxed on purpose, or drop -D" + prepareSkipped + " to sandbox them"));
+        }
         Path root = executionRoot();
         Path runIdFile = Path.of(project.getBuild().getDirectory(), PrepareMojo.HOME, RUN_ID);
         if (!Files.isRegularFile(runIdFile)) {
