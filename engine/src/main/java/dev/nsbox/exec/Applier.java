@@ -13,9 +13,12 @@ import java.util.List;
 
 /**
  * Applies a plan's operations, one system call (or a short fixed sequence) each, through
- * {@link Sys}. It runs on the sandbox's own thread, after unshare(2): it allocates little,
- * loads no class and formats nothing (a failing call is thrown with the string the plan
- * printed for it, placed by the caller). Tests drive it against a scripted fake C library.
+ * {@link Sys}. It runs on the sandbox's own thread, after unshare(2): it allocates little and
+ * loads no class. Every operation that mounts or changes a mount by target does so on the
+ * target's descriptor, opened once and checked ({@link #target}); a failing call is thrown
+ * with the string the plan printed for it or, within such a sequence, the sub-call that
+ * failed (docs/decisions/0019-mountfd-mounts-on-checked-descriptors.md), placed by the caller.
+ * Tests drive it against a scripted fake C library.
  *
  * <p>Not thread-safe: one instance per sandbox.
  */
@@ -36,7 +39,7 @@ final class Applier {
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
     private static final long RESOLVE = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
     private static final int TO_DESCRIPTOR = Flags.MOVE_MOUNT_F_EMPTY_PATH | Flags.MOVE_MOUNT_T_EMPTY_PATH;
-    private static final String MOVE_FLAGS = "MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)";
+    private static final String MOVE_FLAGS_AND_END = "MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)";
 
     private final Sys sys;
     private final int[] initFds;
@@ -184,7 +187,7 @@ final class Applier {
         int fd = target(target);
         try {
             sys.moveMount(from, "", fd, "", TO_DESCRIPTOR,
-                    "move_mount(" + name + ", \"\", target(" + Op.q(target) + "), \"\", " + MOVE_FLAGS);
+                    "move_mount(" + name + ", \"\", target(" + Op.q(target) + "), \"\", " + MOVE_FLAGS_AND_END);
         } finally {
             sys.close(fd);
         }
