@@ -13,9 +13,12 @@ import java.util.List;
 
 /**
  * Applies a plan's operations, one system call (or a short fixed sequence) each, through
- * {@link Sys}. It runs on the sandbox's own thread, after unshare(2): it allocates little,
- * loads no class and formats nothing (a failing call is thrown with the string the plan
- * printed for it, placed by the caller). Tests drive it against a scripted fake C library.
+ * {@link Sys}. It runs on the sandbox's own thread, after unshare(2): it allocates little and
+ * loads no class. Every operation that mounts or changes a mount by target does so on the
+ * target's descriptor, opened once and checked ({@link #target}); a failing call is thrown
+ * with the string the plan printed for it or, within such a sequence, the sub-call that
+ * failed (docs/decisions/0024-mountfd-mounts-on-checked-descriptors.md), placed by the caller.
+ * Tests drive it against a scripted fake C library.
  *
  * <p>Not thread-safe: one instance per sandbox.
  */
@@ -31,7 +34,12 @@ final class Applier {
     private static final long SIOCSIFFLAGS = 0x8914;
     private static final int IFF_UP = 1;
     private static final int SKIPPED = -2;
+    // openat2(2), linux/openat2.h
+    private static final long RESOLVE_NO_MAGICLINKS = 0x02;
     private static final long RESOLVE_NO_SYMLINKS = 0x04;
+    private static final long RESOLVE = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    private static final int TO_DESCRIPTOR = Flags.MOVE_MOUNT_F_EMPTY_PATH | Flags.MOVE_MOUNT_T_EMPTY_PATH;
+    private static final String MOVE_FLAGS_AND_END = "MOVE_MOUNT_F_EMPTY_PATH|MOVE_MOUNT_T_EMPTY_PATH)";
 
     private final Sys sys;
     private final int[] initFds;
@@ -78,7 +86,17 @@ final class Applier {
             initPid = sys.spawn("/proc/self/fd/5", new String[] {"nsbox-init"}, new String[0], initFds, "/",
                     INIT_FDS, call);
         } else if (op instanceof Op.SetPropagation p) {
-            sys.mount("none", p.path(), null, p.flags(), null, call);
+            // mount_setattr(2) on the checked descriptor does what mount("none", path, NULL,
+            // MS_[REC|]PRIVATE...) does by path: the propagation of that mount (and, with
+            // AT_RECURSIVE, of those below it), without a second lookup of the path.
+            int fd = target(p.path());
+            try {
+                int flags = Flags.AT_EMPTY_PATH | ((p.flags() & Flags.MS_REC) != 0 ? Flags.AT_RECURSIVE : 0);
+                long propagation = p.flags() & ~Flags.MS_REC;
+                sys.mountSetattr(fd, "", flags, 0, 0, propagation, setattrCall(p.path(), flags, 0, 0, propagation));
+            } finally {
+                sys.close(fd);
+            }
         } else if (op instanceof Op.OpenTree t) {
             try {
                 trees[t.tree()] = sys.openTree(Flags.AT_FDCWD, t.source(), t.flags(), call);
@@ -95,20 +113,24 @@ final class Applier {
                     sys.mountSetattr(fd, "", a.flags(), a.attrSet(), a.attrClr(), a.propagation(), call);
                 }
             } else {
-                sys.mountSetattr(Flags.AT_FDCWD, a.path(), a.flags(), a.attrSet(), a.attrClr(), a.propagation(),
-                        call);
+                int fd = target(a.path());
+                try {
+                    int flags = a.flags() | Flags.AT_EMPTY_PATH;
+                    sys.mountSetattr(fd, "", flags, a.attrSet(), a.attrClr(), a.propagation(),
+                            setattrCall(a.path(), flags, a.attrSet(), a.attrClr(), a.propagation()));
+                } finally {
+                    sys.close(fd);
+                }
             }
         } else if (op instanceof Op.MoveMount m) {
             int fd = tree(m.tree(), Call.MOVE_MOUNT);
             if (fd != SKIPPED) {
-                checkTarget(m.target());
-                sys.moveMount(fd, "", Flags.AT_FDCWD, m.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, call);
+                attach(fd, m.target(), "tree" + m.tree());
                 sys.close(fd);
                 trees[m.tree()] = SKIPPED;
             }
         } else if (op instanceof Op.Mount m) {
-            checkTarget(m.target());
-            sys.mount(m.source(), m.target(), m.fstype(), m.flags(), m.data(), call);
+            mountFresh(m);
         } else if (op instanceof Op.MountProc p) {
             mountProc(p);
         } else if (op instanceof Op.Mkdir d) {
@@ -125,7 +147,14 @@ final class Applier {
         } else if (op instanceof Op.LoopbackUp) {
             loopbackUp(call);
         } else if (op instanceof Op.Chdir c) {
-            sys.chdir(c.path(), call);
+            // Before pivot_root(".", "."): the staging directory is the new root, so it is
+            // entered through the same checked descriptor as every mount target.
+            int fd = target(c.path());
+            try {
+                sys.fchdir(fd, "fchdir(target(" + Op.q(c.path()) + "))");
+            } finally {
+                sys.close(fd);
+            }
         } else if (op instanceof Op.PivotRoot p) {
             sys.pivotRoot(p.newRoot(), p.putOld(), call);
         } else if (op instanceof Op.Umount u) {
@@ -136,14 +165,134 @@ final class Applier {
     }
 
     /**
-     * The plan checked that no mount target's path contains a symlink; the host may have
-     * changed since. openat2(2) with {@code RESOLVE_NO_SYMLINKS} refuses any symlink on the
-     * way ({@code ELOOP}), so a mount can never land where a symlink points.
+     * Opens {@code target} as an {@code O_PATH} descriptor, checked: openat2(2) with
+     * {@code RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS} refuses any symlink on the way
+     * ({@code ELOOP}). Every mount, attribute and propagation change is then made on that
+     * descriptor, never on the path looked up again: a rename(2) of the target in between
+     * (RENAME_EXCHANGE with a symlink, say) can no longer move the mount to where the symlink
+     * points (the race of runc's CVE-2021-30465). The plan checked the path when it was made;
+     * the host may have changed since.
      */
-    private void checkTarget(String target) throws SyscallException {
-        int fd = sys.openat2(Flags.AT_FDCWD, target, Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE_NO_SYMLINKS,
-                "openat2(AT_FDCWD, " + Op.q(target) + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS})");
-        sys.close(fd);
+    private int target(String target) throws SyscallException {
+        return sys.openat2(Flags.AT_FDCWD, target, Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE,
+                "openat2(AT_FDCWD, " + Op.q(target) + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS})");
+    }
+
+    /**
+     * Attaches the detached mount {@code from} (named {@code name} in messages) onto the
+     * checked descriptor of {@code target}: move_mount(2) with {@code MOVE_MOUNT_T_EMPTY_PATH}
+     * mounts on the mount point the descriptor holds, whatever its path is called by now.
+     */
+    private void attach(int from, String target, String name) throws SyscallException {
+        int fd = target(target);
+        try {
+            sys.moveMount(from, "", fd, "", TO_DESCRIPTOR,
+                    "move_mount(" + name + ", \"\", target(" + Op.q(target) + "), \"\", " + MOVE_FLAGS_AND_END);
+        } finally {
+            sys.close(fd);
+        }
+    }
+
+    /**
+     * A fresh filesystem ({@link Op.Mount}) with the new mount API, so that it too lands on a
+     * checked descriptor: fsopen(2) of the type, {@code source} and each option of mount(2)'s
+     * data through fsconfig(2), fsmount(2) with the mount flags as {@code MOUNT_ATTR_*}, then
+     * {@link #attach}. Read-only is a property of this mount ({@code MOUNT_ATTR_RDONLY}), not of
+     * the superblock: a sysfs or mqueue may share its superblock with the host's, which a
+     * superblock {@code ro} would reconfigure. overlayfs gets its layers as directory
+     * descriptors opened the same checked way ({@code FSCONFIG_SET_FD}, Linux 6.13), so no
+     * layer path is looked up again either.
+     */
+    private void mountFresh(Op.Mount m) throws SyscallException {
+        String type = m.fstype();
+        int fs = sys.fsopen(type, Sys.FSOPEN_CLOEXEC, "fsopen(" + Op.q(type) + ", FSOPEN_CLOEXEC) = fs");
+        try {
+            if (m.source() != null) {
+                sys.fsconfigString(fs, "source", m.source(), "fsconfig(fs, FSCONFIG_SET_STRING, \"source\", "
+                        + Op.q(m.source()) + ", 0)");
+            }
+            String data = m.data();
+            boolean overlay = "overlay".equals(type);
+            int from = 0;
+            while (data != null && from < data.length()) {
+                int comma = data.indexOf(',', from);
+                int end = comma < 0 ? data.length() : comma;
+                option(fs, data.substring(from, end), overlay);
+                from = end + 1;
+            }
+            sys.fsconfigCreate(fs, "fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0)");
+            int attrs = (int) attrs(m.flags());
+            int mnt = sys.fsmount(fs, Sys.FSMOUNT_CLOEXEC, attrs, "fsmount(fs, FSMOUNT_CLOEXEC, "
+                    + Flags.names(attrs, Flags.MOUNT_ATTRS) + ") = mnt");
+            try {
+                attach(mnt, m.target(), "mnt");
+            } finally {
+                sys.close(mnt);
+            }
+        } finally {
+            sys.close(fs);
+        }
+    }
+
+    /** One option of mount(2)'s data ({@code key=value} or a bare flag) as fsconfig(2) takes it. */
+    private void option(int fs, String option, boolean overlay) throws SyscallException {
+        if (option.isEmpty()) {
+            return;
+        }
+        int eq = option.indexOf('=');
+        if (eq < 0) {
+            sys.fsconfigFlag(fs, option, "fsconfig(fs, FSCONFIG_SET_FLAG, " + Op.q(option) + ", NULL, 0)");
+            return;
+        }
+        String key = option.substring(0, eq);
+        String value = option.substring(eq + 1);
+        if (overlay && (key.equals("upperdir") || key.equals("workdir"))) {
+            layer(fs, key, value);
+        } else if (overlay && key.equals("lowerdir")) {
+            // "lowerdir=a:b" is the stack top first; each "lowerdir+" appends below the last.
+            int from = 0;
+            while (from <= value.length()) {
+                int colon = value.indexOf(':', from);
+                int end = colon < 0 ? value.length() : colon;
+                layer(fs, "lowerdir+", value.substring(from, end));
+                from = end + 1;
+            }
+        } else {
+            sys.fsconfigString(fs, key, value, "fsconfig(fs, FSCONFIG_SET_STRING, " + Op.q(key) + ", "
+                    + Op.q(value) + ", 0)");
+        }
+    }
+
+    /**
+     * An overlay layer given as a descriptor: a directory opened with the checks of
+     * {@link #target}, not {@code O_PATH} (fsconfig(2) refuses those, EBADF).
+     */
+    private void layer(int fs, String key, String dir) throws SyscallException {
+        int fd = sys.openat2(Flags.AT_FDCWD, dir, Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0, RESOLVE,
+                "openat2(AT_FDCWD, " + Op.q(dir)
+                        + ", {O_RDONLY|O_DIRECTORY|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}) = layer");
+        try {
+            sys.fsconfigFd(fs, key, fd, "fsconfig(fs, FSCONFIG_SET_FD, " + Op.q(key) + ", NULL, layer)");
+        } finally {
+            sys.close(fd);
+        }
+    }
+
+    /** mount_setattr(2) on the checked descriptor of {@code path}, as a message prints it. */
+    private static String setattrCall(String path, int flags, long set, long clr, long propagation) {
+        return "mount_setattr(target(" + Op.q(path) + "), \"\", " + Flags.names(flags, Flags.OPEN_TREE_FLAGS)
+                + ", {attr_set=" + Flags.names(set, Flags.MOUNT_ATTRS) + ", attr_clr=" + Flags.names(clr, Flags.MOUNT_ATTRS)
+                + ", propagation=" + Flags.names(propagation, Flags.MOUNT_FLAGS) + "}, 32)";
+    }
+
+    /** The {@code MOUNT_ATTR_*} of the mount(2) flags {@code MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC}. */
+    private static long attrs(long flags) {
+        long a = 0;
+        a |= (flags & Flags.MS_RDONLY) != 0 ? Flags.MOUNT_ATTR_RDONLY : 0;
+        a |= (flags & Flags.MS_NOSUID) != 0 ? Flags.MOUNT_ATTR_NOSUID : 0;
+        a |= (flags & Flags.MS_NODEV) != 0 ? Flags.MOUNT_ATTR_NODEV : 0;
+        a |= (flags & Flags.MS_NOEXEC) != 0 ? Flags.MOUNT_ATTR_NOEXEC : 0;
+        return a;
     }
 
     /**
@@ -156,7 +305,6 @@ final class Applier {
 
     /** See {@link Op.MountProc}: each sub-call is named on its own when it fails. */
     private void mountProc(Op.MountProc p) throws SyscallException {
-        checkTarget(p.target());
         if (pidns < 0) {
             // Readable only once the namespace has its PID 1 (after SpawnInit), and opened once,
             // before this proc can cover the /proc it would otherwise be looked up through.
@@ -170,7 +318,7 @@ final class Applier {
             sys.fsconfigCreate(fs, p.createCall());
             int mnt = sys.fsmount(fs, Sys.FSMOUNT_CLOEXEC, (int) p.attrs(), p.fsmountCall());
             try {
-                sys.moveMount(mnt, "", Flags.AT_FDCWD, p.target(), Flags.MOVE_MOUNT_F_EMPTY_PATH, p.moveCall());
+                attach(mnt, p.target(), "mnt");
             } finally {
                 sys.close(mnt);
             }

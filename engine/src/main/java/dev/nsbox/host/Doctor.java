@@ -385,6 +385,21 @@ public final class Doctor {
         } catch (SyscallException e) {
             apiResult(section, "mount_setattr (Linux 5.12)", e.errno());
         }
+        // A run mounts every new filesystem with fsopen(2) and opens every target with
+        // openat2(2) (docs/decisions/0024-mountfd-mounts-on-checked-descriptors.md): a type no
+        // kernel has answers ENODEV (or EPERM unprivileged), only a kernel without the call ENOSYS.
+        try {
+            sys.close(sys.fsopen("nsbox-doctor-probe", 0, "fsopen"));
+            add(section, Status.OK, "fsopen", null);
+        } catch (SyscallException e) {
+            apiResult(section, "fsopen, fsconfig, fsmount (Linux 5.2)", e.errno());
+        }
+        try {
+            sys.close(sys.openat2(-100, "/", Sys.O_PATH | Sys.O_CLOEXEC, 0, 0x06, "openat2"));
+            add(section, Status.OK, "openat2 (RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS)", null);
+        } catch (SyscallException e) {
+            apiResult(section, "openat2 (Linux 5.6)", e.errno());
+        }
         add(section, Status.INFO, "kernel " + System.getProperty("os.version"), null);
     }
 

@@ -31,6 +31,7 @@ public enum Call {
     PRCTL("prctl"),
     PREAD("pread"),
     READ("read"),
+    RENAMEAT2("renameat2"),
     SETHOSTNAME("sethostname"),
     SETNS("setns"),
     SOCKET("socket"),

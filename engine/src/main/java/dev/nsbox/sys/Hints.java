@@ -53,6 +53,16 @@ public final class Hints {
             return new Args("argument " + index + " includes " + name, e -> (e.numberArg(index) & flag) == flag);
         }
 
+        /** Numeric argument {@code index} is {@code value}. */
+        static Args numberIs(int index, long value, String name) {
+            return new Args("argument " + index + " is " + name, e -> e.numberArg(index) == value);
+        }
+
+        /** Numeric argument {@code index} has no bit of {@code flag} set. */
+        static Args flagsExclude(int index, long flag, String name) {
+            return new Args("argument " + index + " lacks " + name, e -> (e.numberArg(index) & flag) == 0);
+        }
+
         /** String argument {@code index} is {@code value}. */
         static Args stringIs(int index, String value) {
             return new Args("argument " + index + " is \"" + value + "\"", e -> value.equals(e.stringArg(index)));
@@ -82,11 +92,14 @@ public final class Hints {
     static final long CLONE_NEWUSER = 0x10000000L;
 
     // The argument positions of the C prototypes the rows look at: unshare(flags),
-    // mount(source, target, fstype, flags, data), fsconfig(fd, cmd, key, value, aux).
+    // mount(source, target, fstype, flags, data), fsconfig(fd, cmd, key, value, aux),
+    // openat2(dfd, path, how.flags, how.mode, how.resolve) as Sys passes struct open_how.
     private static final int UNSHARE_FLAGS = 0;
     private static final int MOUNT_FSTYPE = 2;
     private static final int MOUNT_DATA = 4;
+    private static final int FSCONFIG_CMD = 1;
     private static final int FSCONFIG_KEY = 2;
+    private static final int OPENAT2_FLAGS = 2;
 
     private static final ExitCode SETUP = ExitCode.SETUP_FAILED;
     private static final ExitCode MACHINE = ExitCode.UNSUPPORTED;
@@ -110,6 +123,20 @@ public final class Hints {
                     "the limit on namespaces of this type is reached; see /proc/sys/user/max_*_namespaces"),
             new Hint(Call.FSCONFIG, Errno.EINVAL, Args.stringIs(FSCONFIG_KEY, "pidns"), false, MACHINE,
                     String.format(NO_PIDNS, "")),
+            new Hint(Call.FSCONFIG, Errno.EINVAL, Args.numberIs(FSCONFIG_CMD, Sys.FSCONFIG_SET_FD, "FSCONFIG_SET_FD"),
+                    false, MACHINE,
+                    "this kernel's overlayfs does not take its layers as descriptors (Linux 6.13 or later does); "
+                            + "nsbox gives them so, that no layer path is looked up twice; upgrade the kernel, or "
+                            + "drop the overlay mount"),
+            new Hint(Call.FSCONFIG, Errno.EPERM, Args.numberIs(FSCONFIG_CMD, Sys.FSCONFIG_CMD_CREATE,
+                    "FSCONFIG_CMD_CREATE"), false, SETUP,
+                    "the kernel refuses a new filesystem of this type here: a fresh proc needs a new PID namespace "
+                            + "(add \"pid\" to namespaces), a sysfs a new network namespace (add \"net\")"),
+            new Hint(Call.FSMOUNT, Errno.EPERM, Args.ANY, false, SETUP,
+                    "the kernel refuses a proc or sysfs that would show more than the host lets this caller see "
+                            + "(mount_too_revealing); add \"pid\" (for proc) or \"net\" (for sysfs) to namespaces"),
+            new Hint(Call.FSOPEN, Errno.ENODEV, Args.ANY, false, MACHINE,
+                    "this kernel lacks the filesystem type (see /proc/filesystems)"),
             new Hint(Call.MOUNT, Errno.EINVAL, Args.optionNamed(MOUNT_DATA, "pidns"), false, MACHINE,
                     String.format(NO_PIDNS, "=")),
             new Hint(Call.MOUNT, Errno.EPERM, Args.stringIs(MOUNT_FSTYPE, "proc"), false, SETUP,
@@ -122,8 +149,11 @@ public final class Hints {
                     "the source is not bindable (an unbindable mount, or outside this mount namespace)"),
             new Hint(null, Errno.ENOSYS, Args.ANY, false, MACHINE,
                     "this kernel lacks the system call; nsbox needs the mount API of Linux 5.12 or later "
-                            + "(open_tree, move_mount, mount_setattr)"),
+                            + "(open_tree, move_mount, fsopen, fsmount, mount_setattr, openat2)"),
             new Hint(Call.MOVE_MOUNT, Errno.ENOENT, Args.ANY, false, SETUP, NO_TARGET),
+            new Hint(Call.OPENAT2, Errno.ELOOP, Args.flagsExclude(OPENAT2_FLAGS, Sys.O_PATH, "O_PATH"), false, SETUP,
+                    "an overlay layer's path contains a symlink now (nsbox resolves none at run time); write the "
+                            + "path it resolves to"),
             new Hint(Call.OPENAT2, Errno.ELOOP, Args.ANY, false, SETUP,
                     "a mount target must be the mount point itself: its path contains a symlink now; write the "
                             + "path it resolves to"),

@@ -84,6 +84,9 @@ public interface LibC {
 
     int symlink(String target, String linkpath);
 
+    /** renameat2(olddirfd, oldpath, newdirfd, newpath, flags), glibc 2.28. */
+    int renameat2(int olddirfd, String oldpath, int newdirfd, String newpath, int flags);
+
     long write(int fd, byte[] buf, long count);
 
     long read(int fd, byte[] buf, long count);

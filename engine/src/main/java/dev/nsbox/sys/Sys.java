@@ -39,10 +39,13 @@ public final class Sys {
     public static final int MFD_CLOEXEC = 1;
     // fsopen(2), fsconfig(2), fsmount(2), linux/mount.h
     public static final int FSOPEN_CLOEXEC = 1;
+    public static final int FSCONFIG_SET_FLAG = 0;
     public static final int FSCONFIG_SET_STRING = 1;
     public static final int FSCONFIG_SET_FD = 5;
     public static final int FSCONFIG_CMD_CREATE = 6;
     public static final int FSMOUNT_CLOEXEC = 1;
+    // renameat2(2), linux/fs.h
+    public static final int RENAME_EXCHANGE = 2;
     // prctl(2)
     public static final int PR_SET_PDEATHSIG = 1;
     public static final int PR_SET_NO_NEW_PRIVS = 38;
@@ -243,6 +246,13 @@ public final class Sys {
         }
     }
 
+    /** {@code fsconfig(fd, FSCONFIG_SET_FLAG, key, NULL, 0)}: a parameter without a value ({@code newinstance}). */
+    public void fsconfigFlag(int fd, String key, String call) throws SyscallException {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FLAG, key, (jnr.ffi.Pointer) null, 0) < 0) {
+            throw fail(Call.FSCONFIG, call, fd, FSCONFIG_SET_FLAG, key, null, 0);
+        }
+    }
+
     /** {@code fsconfig(fd, FSCONFIG_SET_FD, key, NULL, valueFd)}. */
     public void fsconfigFd(int fd, String key, int valueFd, String call) throws SyscallException {
         if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FD, key, (jnr.ffi.Pointer) null, valueFd) < 0) {
@@ -337,6 +347,14 @@ public final class Sys {
     public void symlink(String target, String path, String call) throws SyscallException {
         if (libc.symlink(target, path) < 0) {
             throw fail(Call.SYMLINK, call, target, path);
+        }
+    }
+
+    /** {@code renameat2(2)}; {@link #RENAME_EXCHANGE} swaps two paths atomically. */
+    public void renameat2(int oldDfd, String oldPath, int newDfd, String newPath, int flags, String call)
+            throws SyscallException {
+        if (libc.renameat2(oldDfd, oldPath, newDfd, newPath, flags) < 0) {
+            throw fail(Call.RENAMEAT2, call, oldDfd, oldPath, newDfd, newPath, flags);
         }
     }
 

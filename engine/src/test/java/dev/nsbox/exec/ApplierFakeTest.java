@@ -6,6 +6,7 @@ import dev.nsbox.spec.ExitCode;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.FakeLibC;
 import dev.nsbox.sys.Hints;
+import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -42,20 +43,23 @@ class ApplierFakeTest {
         Assumptions.assumeTrue(Hints.hasSysAdmin(), "needs CAP_SYS_ADMIN for the EPERM hints of a privileged caller");
         Op proc = new Op.Mount("proc", "/proc", "proc", Flags.MS_NOSUID | Flags.MS_NODEV | Flags.MS_NOEXEC, null,
                 at(21, "mounts[3]"));
-        assertEquals("test.yaml:21:5: error: mounts[3]: cannot mount proc on /proc: mount(\"proc\", \"/proc\", \"proc\", "
-                        + "MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL): EPERM (Operation not permitted)\n"
-                        + "  hint: a fresh proc needs a new PID namespace; add \"pid\" to namespaces",
-                failure(new FakeLibC().fail("mount", Errnos.EPERM), proc));
+        assertEquals("test.yaml:21:5: error: mounts[3]: cannot mount proc on /proc: "
+                        + "fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0): EPERM (Operation not permitted)\n"
+                        + "  hint: the kernel refuses a new filesystem of this type here: a fresh proc needs a new PID "
+                        + "namespace (add \"pid\" to namespaces), a sysfs a new network namespace (add \"net\")",
+                failure(new FakeLibC().failWith("fsconfig", Sys.FSCONFIG_CMD_CREATE, Errnos.EPERM), proc));
     }
 
     @Test
     void kernelWithoutPidnsOptionIsAMissingAbility() throws Exception {
         Op proc = new Op.Mount("proc", "/proc", "proc", TestPlans.PROC_FLAGS, TestPlans.PIDNS, at(21, "mounts[3]"));
-        FakeLibC fake = new FakeLibC().fail("mount", Errnos.EINVAL);
+        FakeLibC fake = new FakeLibC().failWith("fsconfig", "pidns", Errnos.EINVAL);
         Applier a = new Applier(fake.sys(), FDS, List.of(proc));
         SyscallException e = assertThrows(SyscallException.class, () -> a.apply(proc, proc.call()));
         assertEquals(ExitCode.UNSUPPORTED, e.exitCode());
-        assertEquals("this kernel's procfs does not accept pidns= (a recent Linux 6.x does); nsbox mounts a "
+        assertEquals("fsconfig(fs, FSCONFIG_SET_STRING, \"pidns\", \"/proc/thread-self/ns/pid_for_children\", 0)",
+                e.call());
+        assertEquals("this kernel's procfs does not accept pidns (a recent Linux 6.x does); nsbox mounts a "
                 + "sandbox's proc with it; upgrade the kernel, or drop the proc mount", e.hint());
     }
 
@@ -104,7 +108,7 @@ class ApplierFakeTest {
         for (Op op : ops) {
             a.apply(op, op.call());
         }
-        assertEquals(List.of("open_tree", "mount_setattr", "openat2", "close", "move_mount", "close"), fake.calls());
+        assertEquals(List.of("open_tree", "mount_setattr", "openat2", "move_mount", "close", "close"), fake.calls());
     }
 
     @Test
@@ -112,12 +116,12 @@ class ApplierFakeTest {
         FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ELOOP);
         Op tmpfs = new Op.Mount("tmpfs", "/x/tmp", "tmpfs", 0, null, at(9, "mounts[0]"));
         assertEquals("test.yaml:9:5: error: mounts[0]: cannot mount tmpfs on /x/tmp: "
-                        + "openat2(AT_FDCWD, \"/x/tmp\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS}): "
+                        + "openat2(AT_FDCWD, \"/x/tmp\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}): "
                         + "ELOOP (Too many levels of symbolic links)\n"
                         + "  hint: a mount target must be the mount point itself: its path contains a symlink now; "
                         + "write the path it resolves to",
                 failure(fake, tmpfs));
-        assertEquals(List.of("openat2"), fake.calls());
+        assertEquals(List.of("fsopen", "fsconfig", "fsconfig", "fsmount", "openat2", "close", "close"), fake.calls());
     }
 
     @Test

@@ -356,7 +356,7 @@ class SandboxKernelTest {
                 .shell("echo never").build());
         assertEquals(125, c.exit(), c.toString());
         assertTrue(c.result().messages().get(0).startsWith("test.yaml:9:5: error: mounts[1]: cannot mount tmpfs on "
-                + link + "/: openat2(AT_FDCWD, \"" + link + "/\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS}): ELOOP"),
+                + link + "/: openat2(AT_FDCWD, \"" + link + "/\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}): ELOOP"),
                 c.result().messages().toString());
         assertTrue(c.out().isEmpty());
     }

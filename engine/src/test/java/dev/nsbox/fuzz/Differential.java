@@ -169,12 +169,16 @@ final class Differential {
 
     /**
      * Whether the executor's message reports the predicted refusal at the step that lookup
-     * fails in: the executor opens a move_mount(2) target with openat2(2) first, so an ENOENT
-     * predicted for the move_mount comes from that open, at the same spec value.
+     * fails in: the executor opens every target with openat2(2) first and mounts on that
+     * descriptor (docs/decisions/0019-mountfd-mounts-on-checked-descriptors.md), so an ENOENT
+     * predicted for the move_mount comes from that open, and a refused mount("none", ...)
+     * propagation change is the same refusal of a mount_setattr(2), at the same spec value.
      */
     private static boolean sameRefusal(String message, OpOutcome step) {
         String errno = step.refused().substring(0, step.refused().indexOf(':'));
-        return message.contains(": error: " + step.label() + ": ") && message.contains("): " + errno + " (");
+        String at = step.op().origin().path();
+        return (message.contains(": error: " + step.label() + ": ") || message.contains(": error: " + at + ": "))
+                && message.contains("): " + errno + " (");
     }
 
     private Outcome check(long seed, Case c, FileChannel table, MountTable before) throws Exception {

@@ -12,7 +12,7 @@ import java.util.List;
  */
 public final class FakeLibC {
 
-    private record Failure(String function, int errno, int times) {
+    private record Failure(String function, int errno, int times, Object arg) {
     }
 
     private final List<Failure> failures = new ArrayList<>();
@@ -27,7 +27,13 @@ public final class FakeLibC {
 
     /** Makes {@code function} fail with {@code errno} the next {@code times} calls. */
     public FakeLibC fail(String function, int errnoValue, int times) {
-        failures.add(new Failure(function, errnoValue, times));
+        failures.add(new Failure(function, errnoValue, times, null));
+        return this;
+    }
+
+    /** Makes {@code function} fail with {@code errno} whenever one of its arguments equals {@code arg}. */
+    public FakeLibC failWith(String function, Object arg, int errnoValue) {
+        failures.add(new Failure(function, errnoValue, Integer.MAX_VALUE, arg));
         return this;
     }
 
@@ -45,8 +51,9 @@ public final class FakeLibC {
                     calls.add(name);
                     for (int i = 0; i < failures.size(); i++) {
                         Failure f = failures.get(i);
-                        if (f.function().equals(name) && f.times() > 0) {
-                            failures.set(i, new Failure(f.function(), f.errno(), f.times() - 1));
+                        if (f.function().equals(name) && f.times() > 0
+                                && (f.arg() == null || java.util.Arrays.asList(args).contains(f.arg()))) {
+                            failures.set(i, new Failure(f.function(), f.errno(), f.times() - 1, f.arg()));
                             errno = f.errno();
                             return ret(method.getReturnType(), -1);
                         }

@@ -65,6 +65,6 @@ class SysFacadeTest {
                 () -> sys.mountSetattr(-100, "/", 0x8000, 1, 0, 0, "mount_setattr(AT_FDCWD, \"/\", ...)"));
         assertEquals(ExitCode.UNSUPPORTED, e.exitCode());
         assertEquals("this kernel lacks the system call; nsbox needs the mount API of Linux 5.12 or later "
-                + "(open_tree, move_mount, mount_setattr)", e.hint());
+                + "(open_tree, move_mount, fsopen, fsmount, mount_setattr, openat2)", e.hint());
     }
 }
