@@ -170,7 +170,7 @@ final class Differential {
     /**
      * Whether the executor's message reports the predicted refusal at the step that lookup
      * fails in: the executor opens every target with openat2(2) first and mounts on that
-     * descriptor (docs/decisions/0019-mountfd-mounts-on-checked-descriptors.md), so an ENOENT
+     * descriptor (docs/decisions/0024-mountfd-mounts-on-checked-descriptors.md), so an ENOENT
      * predicted for the move_mount comes from that open, and a refused mount("none", ...)
      * propagation change is the same refusal of a mount_setattr(2), at the same spec value.
      */
