@@ -58,6 +58,11 @@ final class Supervisor implements AutoCloseable {
     private Fd reports;
     private LineReader reportLines;
     private volatile int pid = -1;
+    /** Guards the window of a step in which {@link #signal} reaches it. */
+    private final Object signals = new Object();
+    private boolean stepOpen;
+    private boolean stepStarted;
+    private int heldSignal;
 
     private Supervisor(Sys sys) {
         this.sys = sys;
@@ -151,6 +156,11 @@ final class Supervisor implements AutoCloseable {
      */
     void spawned(int initPid) {
         pid = initPid;
+        dropItsSide();
+    }
+
+    /** Closes our copies of the supervisor's side (idempotent): it has its own, or never will. */
+    void dropItsSide() {
         itsSide.forEach(Fd::close);
     }
 
@@ -159,8 +169,46 @@ final class Supervisor implements AutoCloseable {
         return pid;
     }
 
-    /** Sends {@code sig} to the supervisor, which forwards it to the running step. */
+    /**
+     * The children of the process this object spawned (its keeper's supervisor, see
+     * nsbox-init.c), from {@code /proc/PID/task/PID/children} (proc(5)); empty when none runs.
+     */
+    List<Long> children() throws IOException {
+        int p = pid;
+        List<Long> out = new ArrayList<>();
+        if (p <= 0) {
+            return out;
+        }
+        String text = Files.readString(Path.of("/proc/" + p + "/task/" + p + "/children"));
+        for (String c : text.trim().split("\\s+")) {
+            if (!c.isEmpty()) {
+                out.add(Long.parseLong(c));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Sends {@code sig} to the supervisor, which forwards it to the running step. Nothing is
+     * sent when no step runs. A signal sent while a step starts is held until the supervisor
+     * reports it started: the supervisor blocks the signals it forwards only once its main()
+     * runs, and until then SIGTERM would kill it (signal(7), default action) rather than reach
+     * the step.
+     */
     void signal(int sig) {
+        synchronized (signals) {
+            if (!stepOpen) {
+                return;
+            }
+            if (!stepStarted) {
+                heldSignal = sig;
+                return;
+            }
+            kill(sig);
+        }
+    }
+
+    private void kill(int sig) {
         int p = pid;
         if (p > 0) {
             try {
@@ -171,18 +219,45 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** Opens or closes the window in which {@link #signal} reaches a step. */
+    private void stepWindow(boolean open, boolean started) {
+        synchronized (signals) {
+            stepOpen = open;
+            stepStarted = started;
+            if (started && heldSignal != 0) {
+                kill(heldSignal);
+            }
+            heldSignal = 0;
+        }
+    }
+
     /**
      * Runs one step: sends the run command, then reads reports until its result, and hands on
      * everything the step wrote before returning.
      *
      * @param cancelled whether the run was cancelled, asked when the supervisor is gone
-     * @return the step's result, or {@code null} when the command pipe was closed (a
-     *         cancellation) before the step could be sent
+     * @return the step's result, or {@code null} when the run was cancelled or the command
+     *         pipe closed (a cancellation) before the step could be sent
      */
     StepResult run(int index, StepLaunch step, StepSecurity security, Duration grace,
                    BooleanSupplier cancelled) throws SyscallException {
         if (reportLines == null) {
             reportLines = new LineReader(sys, reports.number());
+        }
+        // Opened before the cancellation is looked at: a cancel() either comes before, and is
+        // seen here, or its SIGTERM comes after, and reaches the step.
+        stepWindow(true, false);
+        try {
+            return step(index, step, security, grace, cancelled);
+        } finally {
+            stepWindow(false, false);
+        }
+    }
+
+    private StepResult step(int index, StepLaunch step, StepSecurity security, Duration grace,
+                            BooleanSupplier cancelled) throws SyscallException {
+        if (cancelled.getAsBoolean()) {
+            return null;
         }
         long t0 = System.nanoTime();
         if (!commands.write(InitProtocol.run(step, security, grace),
@@ -208,8 +283,7 @@ final class Supervisor implements AutoCloseable {
             }
             InitProtocol.Report r = InitProtocol.Report.parse(line);
             switch (r.word()) {
-                case "started" -> {
-                }
+                case "started" -> stepWindow(true, true);
                 case "timeout" -> timedOut = true;
                 case "exited" -> result = new StepResult(index, step.name(), StepResult.Outcome.EXITED, r.value(), 0,
                         timedOut, took, r.value() == 0 && !timedOut ? null
@@ -232,7 +306,7 @@ final class Supervisor implements AutoCloseable {
         }
         for (Pump pump : pumps) {
             try {
-                pump.drain(sys);
+                pump.drain();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -281,11 +355,24 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Waits until the output pumps have delivered everything and ended (at end of file). */
-    void awaitOutput() throws InterruptedException {
+    /**
+     * Waits until the output pumps have delivered everything and ended (at end of file); an
+     * interrupt does not end the wait.
+     *
+     * @return whether the thread was interrupted meanwhile
+     */
+    boolean awaitOutput() {
+        boolean interrupted = false;
         for (Pump p : pumps) {
-            p.thread().join();
+            while (p.thread().isAlive()) {
+                try {
+                    p.thread().join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         }
+        return interrupted;
     }
 
     /** Closes every descriptor still held; the pumps close their own at end of file. */
@@ -402,11 +489,11 @@ final class Supervisor implements AutoCloseable {
         }, name);
         t.setDaemon(true);
         t.start();
-        return new Pump(t, lines, sink);
+        return new Pump(t, read, lines, sink);
     }
 
-    /** A thread that delivers one output pipe of the steps line by line. */
-    private record Pump(Thread thread, LineReader lines, Consumer<String> sink) {
+    /** A thread that delivers one output pipe of the steps line by line; it closes {@code read} at its end. */
+    private record Pump(Thread thread, Fd read, LineReader lines, Consumer<String> sink) {
 
         /**
          * Returns once every byte a finished step wrote to this pipe has been delivered. The
@@ -415,14 +502,19 @@ final class Supervisor implements AutoCloseable {
          * the reader is blocked in read(2) with every line before it handed over. A last line
          * the step did not end with a newline is delivered as it is, with the step it belongs to.
          */
-        void drain(Sys sys) throws InterruptedException {
+        void drain() throws InterruptedException {
             for (int i = 0; i < 5000; i++) {
+                if (lines.ended()) {
+                    // End of file: the pump delivers what is left and closes the pipe.
+                    thread.join();
+                    return;
+                }
                 long generation = lines.reads();
-                if (lines.waiting() && unread(sys) == 0) {
+                if (lines.waiting() && unread() == 0) {
                     // A read(2) that has just returned but not yet been counted shows as
                     // "waiting" with an empty pipe: look again after it had time to count.
                     Thread.sleep(1);
-                    if (lines.waiting() && lines.reads() == generation && unread(sys) == 0) {
+                    if (lines.waiting() && lines.reads() == generation && unread() == 0) {
                         String partial = lines.takePartial();
                         if (partial != null) {
                             sink.accept(partial);
@@ -435,10 +527,13 @@ final class Supervisor implements AutoCloseable {
             }
         }
 
-        private int unread(Sys sys) {
+        /** The bytes the pipe holds; 0 once the pump closed it (its number may name another file by then). */
+        private int unread() {
             byte[] n = new byte[4];
             try {
-                sys.ioctl(lines.fd, FIONREAD, n, "ioctl(" + lines.fd + ", FIONREAD)");
+                if (!read.ioctl(FIONREAD, n, "ioctl(stdout or stderr pipe, FIONREAD)")) {
+                    return 0;
+                }
             } catch (SyscallException e) {
                 return 0;
             }
@@ -471,6 +566,11 @@ final class Supervisor implements AutoCloseable {
 
         long reads() {
             return reads;
+        }
+
+        /** Whether read(2) returned end of file. */
+        synchronized boolean ended() {
+            return eof;
         }
 
         /** The bytes of an unfinished line, taken while the reader waits; {@code null} if none. */
