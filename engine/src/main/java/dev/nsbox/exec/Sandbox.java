@@ -121,7 +121,7 @@ public final class Sandbox {
 
     /**
      * Sends {@code sig} to the running step (the supervisor forwards SIGINT, SIGTERM, SIGHUP and
-     * SIGQUIT). Does nothing when no step runs.
+     * SIGQUIT). Sent while no step runs, the signal is held for the next step, from its start.
      */
     public void signal(int sig) {
         Supervisor s = supervisor;

@@ -58,9 +58,8 @@ final class Supervisor implements AutoCloseable {
     private Fd reports;
     private LineReader reportLines;
     private volatile int pid = -1;
-    /** Guards the window of a step in which {@link #signal} reaches it. */
+    /** Guards whether a step runs, so that {@link #signal} reaches it or is held for the next. */
     private final Object signals = new Object();
-    private boolean stepOpen;
     private boolean stepStarted;
     private int heldSignal;
 
@@ -189,22 +188,18 @@ final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * Sends {@code sig} to the supervisor, which forwards it to the running step. Nothing is
-     * sent when no step runs. A signal sent while a step starts is held until the supervisor
-     * reports it started: the supervisor blocks the signals it forwards only once its main()
-     * runs, and until then SIGTERM would kill it (signal(7), default action) rather than reach
-     * the step.
+     * Sends {@code sig} to the supervisor, which forwards it to the running step. A signal sent
+     * while no step runs is held (the last one) and sent once the next step has started: the
+     * supervisor blocks the signals it forwards only once its main() runs, and until then
+     * SIGTERM would kill it (signal(7), default action) rather than reach a step.
      */
     void signal(int sig) {
         synchronized (signals) {
-            if (!stepOpen) {
-                return;
-            }
-            if (!stepStarted) {
+            if (stepStarted) {
+                kill(sig);
+            } else {
                 heldSignal = sig;
-                return;
             }
-            kill(sig);
         }
     }
 
@@ -219,15 +214,14 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
-    /** Opens or closes the window in which {@link #signal} reaches a step. */
-    private void stepWindow(boolean open, boolean started) {
+    /** A step started (the held signal, if any, goes to it) or ended. */
+    private void stepStarted(boolean started) {
         synchronized (signals) {
-            stepOpen = open;
             stepStarted = started;
             if (started && heldSignal != 0) {
                 kill(heldSignal);
+                heldSignal = 0;
             }
-            heldSignal = 0;
         }
     }
 
@@ -244,18 +238,17 @@ final class Supervisor implements AutoCloseable {
         if (reportLines == null) {
             reportLines = new LineReader(sys, reports.number());
         }
-        // Opened before the cancellation is looked at: a cancel() either comes before, and is
-        // seen here, or its SIGTERM comes after, and reaches the step.
-        stepWindow(true, false);
         try {
             return step(index, step, security, grace, cancelled);
         } finally {
-            stepWindow(false, false);
+            stepStarted(false);
         }
     }
 
     private StepResult step(int index, StepLaunch step, StepSecurity security, Duration grace,
                             BooleanSupplier cancelled) throws SyscallException {
+        // A cancel() either comes before this, and is seen here, or its SIGTERM after, and is
+        // held for this step.
         if (cancelled.getAsBoolean()) {
             return null;
         }
@@ -283,7 +276,7 @@ final class Supervisor implements AutoCloseable {
             }
             InitProtocol.Report r = InitProtocol.Report.parse(line);
             switch (r.word()) {
-                case "started" -> stepWindow(true, true);
+                case "started" -> stepStarted(true);
                 case "timeout" -> timedOut = true;
                 case "exited" -> result = new StepResult(index, step.name(), StepResult.Outcome.EXITED, r.value(), 0,
                         timedOut, took, r.value() == 0 && !timedOut ? null
