@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sends SIGTERM to the running step and waits up to the grace period; when the JVM dies the
  * supervisor's control pipe closes and it kills everything in the sandbox, and as PID 1 it dies
  * with the sandbox thread in any case ({@code PR_SET_PDEATHSIG}). No sandbox process outlives
- * the JVM.
+ * the JVM. Interrupting the thread in {@link #run()} cancels the run too, and run() returns once
+ * the run is over (docs/decisions/0019-robust-a-keeper-for-runs-without-a-pid-namespace.md).
  *
  * <p>One run per instance. {@link #run()} is called on one thread; {@link #signal(int)} and
  * {@link #cancel()} may be called on any.
