@@ -595,6 +595,19 @@ static void run_step(struct msg *m) {
     }
 }
 
+/* Reads one command into a new buffer; NULL at end of file or for a length out of bounds. */
+static char *read_command(uint32_t *len) {
+    if (read_full(CMD_FD, len, sizeof *len) < 0 || *len == 0 || *len > MAX_MSG) {
+        return NULL;
+    }
+    char *buf = malloc(*len);
+    if (buf && read_full(CMD_FD, buf, *len) < 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 /*
  * Without a PID namespace nothing dies with the supervisor: a step can kill(2) it (same uid, and
  * the default filter allows kill), and the step's processes, orphans then, go to the nearest
@@ -607,8 +620,9 @@ static void run_step(struct msg *m) {
  * executor reads end of file only when nothing of the run is left, and nothing can print after
  * nsbox returns (issue #18). Signals the executor sends it go on to the supervisor.
  *
+ * Called once the first command is read (see main()), which the supervisor then handles.
  * Returns in the supervisor; the keeper never returns. A keeper that cannot fork reports it and
- * exits: the executor's first command then fails, and no step runs.
+ * exits: no step runs.
  */
 static void keep(void) {
     pid_t sup = fork();
@@ -701,17 +715,25 @@ int main(void) {
     /* Blocked, these are never ignored, not even by a PID 1 (sig_ignored() in kernel/signal.c),
        and wait for the signalfd while a step runs. Between steps they stay pending. */
     sigprocmask(SIG_BLOCK, &handled, NULL);
+    uint32_t len = 0;
+    char *first = NULL;
     if (!is_pid1) {
+        /* The supervisor is forked only once the first command is here, that is once set-up is
+           over: a fork racing the executor's pivot_root(2) could leave the child in the old
+           root (pivot_root moves only the tasks it finds pointing there), and the executor
+           moves this process into the sandbox's cgroup, if any, before its first command, so
+           the supervisor is born there. */
+        first = read_command(&len);
+        if (!first) {
+            return 0;
+        }
         keep();
     }
 
     for (;;) {
-        uint32_t len;
-        if (read_full(CMD_FD, &len, sizeof len) < 0 || len == 0 || len > MAX_MSG) {
-            break;
-        }
-        char *buf = malloc(len);
-        if (!buf || read_full(CMD_FD, buf, len) < 0) {
+        char *buf = first ? first : read_command(&len);
+        first = NULL;
+        if (!buf) {
             break;
         }
         struct msg m = {buf + 1, len - 1, 0};

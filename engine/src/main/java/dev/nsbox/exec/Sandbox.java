@@ -11,7 +11,6 @@ import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.ExitCode;
-import dev.nsbox.sys.Call;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
@@ -419,19 +418,15 @@ public final class Sandbox {
     }
 
     /**
-     * Moves the supervisor (its pid in this JVM's PID namespace, and its keeper's) into the sandbox's cgroup, and
+     * Moves the supervisor (its pid in this JVM's PID namespace) into the sandbox's cgroup, and
      * has it enter a cgroup namespace there, before any step: every step is forked from it, so
      * each starts in the cgroup and sees it as its root (cgroup_namespaces(7)).
      */
     private int enterCgroup(Supervisor sup, SandboxCgroup cgroup, List<String> messages) throws SyscallException {
         try {
+            // Without a PID namespace this is nsbox-init's keeper, which forks the supervisor
+            // proper only at the first command: born in the cgroup (cgroups(7)).
             cgroup.addProcess(sup.pid());
-            // Without a PID namespace that process is nsbox-init's keeper, and the supervisor
-            // proper its child: forked before the move it is moved too, forked after it was
-            // born in the cgroup (a child starts in its parent's cgroups, cgroups(7)).
-            for (long child : sup.children()) {
-                cgroup.addProcess(child);
-            }
         } catch (IOException e) {
             messages.add(limitsOrigin() + ": error: cannot move the supervisor nsbox-init into the sandbox's cgroup: "
                     + e.getMessage());

@@ -169,25 +169,6 @@ final class Supervisor implements AutoCloseable {
     }
 
     /**
-     * The children of the process this object spawned (its keeper's supervisor, see
-     * nsbox-init.c), from {@code /proc/PID/task/PID/children} (proc(5)); empty when none runs.
-     */
-    List<Long> children() throws IOException {
-        int p = pid;
-        List<Long> out = new ArrayList<>();
-        if (p <= 0) {
-            return out;
-        }
-        String text = Files.readString(Path.of("/proc/" + p + "/task/" + p + "/children"));
-        for (String c : text.trim().split("\\s+")) {
-            if (!c.isEmpty()) {
-                out.add(Long.parseLong(c));
-            }
-        }
-        return out;
-    }
-
-    /**
      * Sends {@code sig} to the supervisor, which forwards it to the running step. A signal sent
      * while no step runs is held (the last one) and sent once the next step has started: the
      * supervisor blocks the signals it forwards only once its main() runs, and until then

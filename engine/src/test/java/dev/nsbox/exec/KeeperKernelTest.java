@@ -85,7 +85,7 @@ class KeeperKernelTest {
 
     /**
      * With limits the keeper and the supervisor are both in the sandbox's cgroup (the supervisor
-     * may have been forked before the move), so the step's parent and grandparent show the same
+     * is forked after the keeper was moved), so the step's parent and grandparent show the same
      * cgroups as the step itself, the root of its cgroup namespace (cgroup_namespaces(7)).
      */
     @Test
