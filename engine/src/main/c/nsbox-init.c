@@ -2,9 +2,10 @@
  * nsbox-init: the supervisor of one nsbox sandbox.
  *
  * The executor spawns it (posix_spawn(3) from a memfd) on the sandbox's thread right after
- * unshare(2): PID 1 of the sandbox's new PID namespace, or a child subreaper when the spec has
- * no PID namespace. A JVM cannot be that process: a PID 1 must reap orphans, handle signals it
- * would otherwise never get, and outlive nothing it started; a JVM cannot fork itself safely.
+ * unshare(2): PID 1 of the sandbox's new PID namespace, or, when the spec has no PID namespace,
+ * a child subreaper that forks the supervisor proper and keeps it (see keep()). A JVM cannot be
+ * that process: a PID 1 must reap orphans, handle signals it would otherwise never get, and
+ * outlive nothing it started; a JVM cannot fork itself safely.
  *
  * Descriptors: 3 reads commands from the executor, 4 writes reports to it; 0, 1 and 2 are the
  * steps' standard streams. Every other descriptor was closed by the spawn.
@@ -628,6 +629,85 @@ static void run_step(struct msg *m) {
     }
 }
 
+/* Reads one command into a new buffer; NULL at end of file or for a length out of bounds. */
+static char *read_command(uint32_t *len) {
+    if (read_full(CMD_FD, len, sizeof *len) < 0 || *len == 0 || *len > MAX_MSG) {
+        return NULL;
+    }
+    char *buf = malloc(*len);
+    if (buf && read_full(CMD_FD, buf, *len) < 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/*
+ * Without a PID namespace nothing dies with the supervisor: a step can kill(2) it (same uid, and
+ * the default filter allows kill), and the step's processes, orphans then, go to the nearest
+ * child subreaper among their ancestors, or to init (prctl(2) PR_SET_CHILD_SUBREAPER). The
+ * executor's JVM cannot be that subreaper: the JDK reaps only the children it started, by pid.
+ * So the process the executor spawned forks the supervisor proper and stays behind as its
+ * keeper: a subreaper whose first child is the supervisor, and which gets everything the
+ * supervisor leaves, however it dies. Once the supervisor is gone (it quit, or was killed) the
+ * keeper kills and reaps all it got, then exits. It holds the report pipe until then, so the
+ * executor reads end of file only when nothing of the run is left, and nothing can print after
+ * nsbox returns (issue #18). Signals the executor sends it go on to the supervisor.
+ *
+ * Called once the first command is read (see main()), which the supervisor then handles.
+ * Returns in the supervisor; the keeper never returns. A keeper that cannot fork reports it and
+ * exits: no step runs.
+ */
+static void keep(void) {
+    pid_t sup = fork();
+    if (sup == 0) {
+        /* Not inherited across fork(2) (prctl(2)): the supervisor reaps what each step leaves. */
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        return;
+    }
+    if (sup < 0) {
+        report("error fork %d", errno);
+        _exit(1);
+    }
+    /* The steps' streams and the command pipe are the supervisor's, not the keeper's. */
+    close(CMD_FD);
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3 && null_fd >= 0; fd++) {
+        if (fd != null_fd) {
+            dup2(null_fd, fd);
+        }
+    }
+    if (null_fd > 2) {
+        close(null_fd);
+    }
+    int status = 0;
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(&handled, &si);
+        if (sig < 0) {
+            continue;
+        }
+        if (sig != SIGCHLD) {
+            kill(sup, sig);
+            continue;
+        }
+        int done = 0;
+        int st;
+        pid_t p;
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+            if (p == sup) {
+                status = st;
+                done = 1;
+            }
+        }
+        if (done) {
+            break;
+        }
+    }
+    kill_all();
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int main(void) {
     /* Not dumpable: a step runs as the same uid, so without this it could read this process's
        /proc/PID/fd, environ and mem (ptrace access mode checks, proc(5): "PR_SET_DUMPABLE").
@@ -640,8 +720,8 @@ int main(void) {
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     } else {
         /* No PDEATHSIG here: killed, a subreaper leaves the step's processes to the host's
-           init. When the executor goes away its end of fd 3 closes, and the loop below kills
-           everything before it exits. */
+           init. When the executor goes away its end of fd 3 closes, and the supervisor kills
+           everything before it exits; then its keeper sweeps and exits too (keep()). */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         /* Still the host's procfs: nothing of the spec is mounted yet. */
         proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -669,14 +749,25 @@ int main(void) {
     /* Blocked, these are never ignored, not even by a PID 1 (sig_ignored() in kernel/signal.c),
        and wait for the signalfd while a step runs. Between steps they stay pending. */
     sigprocmask(SIG_BLOCK, &handled, NULL);
+    uint32_t len = 0;
+    char *first = NULL;
+    if (!is_pid1) {
+        /* The supervisor is forked only once the first command is here, that is once set-up is
+           over: a fork racing the executor's pivot_root(2) could leave the child in the old
+           root (pivot_root moves only the tasks it finds pointing there), and the executor
+           moves this process into the sandbox's cgroup, if any, before its first command, so
+           the supervisor is born there. */
+        first = read_command(&len);
+        if (!first) {
+            return 0;
+        }
+        keep();
+    }
 
     for (;;) {
-        uint32_t len;
-        if (read_full(CMD_FD, &len, sizeof len) < 0 || len == 0 || len > MAX_MSG) {
-            break;
-        }
-        char *buf = malloc(len);
-        if (!buf || read_full(CMD_FD, buf, len) < 0) {
+        char *buf = first ? first : read_command(&len);
+        first = NULL;
+        if (!buf) {
             break;
         }
         struct msg m = {buf + 1, len - 1, 0};

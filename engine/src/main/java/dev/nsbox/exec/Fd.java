@@ -5,8 +5,8 @@ import dev.nsbox.sys.SyscallException;
 
 /**
  * One open file descriptor and the one place that closes it: its holder. {@link #close()} is
- * idempotent, and {@link #write} and {@link #close()} take the same lock, so a descriptor is
- * closed once and never written to after it is closed (by then the kernel may have given its
+ * idempotent, and {@link #write}, {@link #ioctl} and {@link #close()} take the same lock, so a
+ * descriptor is closed once and never used after it is closed (by then the kernel may have given its
  * number to a file another thread of the JVM opened: close(2), "reuse of the file descriptor").
  *
  * <p>Thread-safe.
@@ -50,6 +50,19 @@ final class Fd implements AutoCloseable {
             return false;
         }
         sys.writeFully(fd, message, call);
+        return true;
+    }
+
+    /**
+     * ioctl(2) {@code request} with {@code arg} unless the descriptor is closed.
+     *
+     * @return false when it was closed already
+     */
+    synchronized boolean ioctl(long request, byte[] arg, String call) throws SyscallException {
+        if (fd < 0) {
+            return false;
+        }
+        sys.ioctl(fd, request, arg, call);
         return true;
     }
 

@@ -161,6 +161,8 @@ final class HelperClient {
         if (options.shutdownHook()) {
             graces.put(id, options.grace().toMillis());
         }
+        boolean interrupted = false;
+        boolean cancelSent = false;
         try {
             try {
                 send(Message.PLAN, id, List.of(plan, options.grace(), options.shutdownHook()));
@@ -172,14 +174,14 @@ final class HelperClient {
                 try {
                     ev = events.take();
                 } catch (InterruptedException e) {
-                    // The caller gives up: cancel the run and keep waiting for its end.
-                    Thread.currentThread().interrupt();
-                    trySend(Message.CANCEL, id, 0);
-                    try {
-                        ev = events.take();
-                    } catch (InterruptedException again) {
-                        return lost("interrupted");
+                    // The caller gives up: cancel the run and keep waiting for its end, as
+                    // Sandbox.run() does; the interrupt status is set again on return.
+                    interrupted = true;
+                    if (!cancelSent) {
+                        cancelSent = true;
+                        trySend(Message.CANCEL, id, 0);
                     }
+                    continue;
                 }
                 if (ev.lost() != null) {
                     return lost(ev.lost());
@@ -206,6 +208,9 @@ final class HelperClient {
         } finally {
             pending.remove(id);
             graces.remove(id);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

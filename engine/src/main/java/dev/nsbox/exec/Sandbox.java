@@ -11,7 +11,6 @@ import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.ExitCode;
-import dev.nsbox.sys.Call;
 import dev.nsbox.sys.Errnos;
 import dev.nsbox.sys.NativeArch;
 import dev.nsbox.sys.Sys;
@@ -61,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * sends SIGTERM to the running step and waits up to the grace period; when the JVM dies the
  * supervisor's control pipe closes and it kills everything in the sandbox, and as PID 1 it dies
  * with the sandbox thread in any case ({@code PR_SET_PDEATHSIG}). No sandbox process outlives
- * the JVM.
+ * the JVM. Interrupting the thread in {@link #run()} cancels the run too, and run() returns once
+ * the run is over (docs/decisions/0025-robust-a-keeper-for-runs-without-a-pid-namespace.md).
  *
  * <p>One run per instance. {@link #run()} is called on one thread; {@link #signal(int)} and
  * {@link #cancel()} may be called on any.
@@ -101,6 +101,7 @@ public final class Sandbox {
     private final Listener listener;
     private final Options options;
     private final CountDownLatch done = new CountDownLatch(1);
+    private final CallerRelay relay = new CallerRelay();
 
     /** The supervisor's side of the run, from the start of {@link #execute()} to its end. */
     private volatile Supervisor supervisor;
@@ -121,7 +122,7 @@ public final class Sandbox {
 
     /**
      * Sends {@code sig} to the running step (the supervisor forwards SIGINT, SIGTERM, SIGHUP and
-     * SIGQUIT). Does nothing when no step runs.
+     * SIGQUIT). Sent while no step runs, the signal is held for the next step, from its start.
      */
     public void signal(int sig) {
         Supervisor s = supervisor;
@@ -157,7 +158,13 @@ public final class Sandbox {
         }
     }
 
-    /** Applies the plan and runs its steps; never throws for what the kernel or a step does. */
+    /**
+     * Applies the plan and runs its steps; never throws for what the kernel or a step does. The
+     * work happens on a thread of the run's own ({@link CallerRelay}); this thread runs the
+     * listener's calls. Interrupting this thread cancels the run ({@link #cancel()}) and this
+     * method still returns only once the run is over and everything it held is released, with
+     * the interrupt status set.
+     */
     public RunResult run() {
         if (started) {
             throw new IllegalStateException("a Sandbox runs once");
@@ -165,10 +172,32 @@ public final class Sandbox {
         started = true;
         register();
         try {
-            return execute();
+            Thread worker = new Thread(() -> {
+                RunResult r = null;
+                Throwable thrown = null;
+                try {
+                    r = execute();
+                } catch (RuntimeException e) {
+                    r = failure(SETUP_FAILED, "error: internal error while running the sandbox: " + e);
+                } catch (Error e) {
+                    thrown = e;
+                } finally {
+                    done.countDown();
+                }
+                relay.finish(r, thrown);
+            }, "nsbox-run");
+            worker.setDaemon(true);
+            worker.start();
+            return relay.serve(this::cancel);
         } finally {
-            done.countDown();
             unregister();
+        }
+    }
+
+    /** Has the listener hear {@code call} on the thread that called {@link #run()}. */
+    private void tell(Runnable call) {
+        if (listener != Listener.NONE) {
+            relay.call(call);
         }
     }
 
@@ -235,40 +264,19 @@ public final class Sandbox {
     private RunResult execute(Sys sys, SandboxCgroup cgroup) {
         List<String> messages = new ArrayList<>();
         List<StepResult> results = new ArrayList<>();
-        SandboxThread thread = null;
-        int exit = 0;
         // The host's mount table, through a descriptor opened before the run: a proc mounted
         // over the host's /proc (the pitfall) breaks /proc/self afterwards.
         try (FileChannel hostTable = FileChannel.open(Path.of("/proc/self/mountinfo"), StandardOpenOption.READ);
              Supervisor sup = Supervisor.open(sys, io)) {
             supervisor = sup;
             String hostBefore = readAll(hostTable);
+            SandboxThread thread = new SandboxThread(sys, plan.ops(), sup.initFds());
+            int exit;
             try {
-                thread = new SandboxThread(sys, plan.ops(), sup.initFds());
-                thread.start();
-                thread.awaitReady();
-                sup.spawned(thread.applier.initPid());
-                exit = setUp(sys, thread, messages);
-                if (exit == 0 && sup.pid() > 0 && cgroup != null) {
-                    exit = enterCgroup(sup, cgroup, messages);
-                }
-                if (exit == 0 && sup.pid() > 0) {
-                    exit = runSteps(sup, cgroup, results, messages);
-                }
-                sup.stop();
+                exit = runIn(sys, sup, thread, cgroup, results, messages);
             } finally {
-                if (thread != null) {
-                    // Closed before the thread is released: the supervisor, PID 1 of the
-                    // sandbox, then kills everything and dies with the thread in any case.
-                    sup.closeCommandPipe();
-                    thread.release();
-                }
+                end(sys, sup, thread);
             }
-            thread.join();
-            sys.close(thread.procFd);
-            thread.applier.closeTrees();
-            sup.awaitOutput();
-
             String hostAfter = readAll(hostTable);
             List<String> changes = compareHost(hostBefore, hostAfter, messages);
             if (!changes.isEmpty() && exit == 0 && blamed) {
@@ -277,17 +285,70 @@ public final class Sandbox {
             return new RunResult(exit, results, messages, changes);
         } catch (SyscallException e) {
             messages.add(e.format());
-            return new RunResult(exit != 0 ? exit : e.exitCode().code(), results, messages, List.of());
+            return new RunResult(e.exitCode().code(), results, messages, List.of());
         } catch (NativeArch.UnsupportedArchitectureException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(UNSUPPORTED, results, messages, List.of());
         } catch (IOException e) {
             messages.add("error: " + e.getMessage());
             return new RunResult(SETUP_FAILED, results, messages, List.of());
-        } catch (InterruptedException e) {
+        }
+    }
+
+    /**
+     * Starts the sandbox's thread, then sets up, checks and runs the steps; returns the exit
+     * code. Whatever happens here, {@link #end} ends the thread afterwards.
+     */
+    private int runIn(Sys sys, Supervisor sup, SandboxThread thread, SandboxCgroup cgroup, List<StepResult> results,
+                      List<String> messages) {
+        try {
+            thread.start();
+            thread.awaitReady();
+            sup.spawned(thread.applier.initPid());
+            int exit = setUp(sys, thread, messages);
+            if (exit == 0 && sup.pid() > 0 && cgroup != null) {
+                exit = enterCgroup(sup, cgroup, messages);
+            }
+            if (exit == 0 && sup.pid() > 0) {
+                exit = runSteps(sup, cgroup, results, messages);
+            }
+            return exit;
+        } catch (SyscallException e) {
+            messages.add(e.format());
+            return e.exitCode().code();
+        } catch (RuntimeException e) {
+            messages.add("error: internal error while running the sandbox: " + e);
+            return SETUP_FAILED;
+        }
+    }
+
+    /**
+     * Ends the run in the one order that releases nothing still in use: the supervisor is told
+     * to quit and reaped (it kills whatever is left first), the sandbox's thread is released and
+     * joined, and only then are the descriptors that thread used closed, since until it is done
+     * the spawn may still dup2(2) them and their numbers must not name another thread's file
+     * (close(2), "reuse of the file descriptor"). Then the output is awaited to its end.
+     */
+    private void end(Sys sys, Supervisor sup, SandboxThread thread) {
+        sup.stop();
+        thread.release();
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (thread.procFd >= 0) {
+            sys.close(thread.procFd);
+            thread.procFd = -1;
+        }
+        thread.applier.closeTrees();
+        sup.dropItsSide();
+        interrupted |= sup.awaitOutput();
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            messages.add("error: interrupted");
-            return new RunResult(SETUP_FAILED, results, messages, List.of());
         }
     }
 
@@ -296,15 +357,19 @@ public final class Sandbox {
      * failure or the checks of the mount table it left. Returns the exit code so far.
      */
     private int setUp(Sys sys, SandboxThread thread, List<String> messages) throws SyscallException {
+        List<String> trace = new ArrayList<>();
         for (int i = 0; i < thread.applied && i < plan.ops().size(); i++) {
-            listener.trace(plan.ops().get(i).call());
+            trace.add(plan.ops().get(i).call());
         }
+        if (thread.crash == null && thread.failure != null) {
+            trace.add(plan.ops().get(thread.failedIndex).call() + " = -1 " + Errnos.name(thread.failure.errno()));
+        }
+        tell(() -> trace.forEach(listener::trace));
         if (thread.crash != null) {
             messages.add("error: internal error while setting up the sandbox: " + thread.crash);
             return SETUP_FAILED;
         } else if (thread.failure != null) {
             Op op = plan.ops().get(thread.failedIndex);
-            listener.trace(op.call() + " = -1 " + Errnos.name(thread.failure.errno()));
             SyscallException placed = placed(op, thread.failure);
             messages.add(placed.format());
             return placed.exitCode().code();
@@ -367,6 +432,8 @@ public final class Sandbox {
      */
     private int enterCgroup(Supervisor sup, SandboxCgroup cgroup, List<String> messages) throws SyscallException {
         try {
+            // Without a PID namespace this is nsbox-init's keeper, which forks the supervisor
+            // proper only at the first command: born in the cgroup (cgroups(7)).
             cgroup.addProcess(sup.pid());
         } catch (IOException e) {
             messages.add(limitsOrigin() + ": error: cannot move the supervisor nsbox-init into the sandbox's cgroup: "
@@ -387,7 +454,8 @@ public final class Sandbox {
                 messages.add("error: the run was cancelled before " + label(step));
                 return ExitCode.forSignal(Sys.SIGTERM);
             }
-            listener.stepStarted(i, step);
+            int index = i;
+            tell(() -> listener.stepStarted(index, step));
             OptionalLong oomBefore = oomKills(cgroup);
             StepResult result = sup.run(i, step, StepSecurity.of(plan.launch()), options.grace(), () -> cancelled);
             if (result == null) {
@@ -400,7 +468,8 @@ public final class Sandbox {
                         + size(plan.launch().confinement().limits().memory().getAsLong()) + ")");
             }
             results.add(result);
-            listener.stepFinished(result);
+            StepResult finished = result;
+            tell(() -> listener.stepFinished(finished));
             if (!result.succeeded()) {
                 messages.add((oom ? limitsOrigin("memory") : step.origin().location()) + ": error: " + label(step)
                         + ": " + result.message());
@@ -581,93 +650,6 @@ public final class Sandbox {
                 }
             } catch (InterruptedException e) {
                 return;
-            }
-        }
-    }
-
-    /**
-     * The sandbox's own thread: unshares, spawns the supervisor, applies the operations, then
-     * waits until the run is over. It must outlive the supervisor it spawned, which dies with
-     * it (PR_SET_PDEATHSIG is per thread). Everything it needs is loaded before it unshares:
-     * after unshare(CLONE_NEWPID) it can create no thread, after pivot_root(2) load no class.
-     */
-    private static final class SandboxThread extends Thread {
-        private final Sys sys;
-        private final List<Op> ops;
-        private final String[] calls;
-        final Applier applier;
-        private final Object lock = new Object();
-        private boolean ready;
-        private boolean released;
-        volatile int applied;
-        volatile int failedIndex = -1;
-        volatile SyscallException failure;
-        volatile Throwable crash;
-        volatile int procFd = -1;
-
-        SandboxThread(Sys sys, List<Op> ops, int[] initFds) {
-            super("nsbox-sandbox");
-            setDaemon(true);
-            this.sys = sys;
-            this.ops = ops;
-            this.calls = new String[ops.size()];
-            for (int i = 0; i < calls.length; i++) {
-                calls[i] = ops.get(i).call();
-            }
-            this.applier = new Applier(sys, initFds, ops);
-        }
-
-        @Override
-        public void run() {
-            int current = -1;
-            try {
-                for (Class<?> c : Op.class.getPermittedSubclasses()) {
-                    Objects.requireNonNull(c.getName());
-                }
-                // A failure after pivot_root(2) must not need a class loaded: make one now.
-                new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
-                sys.warm();
-                procFd = sys.open("/proc/thread-self", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0,
-                        "open(\"/proc/thread-self\", O_RDONLY|O_DIRECTORY|O_CLOEXEC)");
-                applier.threadDir(procFd);
-                for (current = 0; current < ops.size(); current++) {
-                    applier.apply(ops.get(current), calls[current]);
-                    applied = current + 1;
-                }
-            } catch (SyscallException e) {
-                failure = e;
-                failedIndex = Math.max(current, 0);
-                if (current < 0) {
-                    crash = e;
-                }
-            } catch (Throwable t) {
-                crash = t;
-            }
-            synchronized (lock) {
-                ready = true;
-                lock.notifyAll();
-                while (!released) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        // Keep the supervisor alive until the run says otherwise.
-                    }
-                }
-            }
-        }
-
-        void awaitReady() throws InterruptedException {
-            synchronized (lock) {
-                while (!ready) {
-                    lock.wait();
-                }
-            }
-        }
-
-        void release() {
-            synchronized (lock) {
-                released = true;
-                lock.notifyAll();
             }
         }
     }

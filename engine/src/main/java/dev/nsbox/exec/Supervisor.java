@@ -55,6 +55,10 @@ final class Supervisor implements AutoCloseable {
     private LineReader reportLines;
     private volatile int pid = -1;
     private StepIO io;
+    /** Guards whether a step runs, so that {@link #signal} reaches it or is held for the next. */
+    private final Object signals = new Object();
+    private boolean stepStarted;
+    private int heldSignal;
 
     private Supervisor(Sys sys) {
         this.sys = sys;
@@ -153,6 +157,11 @@ final class Supervisor implements AutoCloseable {
      */
     void spawned(int initPid) {
         pid = initPid;
+        dropItsSide();
+    }
+
+    /** Closes our copies of the supervisor's side (idempotent): it has its own, or never will. */
+    void dropItsSide() {
         itsSide.forEach(Fd::close);
     }
 
@@ -161,8 +170,23 @@ final class Supervisor implements AutoCloseable {
         return pid;
     }
 
-    /** Sends {@code sig} to the supervisor, which forwards it to the running step. */
+    /**
+     * Sends {@code sig} to the supervisor, which forwards it to the running step. A signal sent
+     * while no step runs is held (the last one) and sent once the next step has started: the
+     * supervisor blocks the signals it forwards only once its main() runs, and until then
+     * SIGTERM would kill it (signal(7), default action) rather than reach a step.
+     */
     void signal(int sig) {
+        synchronized (signals) {
+            if (stepStarted) {
+                kill(sig);
+            } else {
+                heldSignal = sig;
+            }
+        }
+    }
+
+    private void kill(int sig) {
         int p = pid;
         if (p > 0) {
             try {
@@ -173,13 +197,24 @@ final class Supervisor implements AutoCloseable {
         }
     }
 
+    /** A step started (the held signal, if any, goes to it) or ended. */
+    private void stepStarted(boolean started) {
+        synchronized (signals) {
+            stepStarted = started;
+            if (started && heldSignal != 0) {
+                kill(heldSignal);
+                heldSignal = 0;
+            }
+        }
+    }
+
     /**
      * Runs one step: sends the run command, then reads reports until its result, and hands on
      * everything the step wrote before returning.
      *
      * @param cancelled whether the run was cancelled, asked when the supervisor is gone
-     * @return the step's result, or {@code null} when the command pipe was closed (a
-     *         cancellation) before the step could be sent
+     * @return the step's result, or {@code null} when the run was cancelled or the command
+     *         pipe closed (a cancellation) before the step could be sent
      */
     StepResult run(int index, StepLaunch step, StepSecurity security, Duration grace,
                    BooleanSupplier cancelled) throws SyscallException {
@@ -200,6 +235,20 @@ final class Supervisor implements AutoCloseable {
                                 BooleanSupplier cancelled, Pty pty) throws SyscallException {
         if (reportLines == null) {
             reportLines = new LineReader(sys, reports.number());
+        }
+        try {
+            return step(index, step, security, grace, cancelled);
+        } finally {
+            stepStarted(false);
+        }
+    }
+
+    private StepResult step(int index, StepLaunch step, StepSecurity security, Duration grace,
+                            BooleanSupplier cancelled) throws SyscallException {
+        // A cancel() either comes before this, and is seen here, or its SIGTERM after, and is
+        // held for this step.
+        if (cancelled.getAsBoolean()) {
+            return null;
         }
         long t0 = System.nanoTime();
         if (!commands.write(InitProtocol.run(step, security, grace),
@@ -226,6 +275,7 @@ final class Supervisor implements AutoCloseable {
             InitProtocol.Report r = InitProtocol.Report.parse(line);
             switch (r.word()) {
                 case "started" -> {
+                    stepStarted(true);
                     if (pty != null) {
                         pty.relay();
                     }
@@ -303,13 +353,23 @@ final class Supervisor implements AutoCloseable {
 
     /**
      * Waits until the output pumps have delivered everything and ended (at end of file, once
-     * the supervisor is gone and our marker end is closed).
+     * the supervisor is gone and our marker end is closed); an interrupt does not end the wait.
+     *
+     * @return whether the thread was interrupted meanwhile
      */
-    void awaitOutput() throws InterruptedException {
+    boolean awaitOutput() {
+        boolean interrupted = false;
         for (OutputPump p : pumps) {
             p.marker().close();
-            p.thread().join();
+            while (p.thread().isAlive()) {
+                try {
+                    p.thread().join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         }
+        return interrupted;
     }
 
     /** Closes every descriptor still held; the pumps close their own at end of file. */

@@ -37,6 +37,16 @@ class FdTest {
     }
 
     @Test
+    void aClosedDescriptorIsNotAskedAnything() throws Exception {
+        FakeLibC fake = new FakeLibC();
+        Fd fd = new Fd(fake.sys(), 12);
+        assertTrue(fd.ioctl(0x541B, new byte[4], "ioctl(12, FIONREAD)"));
+        fd.close();
+        assertFalse(fd.ioctl(0x541B, new byte[4], "ioctl(12, FIONREAD)"));
+        assertEquals(List.of("ioctl", "close"), fake.calls());
+    }
+
+    @Test
     void aPipeClosesTheEndItsHolderDidNotClose() throws Exception {
         FakeLibC fake = new FakeLibC();
         Sys sys = fake.sys();

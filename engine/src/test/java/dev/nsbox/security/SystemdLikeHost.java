@@ -98,6 +98,11 @@ final class SystemdLikeHost {
             return false;
         }
 
+        /** What the run printed on its standard output so far. */
+        String outSoFar() {
+            return out.text();
+        }
+
         /** The nsbox JVM of this run (a child of the nested shell), once it is there. */
         Optional<ProcessHandle> nsbox() {
             return process.descendants().filter(h -> h.info().commandLine().orElse("").contains("dev.nsbox.cli.Main"))
