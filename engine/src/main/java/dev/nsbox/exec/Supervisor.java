@@ -237,14 +237,14 @@ final class Supervisor implements AutoCloseable {
             reportLines = new LineReader(sys, reports.number());
         }
         try {
-            return step(index, step, security, grace, cancelled);
+            return step(index, step, security, grace, cancelled, pty);
         } finally {
             stepStarted(false);
         }
     }
 
     private StepResult step(int index, StepLaunch step, StepSecurity security, Duration grace,
-                            BooleanSupplier cancelled) throws SyscallException {
+                            BooleanSupplier cancelled, Pty pty) throws SyscallException {
         // A cancel() either comes before this, and is seen here, or its SIGTERM after, and is
         // held for this step.
         if (cancelled.getAsBoolean()) {
