@@ -88,7 +88,14 @@ final class Supervisor implements AutoCloseable {
         itsSide(cmd.read());
         itsSide(rep.write());
         int[] stdio = {0, 1, 2};
-        if (io.inherits()) {
+        int[] given = io.fds();
+        if (given != null) {
+            // The caller's descriptors stay its own; the spawn gets close-on-exec copies above
+            // the numbers it dup2s onto (see Fd#atLeast).
+            for (int i = 0; i < 3; i++) {
+                stdio[i] = itsSide(hold(new Fd(sys, sys.dupAtLeast(given[i], HIGH)))).number();
+            }
+        } else if (io.inherits()) {
             // A caller started with a standard stream closed (a CI job without input) has
             // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM
             // opened since: the step gets /dev/null there instead.
