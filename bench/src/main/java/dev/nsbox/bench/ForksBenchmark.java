@@ -40,10 +40,11 @@ final class ForksBenchmark {
                       </plugin>
                 """.formatted(version));
         List<String> mvn = new ArrayList<>(List.of("mvn", "-B", "-q", "-o"));
-        // Where the plugin under test was installed, when not in the user's repository (a branch's ITs).
-        String local = System.getProperty("nsbox.bench.mavenRepo");
-        if (local != null) {
-            mvn.add("-Dmaven.repo.local=" + local);
+        // Where the plugin under test is, when not in the user's repository: a branch's IT
+        // repository, e.g. "-s SETTINGS -Dmaven.repo.local=it/target/local-repo".
+        String extra = System.getProperty("nsbox.bench.mavenArgs", "").trim();
+        if (!extra.isEmpty()) {
+            mvn.addAll(List.of(extra.split("\\s+")));
         }
         mvn.add("test");
         // Compiled once, outside the timing: the runs then find everything up to date.
