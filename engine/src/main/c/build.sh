@@ -27,6 +27,7 @@ ARCHS="x86_64 aarch64"
 programs() {
     cat <<'EOF'
 nsbox-init           nsbox-init.c     static  dev/nsbox/exec
+nsbox-fork           nsbox-fork.c     static  dev/nsbox/exec
 libnsbox-signals.so  nsbox-signals.c  shared  dev/nsbox/sys
 EOF
 }

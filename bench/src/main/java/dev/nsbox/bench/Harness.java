@@ -54,7 +54,8 @@ import java.util.Set;
  */
 public final class Harness {
 
-    static final List<String> ALL = List.of("warm", "breakdown", "cold", "scaling", "engine", "maven", "rootless");
+    static final List<String> ALL = List.of("warm", "breakdown", "cold", "scaling", "engine", "maven", "rootless",
+            "forks");
 
     private final boolean smoke;
     private final Path repo;
@@ -117,6 +118,7 @@ public final class Harness {
                     case "engine" -> h.engine();
                     case "maven" -> h.maven();
                     case "rootless" -> h.rootless();
+                    case "forks" -> h.forks();
                     default -> throw new IllegalArgumentException("no measurement " + id);
                 }
             } catch (Exception e) {
@@ -548,6 +550,19 @@ public final class Harness {
         s.targets.add(Target.ratio("mvn nsbox:run at most 1.1x mvn exec:exec", "mvn nsbox:run", "mvn exec:exec", 1.1));
         s.notes.add("Both in a minimal `pom` project, offline (`-o`), quiet, each a fresh `mvn` process. The spec is "
                 + "the warm-start one (1).");
+        Console.table(s);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 7. Test forks: nsbox:prepare against a plain Surefire.
+
+    private void forks() throws Exception {
+        Section s = ForksBenchmark.measure(smoke, repo, out);
+        sections.add(s);
+        if (s.notMeasured != null) {
+            System.out.println("\n" + s.title + ": not measured: " + s.notMeasured);
+            return;
+        }
         Console.table(s);
     }
 

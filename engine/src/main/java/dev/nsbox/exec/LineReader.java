@@ -123,14 +123,11 @@ final class LineReader {
         while (true) {
             synchronized (this) {
                 while (pos < len) {
-                    if (pendingLength >= maxLine) {
-                        // The byte at pos stays unread: it starts the next piece.
-                        return take(cut());
-                    }
-                    byte b = buf[pos++];
+                    byte b = buf[pos];
                     byte[] m = markers.peekFirst();
                     if (m != null && !markerAfterDelivery) {
                         if (b == m[matched]) {
+                            pos++;
                             if (++matched == m.length) {
                                 markers.removeFirst();
                                 matched = 0;
@@ -146,11 +143,17 @@ final class LineReader {
                         if (matched > 0) {
                             unmatch();
                             if (b == m[0]) {
+                                pos++;
                                 matched = 1;
                                 continue;
                             }
                         }
                     }
+                    if (pendingLength > maxLine || (b != '\n' && pendingLength == maxLine)) {
+                        // b stays unread: it ends the line, or starts the next piece.
+                        return take(cut());
+                    }
+                    pos++;
                     if (b == '\n') {
                         return take(pendingLength);
                     }

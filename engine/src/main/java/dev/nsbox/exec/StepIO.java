@@ -21,6 +21,8 @@ import java.util.function.Consumer;
  *       put in raw mode while the step runs) and standard output; the supervisor gets
  *       {@code /dev/null} as its standard streams, so no descriptor of the caller's terminal
  *       enters the sandbox ({@code nsbox shell}).</li>
+ *   <li>{@link #descriptors(int, int, int)}: the steps read and write three descriptors of this
+ *       process that the caller holds (a test fork's streams, received by {@link ForkServer}).</li>
  * </ul>
  *
  * <p>Immutable.
@@ -37,17 +39,19 @@ public final class StepIO {
     private final Consumer<String> err;
     private final boolean terminal;
     private final String term;
+    private final int[] fds;
 
-    private StepIO(Consumer<String> out, Consumer<String> err, boolean terminal, String term) {
+    private StepIO(Consumer<String> out, Consumer<String> err, boolean terminal, String term, int[] fds) {
         this.out = out;
         this.err = err;
         this.terminal = terminal;
         this.term = term;
+        this.fds = fds;
     }
 
     /** The steps share this process's standard input, output and error. */
     public static StepIO inherit() {
-        return new StepIO(null, null, false, null);
+        return new StepIO(null, null, false, null, null);
     }
 
     /**
@@ -57,7 +61,7 @@ public final class StepIO {
      * start. For a run in this JVM ({@code NsboxEngine.local}), not through a helper JVM.
      */
     public static StepIO terminal(String term) {
-        return new StepIO(null, null, true, term);
+        return new StepIO(null, null, true, term, null);
     }
 
     /** Whether this process's standard input is a terminal, as {@link #terminal} needs. */
@@ -68,11 +72,24 @@ public final class StepIO {
     /** Standard output and error delivered line by line; standard input empty. */
     public static StepIO lines(Consumer<String> stdout, Consumer<String> stderr) {
         return new StepIO(Objects.requireNonNull(stdout, "stdout"), Objects.requireNonNull(stderr, "stderr"), false,
-                null);
+                null, null);
+    }
+
+    /**
+     * The steps' standard input, output and error are {@code in}, {@code out} and {@code err},
+     * which the caller keeps open until {@link Sandbox#run()} returns and closes afterwards.
+     */
+    static StepIO descriptors(int in, int out, int err) {
+        return new StepIO(null, null, false, null, new int[] {in, out, err});
+    }
+
+    /** The descriptors of {@link #descriptors}, or {@code null}. */
+    int[] fds() {
+        return fds == null ? null : fds.clone();
     }
 
     boolean inherits() {
-        return out == null && !terminal;
+        return out == null && !terminal && fds == null;
     }
 
     boolean terminal() {

@@ -90,10 +90,17 @@ final class Supervisor implements AutoCloseable {
         itsSide(cmd.read());
         itsSide(rep.write());
         int[] stdio = {0, 1, 2};
+        int[] given = io.fds();
         if (io.terminal()) {
             // The steps get a pty of the sandbox (Pty); the caller's terminal stays outside.
             int none = itsSide(hold(devNull(Sys.O_RDWR, "O_RDWR|O_CLOEXEC"))).number();
             stdio = new int[] {none, none, none};
+        } else if (given != null) {
+            // The caller's descriptors stay its own; the spawn gets close-on-exec copies above
+            // the numbers it dup2s onto (see Fd#atLeast).
+            for (int i = 0; i < 3; i++) {
+                stdio[i] = itsSide(hold(new Fd(sys, sys.dupAtLeast(given[i], HIGH)))).number();
+            }
         } else if (io.inherits()) {
             // A caller started with a standard stream closed (a CI job without input) has
             // either nothing there (the spawn's dup2 would fail with EBADF) or a file the JVM

@@ -49,6 +49,17 @@ public record Plan(
     }
 
     /**
+     * This plan with one step that runs {@code command} instead of its steps, planned as
+     * {@link Planner} plans a command for a caller with {@code environment} and working
+     * directory {@code cwd} (a test fork's, handed to a warm engine). The mounts are this plan's.
+     */
+    public Plan withCommand(List<String> command, java.util.Map<String, String> environment, String cwd) {
+        Launch l = new Launch(launch.pidNamespace(), launch.noNewPrivileges(), launch.confinement(),
+                StepPlanner.steps(spec, environment, cwd, command));
+        return new Plan(spec, notes, ops, expectations, l, hostEffects, diagnostics);
+    }
+
+    /**
      * How the steps are started.
      *
      * @param pidNamespace    the supervisor is PID 1 of a new PID namespace

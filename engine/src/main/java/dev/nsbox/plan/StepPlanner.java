@@ -29,12 +29,17 @@ final class StepPlanner {
      * runs it instead.
      */
     static List<StepLaunch> steps(Spec spec, HostView host, List<String> command) {
+        return steps(spec, host.environment(), host.cwd(), command);
+    }
+
+    /** As {@link #steps(Spec, HostView, List)}, with the caller's environment and working directory. */
+    static List<StepLaunch> steps(Spec spec, Map<String, String> environment, String cwd, List<String> command) {
         Map<String, String> base = new LinkedHashMap<>();
         if (!spec.process().env().clear()) {
-            base.putAll(host.environment());
+            base.putAll(environment);
         } else {
             for (String name : spec.process().env().keep()) {
-                String v = host.environment().get(name);
+                String v = environment.get(name);
                 if (v != null) {
                     base.put(name, v);
                 }
@@ -43,7 +48,7 @@ final class StepPlanner {
         base.put("NSBOX_SANDBOX", "1"); // tells a build inside a step that it is sandboxed already (nsbox:run skips there)
         base.putAll(spec.process().env().set());
         String defaultCwd = spec.process().cwd() != null ? spec.process().cwd()
-                : spec.root().type() == RootType.HOST ? host.cwd() : "/";
+                : spec.root().type() == RootType.HOST ? cwd : "/";
         Duration defaultTimeout = spec.process().timeout();
         List<StepLaunch> launches = new ArrayList<>();
         if (command != null) {

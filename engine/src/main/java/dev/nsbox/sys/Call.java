@@ -6,6 +6,8 @@ package dev.nsbox.sys;
  * callers tell calls apart by value, never by the printed text.
  */
 public enum Call {
+    ACCEPT4("accept4"),
+    BIND("bind"),
     CHDIR("chdir"),
     CHMOD("chmod"),
     CLOSE_RANGE("close_range"),
@@ -14,8 +16,10 @@ public enum Call {
     FSCONFIG("fsconfig"),
     FSMOUNT("fsmount"),
     FSOPEN("fsopen"),
+    GETSOCKOPT("getsockopt"),
     IOCTL("ioctl"),
     KILL("kill"),
+    LISTEN("listen"),
     MEMFD_CREATE("memfd_create"),
     MKDIR("mkdir"),
     MOUNT("mount"),
@@ -31,6 +35,7 @@ public enum Call {
     PRCTL("prctl"),
     PREAD("pread"),
     READ("read"),
+    RECVMSG("recvmsg"),
     RENAMEAT2("renameat2"),
     SETHOSTNAME("sethostname"),
     SETNS("setns"),

@@ -103,6 +103,20 @@ public interface LibC {
 
     int ioctl(int fd, long request, byte[] arg);
 
+    int bind(int sockfd, byte[] addr, int addrlen);
+
+    int listen(int sockfd, int backlog);
+
+    int accept4(int sockfd, Pointer addr, Pointer addrlen, int flags);
+
+    int getsockopt(int sockfd, int level, int optname, byte[] optval, int[] optlen);
+
+    long recvmsg(int sockfd, Pointer msg, int flags);
+
+    int shutdown(int sockfd, int how);
+
+    int getuid();
+
     int waitpid(int pid, int[] wstatus, int options);
 
     int getpid();

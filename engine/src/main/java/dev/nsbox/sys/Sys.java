@@ -5,6 +5,8 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,6 +57,18 @@ public final class Sys {
     public static final int SIGQUIT = 3;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;
+    // socket(2), unix(7), x86_64 and arm64
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 02000000;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_PEERCRED = 17;
+    private static final int SCM_RIGHTS = 1;
+    private static final int SHUT_RDWR = 2;
+    private static final int MSG_CMSG_CLOEXEC = 0x40000000;
+    private static final int SUN_PATH_BYTES = 108;
+    /** Room for one cmsghdr with up to 8 descriptors. */
+    private static final int CMSG_BYTES = 16 + 8 * 4;
     // posix_spawn(3)
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -457,6 +471,128 @@ public final class Sys {
             throw fail(Call.SOCKET, call, domain, type, protocol);
         }
         return fd;
+    }
+
+    /**
+     * A listening Unix stream socket bound at {@code path} (socket(2), bind(2), listen(2); unix(7)),
+     * close-on-exec. {@code path} must fit {@code sun_path} (107 bytes); a longer one can be
+     * reached as {@code /proc/self/fd/DIRFD/name}.
+     */
+    public int unixListen(String path, int backlog) throws SyscallException {
+        byte[] name = path.getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SUN_PATH_BYTES) {
+            throw new SyscallException(Call.BIND, "bind(fd, {AF_UNIX, \"" + path + "\"})", Errnos.ENAMETOOLONG,
+                    null, path);
+        }
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+        byte[] addr = new byte[2 + SUN_PATH_BYTES];
+        addr[0] = (byte) AF_UNIX; // sa_family_t, host byte order (little-endian)
+        System.arraycopy(name, 0, addr, 2, name.length);
+        try {
+            if (libc.bind(fd, addr, 2 + name.length + 1) < 0) {
+                throw fail(Call.BIND, "bind(" + fd + ", {AF_UNIX, \"" + path + "\"})", fd, path);
+            }
+            if (libc.listen(fd, backlog) < 0) {
+                throw fail(Call.LISTEN, "listen(" + fd + ", " + backlog + ")", fd, backlog);
+            }
+        } catch (SyscallException e) {
+            close(fd);
+            throw e;
+        }
+        return fd;
+    }
+
+    /** {@code accept4(fd, NULL, NULL, SOCK_CLOEXEC)}, retried on {@code EINTR}. */
+    public int accept(int fd) throws SyscallException {
+        for (;;) {
+            int r = libc.accept4(fd, null, null, SOCK_CLOEXEC);
+            if (r >= 0) {
+                return r;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(Call.ACCEPT4, "accept4(" + fd + ", NULL, NULL, SOCK_CLOEXEC)", e, fd);
+            }
+        }
+    }
+
+    /** {@code shutdown(fd, SHUT_RDWR)}: wakes a thread blocked in accept(2) or read(2) on it. */
+    public void shutdown(int fd) {
+        libc.shutdown(fd, SHUT_RDWR);
+    }
+
+    /** The {@code pid}, {@code uid} and {@code gid} of a Unix socket's peer ({@code SO_PEERCRED}, unix(7)). */
+    public int[] peerCredentials(int fd) throws SyscallException {
+        byte[] ucred = new byte[12];
+        int[] len = {ucred.length};
+        if (libc.getsockopt(fd, SOL_SOCKET, SO_PEERCRED, ucred, len) < 0) {
+            throw fail(Call.GETSOCKOPT, "getsockopt(" + fd + ", SOL_SOCKET, SO_PEERCRED)", fd, SOL_SOCKET,
+                    SO_PEERCRED);
+        }
+        ByteBuffer b = ByteBuffer.wrap(ucred).order(ByteOrder.nativeOrder());
+        return new int[] {b.getInt(0), b.getInt(4), b.getInt(8)};
+    }
+
+    public int getuid() {
+        return libc.getuid();
+    }
+
+    /**
+     * {@code recvmsg(2)} of up to {@code buf.length} bytes and the descriptors passed with them
+     * ({@code SCM_RIGHTS}, unix(7)), received close-on-exec ({@code MSG_CMSG_CLOEXEC}); retried on
+     * {@code EINTR}. {@code fds} is filled with the descriptors received, then {@code -1}; any
+     * beyond its length are closed.
+     *
+     * @return the bytes read, 0 at end of file
+     */
+    public int recvWithFds(int fd, byte[] buf, int[] fds) throws SyscallException {
+        java.util.Arrays.fill(fds, -1);
+        Pointer data = Memory.allocateDirect(runtime, buf.length);
+        Pointer control = Memory.allocateDirect(runtime, CMSG_BYTES);
+        Pointer iov = Memory.allocateDirect(runtime, 16);
+        iov.putAddress(0, data.address());
+        iov.putLong(8, buf.length);
+        // struct msghdr, LP64: name, namelen (+pad), iov, iovlen, control, controllen, flags (+pad).
+        Pointer msg = Memory.allocateDirect(runtime, 56);
+        msg.putAddress(16, iov.address());
+        msg.putLong(24, 1);
+        msg.putAddress(32, control.address());
+        msg.putLong(40, CMSG_BYTES);
+        long n;
+        for (;;) {
+            n = libc.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            if (n >= 0) {
+                break;
+            }
+            int e = errno.getAsInt();
+            if (e != Errnos.EINTR) {
+                throw new SyscallException(Call.RECVMSG, "recvmsg(" + fd + ", &msg, MSG_CMSG_CLOEXEC)", e, fd);
+            }
+        }
+        data.get(0, buf, 0, (int) n);
+        long controlLen = msg.getLong(40);
+        int got = 0;
+        // struct cmsghdr: size_t len, int level, int type, then the data, each aligned to 8 bytes.
+        for (long at = 0; at + 16 <= controlLen; ) {
+            long len = control.getLong(at);
+            if (len < 16) {
+                break;
+            }
+            int level = control.getInt(at + 8);
+            int type = control.getInt(at + 12);
+            if (level == SOL_SOCKET && type == SCM_RIGHTS) {
+                for (long i = at + 16; i + 4 <= at + len; i += 4) {
+                    int received = control.getInt(i);
+                    if (got < fds.length) {
+                        fds[got++] = received;
+                    } else {
+                        close(received);
+                    }
+                }
+            }
+            at += (len + 7) & ~7L;
+        }
+        return (int) n;
     }
 
     public void ioctl(int fd, long request, byte[] arg, String call) throws SyscallException {

@@ -1,6 +1,7 @@
 package dev.nsbox.maven;
 
 import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.exec.ForkServer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,9 +13,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The java executable that Surefire and Failsafe start instead of the real one: a POSIX sh
- * script {@code HOME/bin/java} that runs {@code nsbox run SPEC -- REAL_JAVA ARGS...}, and a copy of
- * the real JDK's {@code release} file as {@code HOME/release}.
+ * The java executable that Surefire and Failsafe start instead of the real one, {@code HOME/bin/java},
+ * with a copy of the real JDK's {@code release} file as {@code HOME/release}. Either:
+ * <ul>
+ *   <li>{@link #writeClient}: {@code nsbox-fork}, the engine's small static client, which hands the
+ *       fork to the Maven JVM's {@link ForkServer} over {@code HOME/forks/socket} (a plan that
+ *       this JVM can run itself: the caller holds CAP_SYS_ADMIN); about a millisecond per fork
+ *       beyond the sandbox. The arguments and environment below are the server's
+ *       {@link ForkServer.Command}.</li>
+ *   <li>{@link #write}: a POSIX sh script that runs {@code nsbox run SPEC -- REAL_JAVA ARGS...}, a
+ *       cold engine JVM per fork (a plan that needs a user namespace, run rootless).</li>
+ * </ul>
  *
  * <p>Why it looks like this:
  * <ul>
@@ -59,8 +68,7 @@ final class JvmWrapper {
     static Path write(Path home, Path javaHome, List<Path> classpath, Path spec, Map<String, String> defines,
                       String runId, String userHome) throws IOException {
         Path realJava = javaHome.resolve("bin/java");
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        Files.copy(javaHome.resolve("release"), home.resolve("release"), StandardCopyOption.REPLACE_EXISTING);
+        Path bin = home(home, javaHome);
 
         List<String> engine = new ArrayList<>();
         engine.add(realJava.toString());
@@ -75,12 +83,7 @@ final class JvmWrapper {
         });
         engine.add(spec.toString());
         engine.add("--");
-        engine.add(realJava.toString());
-        // Java takes user.home from getpwuid(getuid()), which in a rootless sandbox's user
-        // namespace (the user mapped to 0) answers /root: the test JVM gets Maven's own, as it
-        // would without nsbox. Surefire's arguments come after, so an argLine's -Duser.home wins.
-        engine.add("-Duser.home=" + userHome);
-        engine.add("-D" + MARKER + "=" + runId);
+        engine.addAll(testJvm(javaHome, runId, userHome));
 
         StringBuilder sh = new StringBuilder();
         sh.append("#!/bin/sh\n");
@@ -103,6 +106,41 @@ final class JvmWrapper {
         // Renamed into place, so that a fork of a parallel build never execs a half-written script.
         Files.move(tmp, java, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return java;
+    }
+
+    /**
+     * Writes {@code home/bin/java} as {@code nsbox-fork} and {@code home/release}; the server
+     * runs {@link #command} for each fork.
+     *
+     * @return the wrapper, {@code home/bin/java}
+     */
+    static Path writeClient(Path home, Path javaHome) throws IOException {
+        Path java = home(home, javaHome).resolve("java");
+        ForkServer.writeClient(java);
+        return java;
+    }
+
+    /**
+     * What the fork server makes of a fork's command: {@link #testJvm} in place of its
+     * {@code argv[0]}, and the real {@code JAVA_HOME} (Surefire gives the fork the wrapper's).
+     */
+    static ForkServer.Command command(Path javaHome, String runId, String userHome) {
+        return new ForkServer.Command(testJvm(javaHome, runId, userHome), Map.of("JAVA_HOME", javaHome.toString()));
+    }
+
+    /** The real java and the arguments every test JVM gets before Surefire's. */
+    private static List<String> testJvm(Path javaHome, String runId, String userHome) {
+        // Java takes user.home from getpwuid(getuid()), which in a rootless sandbox's user
+        // namespace (the user mapped to 0) answers /root: the test JVM gets Maven's own, as it
+        // would without nsbox. Surefire's arguments come after, so an argLine's -Duser.home wins.
+        return List.of(javaHome.resolve("bin/java").toString(), "-Duser.home=" + userHome, "-D" + MARKER + "=" + runId);
+    }
+
+    /** {@code home/bin}, made, with {@code home/release} copied from the real JDK. */
+    private static Path home(Path home, Path javaHome) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Files.copy(javaHome.resolve("release"), home.resolve("release"), StandardCopyOption.REPLACE_EXISTING);
+        return bin;
     }
 
     /** One word for sh(1): single quotes, with each ' written as '\''. */

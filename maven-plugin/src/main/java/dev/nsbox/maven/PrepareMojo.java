@@ -3,7 +3,9 @@ package dev.nsbox.maven;
 import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.Preparation;
+import dev.nsbox.engine.RunOptions;
 import dev.nsbox.engine.SpecSource;
+import dev.nsbox.exec.ForkServer;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
@@ -30,8 +32,10 @@ import java.util.UUID;
 
 /**
  * Makes Surefire and Failsafe run every forked test JVM in a sandbox of its own. Writes
- * {@code target/nsbox-jvm/bin/java}, a wrapper that applies the test spec with nsbox and runs the
- * real java inside it, and sets the property {@code jvm}, which both plugins read for their
+ * {@code target/nsbox-jvm/bin/java}, a wrapper that hands each fork to a fork server that this
+ * goal starts in the Maven JVM for the rest of the build ({@code target/nsbox-jvm/forks/socket}),
+ * which runs the real java in the test spec's sandbox (rootless: a script that runs nsbox per
+ * fork), and sets the property {@code jvm}, which both plugins read for their
  * {@code jvm} parameter (as jacoco's {@code prepare-agent} sets {@code argLine}). Bound to
  * {@code initialize} by default.
  *
@@ -182,15 +186,29 @@ public class PrepareMojo extends AbstractNsboxMojo {
         outcomes.plan(prepared);
 
         String runId = UUID.randomUUID().toString();
+        String userHome = System.getProperty("user.home");
+        // A plan this JVM can run itself goes to the fork server; one that needs a user
+        // namespace (rootless) would need the helper JVM to run with the fork's descriptors,
+        // which it cannot receive yet: those forks keep the cold-engine sh wrapper.
+        boolean served = NsboxEngine.userNamespaceToEnter(prepared.plan()).isEmpty();
+        String through;
         try {
-            JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId,
-                    System.getProperty("user.home"));
+            if (served) {
+                JvmWrapper.writeClient(home, javaHome);
+                ForkServer server = ForkServer.start(home.resolve(ForkServer.DIRECTORY), prepared.plan(),
+                        JvmWrapper.command(javaHome, runId, userHome), RunOptions.defaults().grace(),
+                        line -> getLog().warn(line));
+                through = "the fork server on " + server.socket();
+            } else {
+                JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId, userHome);
+                through = "a cold nsbox per fork (rootless: the spec runs in a user namespace)";
+            }
             Files.writeString(home.resolve(VerifyForksMojo.RUN_ID), runId + "\n");
         } catch (IOException e) {
             throw outcomes.machine(List.of("error: cannot write the test JVM wrapper in " + home + ": " + e));
         }
-        getLog().info("nsbox: test JVMs of this module run in " + display + " through " + wrapper
-                + " (jvm property set; run " + runId + ")");
+        getLog().info("nsbox: test JVMs of this module run in " + display + " through " + wrapper + ", "
+                + through + " (jvm property set; run " + runId + ")");
     }
 
     /**

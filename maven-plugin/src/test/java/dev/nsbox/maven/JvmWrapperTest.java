@@ -5,9 +5,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The wrapper Surefire starts instead of java. */
@@ -29,5 +32,26 @@ class JvmWrapperTest {
         // After the real java, before Surefire's arguments, so that an argLine's -Duser.home wins.
         assertTrue(script.indexOf("'--' \\\n    '" + jdk.resolve("bin/java") + "'") < home, script);
         assertTrue(home > 0 && home < marker && marker < args, script);
+    }
+
+    @Test
+    void theForkServersTestJvmIsTheRealJavaWithTheSameArgumentsAndJavaHome() throws Exception {
+        Path jdk = dir.resolve("jdk");
+        dev.nsbox.exec.ForkServer.Command c = JvmWrapper.command(jdk, "RUN", "/home/dev");
+        assertEquals(List.of(jdk.resolve("bin/java").toString(), "-Duser.home=/home/dev", "-Dnsbox.sandboxed=RUN"),
+                c.prefix());
+        assertEquals(Map.of("JAVA_HOME", jdk.toString()), c.environment());
+    }
+
+    @Test
+    void theClientIsAnExecutableWithTheJdksReleaseBesideItsBin() throws Exception {
+        Path jdk = Files.createDirectories(dir.resolve("jdk"));
+        Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"17\"\n");
+        Path java = JvmWrapper.writeClient(dir.resolve("home"), jdk);
+        assertEquals(dir.resolve("home/bin/java"), java);
+        assertTrue(Files.isExecutable(java));
+        byte[] elf = {0x7f, 'E', 'L', 'F'};
+        assertArrayEquals(elf, Arrays.copyOf(Files.readAllBytes(java), 4));
+        assertEquals("JAVA_VERSION=\"17\"\n", Files.readString(dir.resolve("home/release")));
     }
 }

@@ -3,6 +3,7 @@ package dev.nsbox.maven;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import dev.nsbox.exec.ForkServer;
 import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.StepIO;
@@ -55,6 +56,8 @@ class PluginArchitectureTest {
                                         "dev.nsbox.oci", "dev.nsbox.json", "dev.nsbox.seccomp"))
                                 .or(belongToAnyOf(RunResult.class, StepResult.class, StepIO.class,
                                         Listener.class))
+                                // nsbox:prepare starts the test forks' server and writes its client.
+                                .or(belongToAnyOf(ForkServer.class))
                                 // NsboxEngine.doctor hands back host's report; reading it is fine.
                                 .or(belongToAnyOf(Doctor.Report.class, Doctor.Check.class,
                                         Doctor.Status.class)))

@@ -1,0 +1,1 @@
+return evaluate(new File(itSupport, 'needs-scratch-namespace.groovy'))
