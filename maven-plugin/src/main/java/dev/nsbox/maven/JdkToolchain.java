@@ -4,6 +4,11 @@ import dev.nsbox.spec.EnvSpec;
 import dev.nsbox.spec.ProcessSpec;
 import dev.nsbox.spec.Spec;
 
+import org.apache.maven.execution.MavenSession;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.toolchain.Toolchain;
+import org.apache.maven.toolchain.ToolchainManager;
+
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,6 +38,27 @@ record JdkToolchain(Path home) {
             throw new IllegalArgumentException("the JDK toolchain's java is not in a bin folder: " + javaTool);
         }
         return new JdkToolchain(bin.getParent());
+    }
+
+    /**
+     * The JDK toolchain the build selected (maven-toolchains-plugin's {@code toolchain} goal), or
+     * null when it uses none.
+     */
+    static JdkToolchain selected(ToolchainManager toolchains, MavenSession session) throws MojoExecutionException {
+        Toolchain tc = toolchains == null ? null : toolchains.getToolchainFromBuildContext("jdk", session);
+        if (tc == null) {
+            return null;
+        }
+        String java = tc.findTool("java");
+        if (java == null) {
+            throw new MojoExecutionException("the build's JDK toolchain " + tc + " has no bin/java; fix its jdkHome"
+                    + " in toolchains.xml");
+        }
+        try {
+            return ofJavaTool(java);
+        } catch (IllegalArgumentException e) {
+            throw new MojoExecutionException(e.getMessage(), e);
+        }
     }
 
     Path bin() {

@@ -15,9 +15,11 @@ import org.apache.maven.model.InputLocation;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
+import org.apache.maven.toolchain.ToolchainManager;
 
 import java.io.File;
 import java.io.IOException;
@@ -53,6 +55,10 @@ import java.util.UUID;
  */
 @Mojo(name = "prepare", defaultPhase = LifecyclePhase.INITIALIZE, threadSafe = true)
 public class PrepareMojo extends AbstractNsboxMojo {
+
+    /** Maven's toolchains: the JDK the build selected, if any, which the test forks then run on. */
+    @Component
+    private ToolchainManager toolchains;
 
     /**
      * Skips this goal alone, where {@code nsbox.skip} skips every goal of the plugin:
@@ -161,7 +167,9 @@ public class PrepareMojo extends AbstractNsboxMojo {
             }
         }
 
-        Path javaHome = Path.of(System.getProperty("java.home"));
+        // The JDK Surefire would have started: the build's toolchain, else Maven's own.
+        JdkToolchain toolchain = JdkToolchain.selected(toolchains, session);
+        Path javaHome = toolchain != null ? toolchain.home() : Path.of(System.getProperty("java.home"));
         if (!Files.isRegularFile(javaHome.resolve("release"))) {
             throw outcomes.machine(List.of("error: the JDK at " + javaHome + " has no release file, from which Surefire"
                     + " learns the test JVM's Java version (without it a modular project silently runs on the class"

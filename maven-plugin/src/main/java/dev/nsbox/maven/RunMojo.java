@@ -17,7 +17,6 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.plugins.annotations.ResolutionScope;
-import org.apache.maven.toolchain.Toolchain;
 import org.apache.maven.toolchain.ToolchainManager;
 
 import java.io.File;
@@ -188,7 +187,7 @@ public class RunMojo extends AbstractSpecMojo {
                 workingDirectory == null ? null : workingDirectory.getAbsolutePath(),
                 project.getBasedir().getAbsolutePath());
         createBuildDirectories();
-        JdkToolchain jdk = jdkToolchain();
+        JdkToolchain jdk = JdkToolchain.selected(toolchains, session);
         Map<String, String> callerEnv = System.getenv();
         Preparation prepared = prepare(outcomes, jdk == null ? overrides.forEngine()
                 : new Overrides(s -> overrides.apply(jdk.apply(s, callerEnv)), null));
@@ -218,27 +217,6 @@ public class RunMojo extends AbstractSpecMojo {
             stamp(outcomes, outputFile.toPath());
         }
         outcomes.run(result);
-    }
-
-    /**
-     * The JDK toolchain the build selected (maven-toolchains-plugin's {@code toolchain} goal), or
-     * null when it uses none.
-     */
-    private JdkToolchain jdkToolchain() throws MojoExecutionException {
-        Toolchain tc = toolchains == null ? null : toolchains.getToolchainFromBuildContext("jdk", session);
-        if (tc == null) {
-            return null;
-        }
-        String java = tc.findTool("java");
-        if (java == null) {
-            throw new MojoExecutionException("the build's JDK toolchain " + tc + " has no bin/java; fix its jdkHome"
-                    + " in toolchains.xml");
-        }
-        try {
-            return JdkToolchain.ofJavaTool(java);
-        } catch (IllegalArgumentException e) {
-            throw new MojoExecutionException(e.getMessage(), e);
-        }
     }
 
     /**
