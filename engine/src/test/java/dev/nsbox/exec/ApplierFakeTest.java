@@ -134,8 +134,8 @@ class ApplierFakeTest {
         FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ELOOP);
         Op open = new Op.OpenTree(3, "/src/sub", NO_SYMLINKS, false, true, at(12, "mounts[1].source"));
         assertEquals("test.yaml:12:5: error: mounts[1].source: cannot open bind source /src/sub: "
-                        + "openat2(AT_FDCWD, \"/src/sub\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS})"
-                        + " = source: ELOOP (Too many levels of symbolic links)\n"
+                        + "openat2(AT_FDCWD, \"/src/sub\", {O_PATH|O_CLOEXEC, "
+                        + "RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}) = source: ELOOP (Too many levels of symbolic links)\n"
                         + "  hint: " + SYMLINK_NOW,
                 failure(fake, open), "optional skips a missing source, never one that became a symlink");
         assertEquals(List.of("openat2"), fake.calls());
