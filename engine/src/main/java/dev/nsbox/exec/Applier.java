@@ -99,7 +99,7 @@ final class Applier {
             }
         } else if (op instanceof Op.OpenTree t) {
             try {
-                trees[t.tree()] = sys.openTree(Flags.AT_FDCWD, t.source(), t.flags(), call);
+                trees[t.tree()] = openTree(t, call);
             } catch (SyscallException e) {
                 if (!(t.optional() && e.errno() == Errnos.ENOENT)) {
                     throw e;
@@ -176,6 +176,29 @@ final class Applier {
     private int target(String target) throws SyscallException {
         return sys.openat2(Flags.AT_FDCWD, target, Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE,
                 "openat2(AT_FDCWD, " + Op.q(target) + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS})");
+    }
+
+    /**
+     * The detached tree of {@code t}. A source the plan resolved ({@link Op.OpenTree.Lookup#NO_SYMLINKS})
+     * is opened with the checks of {@link #target} and cloned through that descriptor
+     * ({@code AT_EMPTY_PATH}, open_tree(2)): a symlink swapped onto its path since the plan is
+     * {@code ELOOP}, never a bind of what it points to; a swap after the openat2(2) changes
+     * nothing, the clone is of the inode checked. Any other source is looked up as written.
+     */
+    private int openTree(Op.OpenTree t, String call) throws SyscallException {
+        if (t.lookup() == Op.OpenTree.Lookup.FOLLOW) {
+            return sys.openTree(Flags.AT_FDCWD, t.source(), t.flags(), call);
+        }
+        int fd = sys.openat2(Flags.AT_FDCWD, t.source(), Sys.O_PATH | Sys.O_CLOEXEC, 0, RESOLVE,
+                "openat2(AT_FDCWD, " + Op.q(t.source())
+                        + ", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}) = source");
+        try {
+            int flags = t.flags() | Flags.AT_EMPTY_PATH;
+            return sys.openTree(fd, "", flags, "open_tree(source, \"\", " + Flags.names(flags, Flags.OPEN_TREE_FLAGS)
+                    + ") = tree" + t.tree());
+        } finally {
+            sys.close(fd);
+        }
     }
 
     /**

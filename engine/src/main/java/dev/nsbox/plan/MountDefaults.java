@@ -240,7 +240,8 @@ public final class MountDefaults {
      */
     private void readOnly(String path, Origin o) {
         String actual = root.actual(path);
-        int tree = draft.openTree(actual, true, false, o);
+        // The source is the target, which the plan requires to have no symlink on its path.
+        int tree = draft.openTree(actual, Op.OpenTree.Lookup.NO_SYMLINKS, true, false, o);
         draft.add(new Op.SetAttr(tree, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, o));
         draft.add(new Op.MoveMount(tree, actual, o));
         draft.expect(new Expectation(label(path), path, null, true, true, null, o));
@@ -261,7 +262,7 @@ public final class MountDefaults {
             draft.view.push(path, SandboxView.Backing.scratch(true));
             draft.expect(new Expectation(label(path), path, "tmpfs", true, false, null, o));
         } else {
-            int nullTree = draft.openTreeEarly("/dev/null", false, o);
+            int nullTree = draft.openTreeEarly("/dev/null", Op.OpenTree.Lookup.FOLLOW, false, o);
             draft.add(new Op.SetAttr(nullTree, "", false, Flags.MOUNT_ATTR_RDONLY | Flags.MOUNT_ATTR_NOSUID
                     | Flags.MOUNT_ATTR_NODEV | Flags.MOUNT_ATTR_NOEXEC, 0, 0, o));
             draft.add(new Op.MoveMount(nullTree, actual, o));

@@ -75,7 +75,11 @@ final class MountPlanner {
                                 + Op.q(m.source()) + ", ...): ENOENT (No such file or directory)");
                         continue;
                     }
-                    bindTree.put(m.index(), draft.openTree(source, m.isRecursive(), m.optional(),
+                    // What was resolved is opened at run time without following a symlink: one
+                    // swapped in on its way since is ELOOP, not a bind of where it points.
+                    Op.OpenTree.Lookup lookup = draft.host.resolve(m.source()).isPresent()
+                            ? Op.OpenTree.Lookup.NO_SYMLINKS : Op.OpenTree.Lookup.FOLLOW;
+                    bindTree.put(m.index(), draft.openTree(source, lookup, m.isRecursive(), m.optional(),
                             m.origins().of("source")));
                 }
                 case DEV -> devTrees.put(m.index(), openDevNodes(o));
@@ -92,7 +96,8 @@ final class MountPlanner {
     private Map<String, Integer> openDevNodes(Origin o) {
         Map<String, Integer> trees = new LinkedHashMap<>();
         for (String node : DEV_NODES) {
-            trees.put(node, draft.openTree("/dev/" + node, false, false, o));
+            // The host's own nodes, in a /dev only root writes: looked up as any program would.
+            trees.put(node, draft.openTree("/dev/" + node, Op.OpenTree.Lookup.FOLLOW, false, false, o));
         }
         return trees;
     }
@@ -285,7 +290,9 @@ final class MountPlanner {
         // are opened before any mount of the spec, like every bind source.
         List<Integer> lowerTrees = new ArrayList<>();
         for (String lower : m.lower()) {
-            lowerTrees.add(draft.openTreeEarly(lower, true, m.origins().of("lower")));
+            // A lower directory is a host path the plan does not resolve; it may pass through
+            // symlinks, and is opened as written.
+            lowerTrees.add(draft.openTreeEarly(lower, Op.OpenTree.Lookup.FOLLOW, true, m.origins().of("lower")));
         }
         String scratch = target + "/.nsbox-overlay";
         draft.add(new Op.Mount("tmpfs", target, "tmpfs", Flags.MS_NOSUID | Flags.MS_NODEV, "mode=0755", o));
@@ -329,7 +336,7 @@ final class MountPlanner {
             if (!points.prepare(m, true)) {
                 return;
             }
-            int nullTree = draft.openTreeEarly("/dev/null", false, o);
+            int nullTree = draft.openTreeEarly("/dev/null", Op.OpenTree.Lookup.FOLLOW, false, o);
             draft.add(new Op.SetAttr(nullTree, "", false, Flags.MOUNT_ATTR_RDONLY | Flags.MOUNT_ATTR_NOSUID
                     | Flags.MOUNT_ATTR_NODEV | Flags.MOUNT_ATTR_NOEXEC, 0, 0, o));
             draft.add(new Op.MoveMount(nullTree, root.actual(m.target()), o));

@@ -55,9 +55,30 @@ public sealed interface Op {
      * {@code open_tree(AT_FDCWD, source, OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC[|AT_RECURSIVE])}: a
      * detached copy of the source, taken before any mount of the spec is made so that sources
      * name the host's view. An {@code optional} source that does not exist makes every later
-     * operation on the same tree a no-op.
+     * operation on the same tree a no-op. {@link #lookup()} says whether the executor may follow
+     * a symlink on the way; {@link #call()} prints the same call either way, since a path the
+     * plan resolved has none.
      */
-    record OpenTree(int tree, String source, boolean recursive, boolean optional, Origin origin) implements Op {
+    record OpenTree(int tree, String source, Lookup lookup, boolean recursive, boolean optional, Origin origin)
+            implements Op {
+
+        /** How the executor looks {@code source} up. */
+        public enum Lookup {
+            /**
+             * As written, following symlinks: a {@code dir} root, an overlay's lower directory,
+             * the host's device nodes. None of them was resolved by the plan.
+             */
+            FOLLOW,
+            /**
+             * A path the plan resolved on the host (a bind source, realpath(3)) or already
+             * requires to have no symlink (a path bound onto itself): opened with openat2(2)
+             * and {@code RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}, then open_tree(2) of that
+             * descriptor. A symlink put on the path since the plan is {@code ELOOP}, never
+             * followed (docs/decisions/0024-mountfd-mounts-on-checked-descriptors.md).
+             */
+            NO_SYMLINKS
+        }
+
         public int flags() {
             return Flags.OPEN_TREE_CLONE | Flags.OPEN_TREE_CLOEXEC | (recursive ? Flags.AT_RECURSIVE : 0);
         }

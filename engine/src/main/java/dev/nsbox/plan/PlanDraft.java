@@ -53,9 +53,9 @@ final class PlanDraft {
     }
 
     /** Opens a detached tree of {@code source} as the next operation; returns its number. */
-    int openTree(String source, boolean recursive, boolean optional, Origin origin) {
+    int openTree(String source, Op.OpenTree.Lookup lookup, boolean recursive, boolean optional, Origin origin) {
         int tree = nextTree++;
-        ops.add(new Op.OpenTree(tree, source, recursive, optional, origin));
+        ops.add(new Op.OpenTree(tree, source, lookup, recursive, optional, origin));
         return tree;
     }
 
@@ -63,7 +63,7 @@ final class PlanDraft {
      * Opens a tree among the other opens, before the first mount of the spec, for a source
      * only known once the mounts before it are planned.
      */
-    int openTreeEarly(String source, boolean recursive, Origin origin) {
+    int openTreeEarly(String source, Op.OpenTree.Lookup lookup, boolean recursive, Origin origin) {
         int tree = nextTree++;
         int at = 0;
         for (int i = 0; i < ops.size(); i++) {
@@ -74,7 +74,7 @@ final class PlanDraft {
                 break;
             }
         }
-        ops.add(at, new Op.OpenTree(tree, source, recursive, false, origin));
+        ops.add(at, new Op.OpenTree(tree, source, lookup, recursive, false, origin));
         return tree;
     }
 

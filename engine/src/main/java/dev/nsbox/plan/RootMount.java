@@ -39,7 +39,9 @@ final class RootMount {
             case DIR -> draft.view.push("/", SandboxView.Backing.host(root.path()));
         }
         if (root.type() == RootType.DIR) {
-            tree = draft.openTree(root.path(), true, false, root.origins().of("path"));
+            // A dir root's path is opened as written: the plan does not resolve it, and a
+            // symlink on it (a "current" release folder, say) is a use, not a race.
+            tree = draft.openTree(root.path(), Op.OpenTree.Lookup.FOLLOW, true, false, root.origins().of("path"));
         }
     }
 

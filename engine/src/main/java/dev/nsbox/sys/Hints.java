@@ -154,10 +154,12 @@ public final class Hints {
             new Hint(Call.OPENAT2, Errno.ELOOP, Args.flagsExclude(OPENAT2_FLAGS, Sys.O_PATH, "O_PATH"), false, SETUP,
                     "an overlay layer's path contains a symlink now (nsbox resolves none at run time); write the "
                             + "path it resolves to"),
+            // A mount target and a bind source the plan resolved are both opened so (O_PATH).
             new Hint(Call.OPENAT2, Errno.ELOOP, Args.ANY, false, SETUP,
-                    "a mount target must be the mount point itself: its path contains a symlink now; write the "
-                            + "path it resolves to"),
-            new Hint(Call.OPENAT2, Errno.ENOENT, Args.ANY, false, SETUP, NO_TARGET),
+                    "a mount target must be the mount point itself, and a bind source is opened where the plan "
+                            + "resolved it: its path contains a symlink now; write the path it resolves to"),
+            new Hint(Call.OPENAT2, Errno.ENOENT, Args.ANY, false, SETUP, NO_TARGET
+                    + "; a bind source that went away since the plan: create it, or add optional: true"),
             new Hint(Call.MOUNT, Errno.ENOENT, Args.ANY, false, SETUP, NO_TARGET),
             new Hint(Call.MOUNT_SETATTR, Errno.EPERM, Args.ANY, false, SETUP,
                     "a flag the host locked (read-only, nosuid, nodev, noexec) cannot be cleared from a user "

@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static dev.nsbox.exec.TestPlans.at;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.FOLLOW;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.NO_SYMLINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -24,6 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ApplierFakeTest {
 
     private static final int[] FDS = {0, 1, 2, 10, 11, 12};
+    private static final String SYMLINK_NOW = "a mount target must be the mount point itself, and a bind source is "
+            + "opened where the plan resolved it: its path contains a symlink now; write the path it resolves to";
 
     private static String failure(FakeLibC fake, Op... ops) {
         Applier a = new Applier(fake.sys(), FDS, List.of(ops));
@@ -75,7 +79,7 @@ class ApplierFakeTest {
 
     @Test
     void missingBindSourceNamesTheSourceWithoutTheTreeNumber() {
-        Op open = new Op.OpenTree(0, "/src", true, false, at(12, "mounts[1].source"));
+        Op open = new Op.OpenTree(0, "/src", FOLLOW, true, false, at(12, "mounts[1].source"));
         assertEquals("test.yaml:12:5: error: mounts[1].source: cannot open bind source /src: "
                         + "open_tree(AT_FDCWD, \"/src\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_RECURSIVE): "
                         + "ENOENT (No such file or directory)\n"
@@ -87,7 +91,7 @@ class ApplierFakeTest {
     void optionalMissingSourceSkipsEveryLaterOperationOnItsTree() throws Exception {
         FakeLibC fake = new FakeLibC().fail("open_tree", Errnos.ENOENT);
         List<Op> ops = List.of(
-                new Op.OpenTree(0, "/src", true, true, at(12, "mounts[1].source")),
+                new Op.OpenTree(0, "/src", FOLLOW, true, true, at(12, "mounts[1].source")),
                 new Op.SetAttr(0, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, at(12, "mounts[1]")),
                 new Op.MoveMount(0, "/dst", at(12, "mounts[1]")));
         Applier a = new Applier(fake.sys(), FDS, ops);
@@ -101,7 +105,7 @@ class ApplierFakeTest {
     void readOnlyBindIsSetOnTheDetachedTreeThenAttached() throws Exception {
         FakeLibC fake = new FakeLibC();
         List<Op> ops = List.of(
-                new Op.OpenTree(0, "/src", true, false, at(12, "mounts[1].source")),
+                new Op.OpenTree(0, "/src", FOLLOW, true, false, at(12, "mounts[1].source")),
                 new Op.SetAttr(0, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, at(12, "mounts[1]")),
                 new Op.MoveMount(0, "/dst", at(12, "mounts[1]")));
         Applier a = new Applier(fake.sys(), FDS, ops);
@@ -112,14 +116,64 @@ class ApplierFakeTest {
     }
 
     @Test
+    void resolvedSourceIsClonedThroughItsCheckedDescriptor() throws Exception {
+        FakeLibC fake = new FakeLibC();
+        List<Op> ops = List.of(
+                new Op.OpenTree(0, "/src", NO_SYMLINKS, true, false, at(12, "mounts[1].source")),
+                new Op.MoveMount(0, "/dst", at(12, "mounts[1]")));
+        Applier a = new Applier(fake.sys(), FDS, ops);
+        for (Op op : ops) {
+            a.apply(op, op.call());
+        }
+        assertEquals(List.of("openat2", "open_tree", "close", "openat2", "move_mount", "close", "close"),
+                fake.calls());
+    }
+
+    @Test
+    void resolvedSourceThatBecameASymlinkIsRefusedAndNothingIsCloned() {
+        FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ELOOP);
+        Op open = new Op.OpenTree(3, "/src/sub", NO_SYMLINKS, false, true, at(12, "mounts[1].source"));
+        assertEquals("test.yaml:12:5: error: mounts[1].source: cannot open bind source /src/sub: "
+                        + "openat2(AT_FDCWD, \"/src/sub\", {O_PATH|O_CLOEXEC, "
+                        + "RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}) = source: ELOOP (Too many levels of symbolic links)\n"
+                        + "  hint: " + SYMLINK_NOW,
+                failure(fake, open), "optional skips a missing source, never one that became a symlink");
+        assertEquals(List.of("openat2"), fake.calls());
+    }
+
+    @Test
+    void resolvedSourceThatCannotBeClonedNamesTheCloneWithoutTheTreeNumber() {
+        FakeLibC fake = new FakeLibC().fail("open_tree", Errnos.EINVAL);
+        Op open = new Op.OpenTree(0, "/src", NO_SYMLINKS, true, false, at(12, "mounts[1].source"));
+        assertEquals("test.yaml:12:5: error: mounts[1].source: cannot open bind source /src: "
+                        + "open_tree(source, \"\", OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC|AT_EMPTY_PATH|AT_RECURSIVE): "
+                        + "EINVAL (Invalid argument)\n"
+                        + "  hint: the source is not bindable (an unbindable mount, or outside this mount namespace)",
+                failure(fake, open));
+        assertEquals(List.of("openat2", "open_tree", "close"), fake.calls());
+    }
+
+    @Test
+    void optionalResolvedSourceThatWentAwayIsSkipped() throws Exception {
+        FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ENOENT);
+        List<Op> ops = List.of(
+                new Op.OpenTree(0, "/src", NO_SYMLINKS, true, true, at(12, "mounts[1].source")),
+                new Op.MoveMount(0, "/dst", at(12, "mounts[1]")));
+        Applier a = new Applier(fake.sys(), FDS, ops);
+        for (Op op : ops) {
+            a.apply(op, op.call());
+        }
+        assertEquals(List.of("openat2"), fake.calls());
+    }
+
+    @Test
     void targetThatBecameASymlinkIsRefusedBeforeTheMount() {
         FakeLibC fake = new FakeLibC().fail("openat2", Errnos.ELOOP);
         Op tmpfs = new Op.Mount("tmpfs", "/x/tmp", "tmpfs", 0, null, at(9, "mounts[0]"));
         assertEquals("test.yaml:9:5: error: mounts[0]: cannot mount tmpfs on /x/tmp: "
                         + "openat2(AT_FDCWD, \"/x/tmp\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}): "
                         + "ELOOP (Too many levels of symbolic links)\n"
-                        + "  hint: a mount target must be the mount point itself: its path contains a symlink now; "
-                        + "write the path it resolves to",
+                        + "  hint: " + SYMLINK_NOW,
                 failure(fake, tmpfs));
         assertEquals(List.of("fsopen", "fsconfig", "fsconfig", "fsmount", "openat2", "close", "close"), fake.calls());
     }

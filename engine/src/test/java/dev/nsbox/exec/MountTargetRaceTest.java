@@ -1,5 +1,8 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.SpecSource;
 import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.plan.HostEffectPredictor;
@@ -7,6 +10,7 @@ import dev.nsbox.plan.Op;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.sys.LibC;
 import dev.nsbox.sys.Sys;
+import dev.nsbox.spec.yaml.Variables;
 import dev.nsbox.sys.SyscallException;
 import dev.nsbox.testing.Privileges;
 import jnr.ffi.LibraryLoader;
@@ -25,10 +29,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.nsbox.exec.TestPlans.at;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.NO_SYMLINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -185,11 +191,74 @@ class MountTargetRaceTest {
         Path src = Files.createDirectory(s.dir.resolve("src"));
         Files.writeString(src.resolve("marker"), "bound");
         SyscallException e = s.apply(List.of(
-                new Op.OpenTree(0, src.toString(), true, false, at(11, "mounts[0].source")),
+                new Op.OpenTree(0, src.toString(), NO_SYMLINKS, true, false, at(11, "mounts[0].source")),
                 new Op.MoveMount(0, s.t.toString(), at(11, "mounts[0]"))));
         landedOnTheCheckedDirectory(s, e, "tmpfs");
         assertEquals("bound", Files.readString(s.checked().resolve("marker")));
         assertFalse(Files.exists(s.elsewhere.resolve("marker")));
+    }
+
+    /**
+     * A bind source resolved when the plan was made, its parent exchanged with a symlink before
+     * the run: the whole pipeline (spec, planner, executor) refuses with ELOOP at the source's
+     * line and binds nothing, neither what the symlink points to nor anything else.
+     */
+    @Test
+    void aBindSourceSwappedForASymlinkAfterPlanningIsRefusedNotFollowed() throws Exception {
+        Swap s = new Swap("bindsource");
+        Files.writeString(s.t.resolve("marker"), "planned");
+        Files.writeString(s.elsewhere.resolve("marker"), "where the symlink points");
+        Path dst = Files.createDirectory(s.dir.resolve("dst"));
+        Path spec = s.dir.resolve("nsbox.yaml");
+        Files.writeString(spec, String.join("\n",
+                "version: 1",
+                "name: bind-source-race",
+                "namespaces: [mount, pid]",
+                "propagation: rprivate",
+                "root: {type: host}",
+                "mounts:",
+                "  - {type: proc, target: /proc}",
+                "  - {type: bind, source: " + s.t + ", target: " + dst + ", readOnly: true}",
+                "steps:",
+                "  - {name: read, shell: cat " + dst + "/marker}",
+                ""));
+        Plan plan = NsboxEngine.prepare(new SpecSource(spec, spec.toString(), Variables.forCli(spec, Map.of())),
+                Overrides.NONE, NsboxEngine.host()).plan();
+        assertTrue(plan.ops().stream().anyMatch(op -> op instanceof Op.OpenTree t && t.source().equals(s.t.toString())
+                && t.lookup() == NO_SYMLINKS), "the planner marks the bind source as resolved: " + plan.ops());
+
+        s.exchange(Sys.get());
+        Kernel.Captured c = Kernel.run(plan);
+
+        assertEquals(125, c.exit(), c.toString());
+        assertEquals(List.of(), c.out(), "the step ran");
+        String message = String.join("\n", c.result().messages());
+        assertTrue(message.contains("mounts[1].source: cannot open bind source " + s.t + ": openat2(AT_FDCWD, \""
+                        + s.t + "\", {O_PATH|O_CLOEXEC, RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS}) = source: ELOOP"),
+                message);
+        assertTrue(message.contains("hint: a mount target must be the mount point itself, and a bind source is "
+                + "opened where the plan resolved it: its path contains a symlink now"), message);
+        assertEquals(List.of(), mountsAt(dst.toString()), "something was bound on the target");
+        assertEquals(List.of(), s.atElsewhere());
+    }
+
+    /**
+     * The exchange right after the executor's openat2(2) of the bind source: the clone is taken
+     * through the checked descriptor, so the bind shows the planned directory, which the
+     * exchange moved to {@code b/t}, never what {@code a/t} names by then.
+     */
+    @Test
+    void aBindSourceSwappedAfterItsCheckIsTheCheckedDirectory() throws Exception {
+        Swap s = new Swap("bindsourcecheck");
+        Files.writeString(s.t.resolve("marker"), "checked");
+        Files.writeString(s.elsewhere.resolve("marker"), "where the symlink points");
+        Path dst = Files.createDirectory(s.dir.resolve("dst"));
+        SyscallException e = s.apply(List.of(
+                new Op.OpenTree(0, s.t.toString(), NO_SYMLINKS, true, false, at(11, "mounts[0].source")),
+                new Op.MoveMount(0, dst.toString(), at(11, "mounts[0]"))));
+        assertEquals(null, e, () -> "the operation failed: " + e.format());
+        assertEquals("checked", Files.readString(dst.resolve("marker")));
+        assertEquals(List.of(), s.atElsewhere());
     }
 
     @Test

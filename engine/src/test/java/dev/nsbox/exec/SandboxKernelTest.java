@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.nsbox.exec.TestPlans.at;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.FOLLOW;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.NO_SYMLINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -300,7 +302,7 @@ class SandboxKernelTest {
         Kernel.sh("mount -t tmpfs nsbox-test " + sub);
         try {
             Kernel.Captured c = Kernel.run(withProc()
-                    .op(new Op.OpenTree(0, src.toString(), true, false, at(12, "mounts[1].source")))
+                    .op(new Op.OpenTree(0, src.toString(), NO_SYMLINKS, true, false, at(12, "mounts[1].source")))
                     .op(new Op.SetAttr(0, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, at(12, "mounts[1]")))
                     .op(new Op.MoveMount(0, dst.toString(), at(12, "mounts[1]")))
                     .expect(new Expectation("mounts[1]", dst.toString(), null, true, true, null, at(12, "mounts[1]")))
@@ -319,7 +321,7 @@ class SandboxKernelTest {
         Path dst = Files.createDirectory(tmp.resolve("dst"));
         Path marker = tmp.resolve("ran");
         Kernel.Captured c = Kernel.run(withProc()
-                .op(new Op.OpenTree(0, "/usr", false, false, at(12, "mounts[1].source")))
+                .op(new Op.OpenTree(0, "/usr", NO_SYMLINKS, false, false, at(12, "mounts[1].source")))
                 .op(new Op.MoveMount(0, dst.toString(), at(12, "mounts[1]")))
                 .expect(new Expectation("mounts[1]", dst.toString(), null, true, false, null, at(12, "mounts[1]")))
                 .shell("touch " + marker).build());
@@ -334,7 +336,7 @@ class SandboxKernelTest {
     void missingBindSourceNamesTheSpecLineAndEnoent() throws IOException {
         Path dst = Files.createDirectory(tmp.resolve("dst"));
         Kernel.Captured c = Kernel.run(withProc()
-                .op(new Op.OpenTree(0, "/nsbox-no-such-source", true, false, at(14, "mounts[2].source")))
+                .op(new Op.OpenTree(0, "/nsbox-no-such-source", FOLLOW, true, false, at(14, "mounts[2].source")))
                 .op(new Op.MoveMount(0, dst.toString(), at(14, "mounts[2]")))
                 .shell("echo never").build());
         assertEquals(125, c.exit(), c.toString());
@@ -365,7 +367,7 @@ class SandboxKernelTest {
     void optionalMissingBindSourceIsSkipped() throws IOException {
         Path dst = Files.createDirectory(tmp.resolve("dst"));
         Kernel.Captured c = Kernel.run(withProc()
-                .op(new Op.OpenTree(0, "/nsbox-no-such-source", true, true, at(14, "mounts[2].source")))
+                .op(new Op.OpenTree(0, "/nsbox-no-such-source", NO_SYMLINKS, true, true, at(14, "mounts[2].source")))
                 .op(new Op.SetAttr(0, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, at(14, "mounts[2]")))
                 .op(new Op.MoveMount(0, dst.toString(), at(14, "mounts[2]")))
                 .shell("echo ran").build());
@@ -396,7 +398,7 @@ class SandboxKernelTest {
         // alone; the supervisor, spawned with cwd "/", is moved into it by pivot_root.
         String stage = "/tmp";
         TestPlans p = TestPlans.sandbox(ALL)
-                .op(new Op.OpenTree(0, "/usr", true, false, at(12, "mounts[0].source")))
+                .op(new Op.OpenTree(0, "/usr", NO_SYMLINKS, true, false, at(12, "mounts[0].source")))
                 .op(new Op.Mount("tmpfs", stage, "tmpfs", Flags.MS_NOSUID | Flags.MS_NODEV, "mode=0755", at(6, "root")))
                 .op(new Op.Mkdir(stage + "/usr", 0755, at(12, "mounts[0]")))
                 .op(new Op.SetAttr(0, "", true, Flags.MOUNT_ATTR_RDONLY, 0, 0, at(12, "mounts[0]")))

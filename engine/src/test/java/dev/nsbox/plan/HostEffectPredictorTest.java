@@ -25,6 +25,7 @@ import static dev.nsbox.plan.Flags.MS_PRIVATE;
 import static dev.nsbox.plan.Flags.MS_REC;
 import static dev.nsbox.plan.Flags.MS_SHARED;
 import static dev.nsbox.plan.Flags.MS_UNBINDABLE;
+import static dev.nsbox.plan.Op.OpenTree.Lookup.NO_SYMLINKS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -56,7 +57,7 @@ class HostEffectPredictorTest {
     static final Op UNSHARE = new Op.Unshare(CLONE_NEWNS | CLONE_NEWPID, at("namespaces", 3));
     static final Op PROC = new Op.Mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, null,
             at("mounts[3]", 20));
-    static final Op OPEN_WORK = new Op.OpenTree(0, "/tmp/cap", false, false, at("mounts[0].source", 10));
+    static final Op OPEN_WORK = new Op.OpenTree(0, "/tmp/cap", NO_SYMLINKS, false, false, at("mounts[0].source", 10));
     static final Op MOVE_WORK = new Op.MoveMount(0, "/tmp/cap", at("mounts[0]", 9));
 
     static Op propagation(long flags) {
@@ -131,7 +132,7 @@ class HostEffectPredictorTest {
     @Test
     void bindingAnUnbindableMountIsRefusedWithTheSpecLine() {
         // Linux 6.18 copies the host's unbindable mount into the sandbox as private: bindable.
-        Op open = new Op.OpenTree(0, "/tmp/cap/s/ub", true, false, at("mounts[2].source", 15));
+        Op open = new Op.OpenTree(0, "/tmp/cap/s/ub", NO_SYMLINKS, true, false, at("mounts[2].source", 15));
         Op move = new Op.MoveMount(0, "/mnt", at("mounts[2]", 14));
         // (make-rprivate would clear the mark on any kernel: change_mnt_propagation.)
         Plan unchanged = plan(UNSHARE, open, move);
@@ -146,7 +147,7 @@ class HostEffectPredictorTest {
         // Made unbindable in the sandbox: refused on every kernel.
         Plan made = plan(UNSHARE, propagation(MS_REC | MS_PRIVATE),
                 new Op.SetPropagation("/tmp/cap/s/pv", MS_UNBINDABLE, at("mounts[1].propagation", 13)),
-                new Op.OpenTree(0, "/tmp/cap/s/pv", false, false, at("mounts[2].source", 15)));
+                new Op.OpenTree(0, "/tmp/cap/s/pv", NO_SYMLINKS, false, false, at("mounts[2].source", 15)));
         assertEquals(1, HostEffectPredictor.predict(made, systemdHost(), LINUX_6_18).diagnostics().size());
     }
 
