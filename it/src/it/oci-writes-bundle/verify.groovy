@@ -8,8 +8,14 @@ assert config.process.args == ['echo', 'oci-writes-bundle']
 assert config.process.env == ['NSBOX_SANDBOX=1', 'PATH=/usr/bin:/bin']
 assert config.process.noNewPrivileges
 assert config.process.capabilities.bounding == []
-assert config.mounts.any { it.destination == '/usr' && it.options == ['rbind', 'rro'] }
-assert config.mounts.any { it.destination == '/tmp' && it.type == 'tmpfs' && it.options == ['size=67108864'] }
+// The host's tree read-only, and nosuid/nodev as nsbox's secure defaults make it.
+assert config.mounts.any { it.destination == '/usr' && it.options == ['rbind', 'rro', 'rnosuid', 'rnodev'] }
+assert config.mounts.any { it.destination == '/tmp' && it.type == 'tmpfs' && it.options == ['nosuid', 'nodev', 'size=67108864'] }
+// The runtime's own /dev, not the host's, and a guarded /proc.
+assert config.mounts.any { it.destination == '/dev' && it.type == 'tmpfs' }
+assert !config.mounts.any { it.destination == '/dev' && it.type == 'bind' }
+assert config.linux.maskedPaths.contains('/proc/kcore')
+assert config.linux.readonlyPaths.contains('/proc/sys')
 assert config.linux.namespaces*.type as Set == ['mount', 'pid', 'network', 'uts', 'ipc'] as Set
 assert config.linux.seccomp.defaultAction == 'SCMP_ACT_ERRNO'
 assert new File(basedir, 'target/nsbox-oci/rootfs/usr').isDirectory()

@@ -71,7 +71,14 @@ public record KubeJob(Map<String, Object> document, Optional<Map<String, Object>
             container.put("workingDir", p.cwd());
         }
         List<Object> env = new ArrayList<>();
-        p.env().set().forEach((k, v) -> env.add(Map.of("name", k, "value", v)));
+        p.env().set().forEach((k, v) -> {
+            // Ordered, as every object of the Job: Map.of's order changes from JVM to JVM, and
+            // two builds must write the same bytes (reproducible outputs).
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("name", k);
+            e.put("value", v);
+            env.add(e);
+        });
         if (!env.isEmpty()) {
             container.put("env", env);
         }
