@@ -3,6 +3,7 @@ package dev.nsbox.cli;
 import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.host.UserNamespaces;
 import dev.nsbox.host.UserNamespaces.Mapping;
+import dev.nsbox.plan.Plan;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 import dev.nsbox.spec.ExitCode;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * Runs this same command line again in a JVM started inside a new user namespace, when a
@@ -39,6 +41,23 @@ final class Relaunch {
     static final String PARENT = UserNamespaces.RELAUNCHED_BY;
 
     private Relaunch() {
+    }
+
+    /**
+     * A JVM cannot unshare a user namespace: when {@code plan} needs one, runs {@code line} again
+     * in a JVM started inside one (once per call) and gives its exit code; in that JVM already,
+     * arms {@link #dieWithParent} and gives empty, as for a plan that needs none.
+     */
+    static OptionalInt ifUserNamespaceNeeded(Plan plan, CommandLine line, Console console) {
+        if (!NsboxEngine.needsUserNamespace(plan)) {
+            return OptionalInt.empty();
+        }
+        var enter = NsboxEngine.userNamespaceToEnter(plan);
+        if (enter.isPresent()) {
+            return OptionalInt.of(inUserNamespace(enter.get(), line, console));
+        }
+        dieWithParent(console);
+        return OptionalInt.empty();
     }
 
     /** Runs {@code line} again inside a user namespace mapping the caller to {@code mapping}; its exit code. */

@@ -69,14 +69,9 @@ final class RunCommand implements Command {
         if (console.debug()) {
             o.preparation().plan().notes().forEach(n -> console.debug("plan: " + n));
         }
-        if (NsboxEngine.needsUserNamespace(o.preparation().plan())) {
-            // A JVM cannot unshare a user namespace: run this command again in a JVM started
-            // inside one (once per call), unless this is that JVM already.
-            var enter = NsboxEngine.userNamespaceToEnter(o.preparation().plan());
-            if (enter.isPresent()) {
-                return Relaunch.inUserNamespace(enter.get(), line, console);
-            }
-            Relaunch.dieWithParent(console);
+        var relaunched = Relaunch.ifUserNamespaceNeeded(o.preparation().plan(), line, console);
+        if (relaunched.isPresent()) {
+            return relaunched.getAsInt();
         }
         Listener listener = new Listener() {
             @Override

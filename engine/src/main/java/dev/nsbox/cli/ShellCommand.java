@@ -88,14 +88,9 @@ final class ShellCommand implements Command {
         if (o.preparation() == null) {
             return o.exitCode();
         }
-        if (NsboxEngine.needsUserNamespace(o.preparation().plan())) {
-            // As run: a JVM cannot unshare a user namespace, so this command runs again in a JVM
-            // started inside one.
-            var enter = NsboxEngine.userNamespaceToEnter(o.preparation().plan());
-            if (enter.isPresent()) {
-                return Relaunch.inUserNamespace(enter.get(), line, console);
-            }
-            Relaunch.dieWithParent(console);
+        var relaunched = Relaunch.ifUserNamespaceNeeded(o.preparation().plan(), line, console);
+        if (relaunched.isPresent()) {
+            return relaunched.getAsInt();
         }
         Listener listener = new Listener() {
             @Override
