@@ -1,5 +1,6 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.exec.InitDriver.Step;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.testing.Privileges;
@@ -9,23 +10,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 import static dev.nsbox.exec.TestPlans.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -155,13 +150,13 @@ class NsboxInitConfinementTest {
     @Test
     void aSupervisorWithoutCapSetpcapCannotConfineAndRunsNothing() throws Exception {
         Path marker = tmp.resolve("ran");
-        try (Init init = new Init(List.of("setpriv", "--bounding-set", "-setpcap,-sys_admin"))) {
-            Step s = init.run(confined(0), "touch", marker.toString());
+        try (InitDriver init = start(List.of("setpriv", "--bounding-set", "-setpcap,-sys_admin"))) {
+            Step s = run(init, confined(0), "touch", marker.toString());
             assertEquals(List.of("error PR_CAPBSET_DROP 1"), s.reports(), s.toString());
             assertFalse(Files.exists(marker));
 
             init.send(InitProtocol.cgroupNamespace());
-            s = init.run(StepSecurity.basic(true, false), "touch", marker.toString());
+            s = run(init, StepSecurity.basic(true, false), "touch", marker.toString());
             assertEquals(List.of("error unshare(CLONE_NEWCGROUP) 1"), s.reports(), s.toString());
             assertFalse(Files.exists(marker));
         }
@@ -174,8 +169,8 @@ class NsboxInitConfinementTest {
         assertTrue(tmp.toFile().setExecutable(true, false) && tmp.toFile().setReadable(true, false));
         List<String> rootless = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "unshare", "--user", "--map-root-user");
-        try (Init init = new Init(rootless)) {
-            Step s = init.run(new StepSecurity(true, OptionalLong.of(Capability.CAP_NET_BIND_SERVICE.mask()),
+        try (InitDriver init = start(rootless)) {
+            Step s = run(init, new StepSecurity(true, OptionalLong.of(Capability.CAP_NET_BIND_SERVICE.mask()),
                     List.of(StepSecurity.Rlimit.of(StepSecurity.Resource.RLIMIT_NOFILE, 64)), denyUnshare()),
                     "sh", "-c", "id -u; ulimit -n; " + STATUS);
             assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
@@ -195,13 +190,13 @@ class NsboxInitConfinementTest {
         Files.createDirectory(box);
         try {
             String name = "/" + unified.relativize(box);
-            try (Init init = new Init(List.of())) {
-                Files.writeString(box.resolve("cgroup.procs"), Long.toString(init.pid()));
-                Step before = init.run(StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
+            try (InitDriver init = start(List.of())) {
+                Files.writeString(box.resolve("cgroup.procs"), Long.toString(init.process().pid()));
+                Step before = run(init, StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
                 assertTrue(before.output().lines().anyMatch(("0::" + name)::equals), "control\n" + before);
 
                 init.send(InitProtocol.cgroupNamespace());
-                Step after = init.run(StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
+                Step after = run(init, StepSecurity.basic(true, true), "cat", "/proc/self/cgroup");
                 assertEquals(List.of("started", "exited 0"), after.reports(), after.toString());
                 assertTrue(after.output().lines().anyMatch("0::/"::equals), after.toString());
             }
@@ -276,92 +271,21 @@ class NsboxInitConfinementTest {
     }
 
     private Step run(StepSecurity security, String... argv) throws Exception {
-        try (Init init = new Init(List.of())) {
-            return init.run(security, argv);
+        try (InitDriver init = start(List.of())) {
+            return run(init, security, argv);
         }
     }
 
-    /** One step's reports (numbers after "started" dropped) and everything it printed. */
-    record Step(List<String> reports, String output) {
-        Map<String, String> status() {
-            return parseStatus(output);
-        }
-
-        static Map<String, String> parseStatus(String text) {
-            Map<String, String> m = new LinkedHashMap<>();
-            for (String l : text.split("\n")) {
-                int colon = l.indexOf(":\t");
-                if (colon > 0) {
-                    m.put(l.substring(0, colon), l.substring(colon + 2).trim());
-                }
-            }
-            return m;
-        }
+    /** nsbox-init behind {@code wrapper} (setpriv, unshare), or alone when it is empty. */
+    private InitDriver start(List<String> wrapper) throws IOException {
+        List<String> command = new ArrayList<>(wrapper);
+        command.add(binary.toString());
+        return new InitDriver(command, tmp);
     }
 
-    /**
-     * A running supervisor: its descriptor 3 reads this test's pipe to its stdin, 4 writes to
-     * the pipe from its stdout, and its steps' stdout and stderr go to a file.
-     */
-    private final class Init implements AutoCloseable {
-        private final Process process;
-        private final OutputStream commands;
-        private final BufferedReader reports;
-        private final Path output = Files.createTempFile(tmp, "out", "");
-        private long read;
-
-        Init(List<String> wrapper) throws IOException {
-            List<String> cmd = new ArrayList<>(wrapper);
-            cmd.addAll(List.of("/bin/sh", "-c", "exec \"$0\" 3<&0 4>&1 0</dev/null 1>&2", binary.toString()));
-            process = new ProcessBuilder(cmd).redirectError(output.toFile()).start();
-            commands = process.getOutputStream();
-            reports = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        void send(byte[] command) throws IOException {
-            commands.write(command);
-            commands.flush();
-        }
-
-        Step run(StepSecurity security, String... argv) throws IOException {
-            StepLaunch launch = new StepLaunch("t", List.of(argv), List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), "/",
-                    Duration.ofSeconds(30), at(1, "steps[0]"));
-            send(InitProtocol.run(launch, security, Duration.ofSeconds(1)));
-            List<String> got = new ArrayList<>();
-            for (;;) {
-                String line = reports.readLine();
-                if (line == null) {
-                    got.add("EOF");
-                    break;
-                }
-                got.add(line.startsWith("started ") ? "started" : line);
-                if (!line.startsWith("started ") && !line.equals("timeout")) {
-                    break;
-                }
-            }
-            // The result is reported once the step and all it left are reaped: its output is complete.
-            byte[] all = Files.readAllBytes(output);
-            String text = new String(all, (int) read, all.length - (int) read, StandardCharsets.UTF_8);
-            read = all.length;
-            return new Step(got, text);
-        }
-
-        @Override
-        public void close() throws Exception {
-            try {
-                send(InitProtocol.quit());
-                commands.close();
-            } catch (IOException e) {
-                // it has exited already
-            }
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("nsbox-init did not exit after 'Q'");
-            }
-        }
+    private static Step run(InitDriver init, StepSecurity security, String... argv) throws IOException {
+        StepLaunch launch = new StepLaunch("t", List.of(argv), List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), "/",
+                Duration.ofSeconds(30), at(1, "steps[0]"));
+        return init.run(launch, security, Duration.ofSeconds(1));
     }
 }

@@ -1,5 +1,6 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.exec.InitDriver.Step;
 import dev.nsbox.plan.StepLaunch;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.testing.Architectures;
@@ -9,16 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
@@ -72,31 +68,31 @@ class NsboxInitQemuTest {
 
     @Test
     void aStepRunsWithItsArgvEnvironmentAndDirectoryAndItsExitCodeIsRelayed() throws Exception {
-        try (Init init = new Init()) {
-            Step s = init.run(plain(), "/tmp", List.of("PATH=/usr/bin:/bin", "GREETING=hello"),
+        try (InitDriver init = start()) {
+            Step s = run(init, plain(), "/tmp", List.of("PATH=/usr/bin:/bin", "GREETING=hello"),
                     "sh", "-c", "echo \"$GREETING $0 $1\"; pwd; exit 7", "a b", "c");
             assertEquals(List.of("started", "exited 7"), s.reports(), s.toString());
             assertEquals("hello a b c\n/tmp\n", s.output());
 
-            Step again = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "true");
+            Step again = run(init, plain(), "/", List.of("PATH=/usr/bin:/bin"), "true");
             assertEquals(List.of("started", "exited 0"), again.reports(), "a second step on the same pipe\n" + again);
         }
     }
 
     @Test
     void aStepKilledByASignalIsReportedAsSignaled() throws Exception {
-        try (Init init = new Init()) {
-            Step s = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "sh", "-c", "kill -TERM $$");
+        try (InitDriver init = start()) {
+            Step s = run(init, plain(), "/", List.of("PATH=/usr/bin:/bin"), "sh", "-c", "kill -TERM $$");
             assertEquals(List.of("started", "signaled 15"), s.reports(), s.toString());
         }
     }
 
     @Test
     void aMissingCommandOrDirectoryIsReportedWithItsErrno() throws Exception {
-        try (Init init = new Init()) {
-            Step noCommand = init.run(plain(), "/", List.of("PATH=/usr/bin:/bin"), "nsbox-no-such-command");
+        try (InitDriver init = start()) {
+            Step noCommand = run(init, plain(), "/", List.of("PATH=/usr/bin:/bin"), "nsbox-no-such-command");
             assertEquals(List.of("exec 2"), noCommand.reports(), "ENOENT\n" + noCommand);
-            Step noDirectory = init.run(plain(), "/nsbox-no-such-directory", List.of("PATH=/usr/bin:/bin"), "true");
+            Step noDirectory = run(init, plain(), "/nsbox-no-such-directory", List.of("PATH=/usr/bin:/bin"), "true");
             assertEquals(List.of("chdir 2"), noDirectory.reports(), "ENOENT\n" + noDirectory);
         }
     }
@@ -105,8 +101,8 @@ class NsboxInitQemuTest {
     void limitsAndNoNewPrivsReachTheStep() throws Exception {
         StepSecurity security = new StepSecurity(true, OptionalLong.empty(),
                 List.of(StepSecurity.Rlimit.of(StepSecurity.Resource.RLIMIT_NOFILE, 64)), new byte[0]);
-        try (Init init = new Init()) {
-            Step s = init.run(security, "/", List.of("PATH=/usr/bin:/bin"),
+        try (InitDriver init = start()) {
+            Step s = run(init, security, "/", List.of("PATH=/usr/bin:/bin"),
                     "sh", "-c", "ulimit -n; ulimit -Hn; grep '^NoNewPrivs:' /proc/self/status");
             assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
             assertEquals("64\n64\nNoNewPrivs:\t1\n", s.output());
@@ -120,8 +116,8 @@ class NsboxInitQemuTest {
         Privileges.assumeScratchRoot();
         StepSecurity security = new StepSecurity(true, OptionalLong.of(Capability.CAP_NET_BIND_SERVICE.mask()),
                 List.of(), new byte[0]);
-        try (Init init = new Init()) {
-            Step s = init.run(security, "/", List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
+        try (InitDriver init = start()) {
+            Step s = run(init, security, "/", List.of("PATH=/usr/sbin:/usr/bin:/sbin:/bin"),
                     "sh", "-c", "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status");
             assertEquals(List.of("started", "exited 0"), s.reports(), s.toString());
             assertEquals("CapInh:\t0000000000000400\nCapPrm:\t0000000000000400\nCapEff:\t0000000000000400\n"
@@ -131,41 +127,41 @@ class NsboxInitQemuTest {
 
     @Test
     void aTimeoutSendsSigtermAndIsReported() throws Exception {
-        try (Init init = new Init()) {
-            Step s = init.run(plain(), Duration.ofMillis(300), "/", List.of("PATH=/usr/bin:/bin"), "sleep", "60");
+        try (InitDriver init = start()) {
+            Step s = run(init, plain(), Duration.ofMillis(300), "/", List.of("PATH=/usr/bin:/bin"), "sleep", "60");
             assertEquals(List.of("started", "timeout", "signaled 15"), s.reports(), s.toString());
         }
     }
 
     @Test
     void anUnknownCommandIsAnsweredWithEinval() throws Exception {
-        try (Init init = new Init()) {
+        try (InitDriver init = start()) {
             init.send(new byte[] {1, 0, 0, 0, 'X'});
-            assertEquals("error command 22", init.reports.readLine());
+            assertEquals("error command 22", init.readReport());
         }
     }
 
     @Test
     void endOfFileOnTheCommandPipeKillsTheStepAndEndsTheSupervisor() throws Exception {
         Path pidFile = tmp.resolve("pid");
-        Init init = new Init();
+        InitDriver init = start();
         try {
             init.send(InitProtocol.run(launch(null, "/", List.of("PATH=/usr/bin:/bin"),
                     List.of("sh", "-c", "echo $$ > " + pidFile + "; exec sleep 60")), plain(), Duration.ofSeconds(1)));
-            assertTrue(init.reports.readLine().startsWith("started "));
+            assertTrue(init.readReport().startsWith("started "));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while ((!Files.exists(pidFile) || Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             long step = Long.parseLong(Files.readString(pidFile).trim());
             assertTrue(ProcessHandle.of(step).isPresent(), "the step runs");
-            init.commands.close();
-            assertTrue(init.process.waitFor(30, TimeUnit.SECONDS), "nsbox-init exits at end of file on fd 3");
-            assertEquals(1, init.process.exitValue(), "end of file while a step runs: _exit(1) after killing all");
+            init.closeCommands();
+            assertTrue(init.process().waitFor(30, TimeUnit.SECONDS), "nsbox-init exits at end of file on fd 3");
+            assertEquals(1, init.process().exitValue(), "end of file while a step runs: _exit(1) after killing all");
             assertFalse(ProcessHandle.of(step).map(ProcessHandle::isAlive).orElse(false),
                     "the step was killed before nsbox-init exited");
         } finally {
-            init.process.destroyForcibly();
+            init.process().destroyForcibly();
         }
     }
 
@@ -177,71 +173,18 @@ class NsboxInitQemuTest {
         return new StepLaunch("t", argv, env, cwd, timeout, at(1, "steps[0]"));
     }
 
-    /** One step's reports (the number after "started" dropped) and everything it printed. */
-    record Step(List<String> reports, String output) {
+    /** The emulated supervisor: qemu-user runs the aarch64 binary, named explicitly. */
+    private InitDriver start() throws IOException {
+        return new InitDriver(List.of(qemu.toString(), binary.toString()), tmp);
     }
 
-    /**
-     * A running emulated supervisor: its descriptor 3 reads this test's pipe to its stdin, 4
-     * writes to the pipe from its stdout, and its steps' stdout and stderr go to a file.
-     */
-    private final class Init implements AutoCloseable {
-        final Process process;
-        final OutputStream commands;
-        final BufferedReader reports;
-        final Path output = Files.createTempFile(tmp, "out", "");
-        private long read;
+    private static Step run(InitDriver init, StepSecurity security, String cwd, List<String> env, String... argv)
+            throws IOException {
+        return run(init, security, Duration.ofSeconds(60), cwd, env, argv);
+    }
 
-        Init() throws IOException {
-            process = new ProcessBuilder("/bin/sh", "-c", "exec \"$0\" \"$1\" 3<&0 4>&1 0</dev/null 1>&2",
-                    qemu.toString(), binary.toString()).redirectError(output.toFile()).start();
-            commands = process.getOutputStream();
-            reports = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        }
-
-        void send(byte[] command) throws IOException {
-            commands.write(command);
-            commands.flush();
-        }
-
-        Step run(StepSecurity security, String cwd, List<String> env, String... argv) throws IOException {
-            return run(security, Duration.ofSeconds(60), cwd, env, argv);
-        }
-
-        Step run(StepSecurity security, Duration timeout, String cwd, List<String> env, String... argv)
-                throws IOException {
-            send(InitProtocol.run(launch(timeout, cwd, env, List.of(argv)), security, Duration.ofSeconds(5)));
-            List<String> got = new ArrayList<>();
-            for (;;) {
-                String line = reports.readLine();
-                if (line == null) {
-                    got.add("EOF");
-                    break;
-                }
-                got.add(line.startsWith("started ") ? "started" : line);
-                if (!line.startsWith("started ") && !line.equals("timeout")) {
-                    break;
-                }
-            }
-            byte[] all = Files.readAllBytes(output);
-            String text = new String(all, (int) read, all.length - (int) read, StandardCharsets.UTF_8);
-            read = all.length;
-            return new Step(got, text);
-        }
-
-        @Override
-        public void close() throws Exception {
-            try {
-                send(InitProtocol.quit());
-                commands.close();
-            } catch (IOException e) {
-                // it has exited already
-            }
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new AssertionError("nsbox-init did not exit after 'Q'");
-            }
-            assertEquals(0, process.exitValue(), "nsbox-init's exit status after 'Q'");
-        }
+    private static Step run(InitDriver init, StepSecurity security, Duration timeout, String cwd, List<String> env,
+            String... argv) throws IOException {
+        return init.run(launch(timeout, cwd, env, List.of(argv)), security, Duration.ofSeconds(5));
     }
 }
