@@ -107,6 +107,26 @@ class ShellCommandTest {
         return Integer.parseInt(line.substring("EXIT=".length()));
     }
 
+    /** Waits until the sandbox's shell answers: its hostname, not the outer shell's, follows READY. */
+    private void awaitSandboxShell(int seconds) throws IOException, InterruptedException {
+        tmux.type("echo READY-$(hostname)", "READY-shell-test", 1, seconds);
+    }
+
+    /** Asks the sandbox's shell for its terminal's size (stty size prints rows, then columns). */
+    private void awaitInsideSize(int columns, int rows) throws IOException, InterruptedException {
+        tmux.type("echo SIZE-$(stty size | tr ' ' x)-$(hostname)", "SIZE-" + rows + "x" + columns + "-shell-test");
+    }
+
+    /**
+     * Resizes the outer terminal and checks the inner pty follows: nsbox relays the SIGWINCH
+     * (TIOCGWINSZ/TIOCSWINSZ, ioctl_tty(2)); the pause lets it land before the shell reads the size.
+     */
+    private void resizeAndAwaitInside(int columns, int rows) throws IOException, InterruptedException {
+        tmux.resize(columns, rows);
+        Thread.sleep(300);
+        awaitInsideSize(columns, rows);
+    }
+
     private void assertTerminalRestored() throws IOException {
         String before = Files.readString(dir.resolve("before")).trim();
         assertFalse(before.isEmpty(), "stty -g printed the settings");
@@ -120,12 +140,10 @@ class ShellCommandTest {
         Path spec = Files.writeString(dir.resolve("nsbox.yaml"), SPEC);
         terminal();
         startNsbox(script(Processes.nsbox()), "shell", spec.toString());
-        tmux.line("echo READY-$(hostname)");
-        tmux.await("READY-shell-test");
+        awaitSandboxShell(30);
 
         // Its own terminal: a slave of the sandbox's new devpts, where it is the only one.
-        tmux.line("echo \"TTY=$(tty) PTS=$(ls /dev/pts | tr '\\n' ' ')TERM=$TERM\"-$(hostname)");
-        tmux.await("TTY=/dev/pts/0 PTS=0 ptmx TERM=screen-shell-test");
+        tmux.type("echo \"TTY=$(tty) PTS=$(ls /dev/pts | tr '\\n' ' ')TERM=$TERM\"-$(hostname)", "TTY=/dev/pts/0 PTS=0 ptmx TERM=screen-shell-test");
 
         // Job control: ^Z stops the foreground job, jobs lists it, fg resumes it, ^C ends it and
         // only it: the shell answers afterwards.
@@ -133,22 +151,16 @@ class ShellCommandTest {
         awaitSleep("1007", true);
         tmux.key("C-z");
         tmux.await("\\[1\\]\\+\\s+Stopped\\s+sleep 1007");
-        tmux.line("jobs");
-        tmux.await("\\[1\\]\\+\\s+Stopped\\s+sleep 1007", 2, 30);
+        tmux.type("jobs", "\\[1\\]\\+\\s+Stopped\\s+sleep 1007", 2, 30);
         tmux.line("fg");
         awaitRunning("1007");
         tmux.key("C-c");
         awaitSleep("1007", false);
-        tmux.line("echo ALIVE-$(hostname)");
-        tmux.await("ALIVE-shell-test");
+        tmux.type("echo ALIVE-$(hostname)", "ALIVE-shell-test");
 
         // The window size follows the real terminal's.
-        tmux.line("echo SIZE-$(stty size | tr ' ' x)-$(hostname)");
-        tmux.await("SIZE-24x80-shell-test");
-        tmux.resize(100, 30);
-        Thread.sleep(300);
-        tmux.line("echo SIZE-$(stty size | tr ' ' x)-$(hostname)");
-        tmux.await("SIZE-30x100-shell-test");
+        awaitInsideSize(80, 24);
+        resizeAndAwaitInside(100, 30);
 
         tmux.line("exit 7");
         assertEquals(7, exitCode(), tmux.screen());
@@ -168,8 +180,7 @@ class ShellCommandTest {
         Path escaped = dir.resolve("escaped");
         terminal();
         startNsbox(script(Processes.nsbox()), "shell", spec.toString());
-        tmux.line("echo READY-$(hostname)");
-        tmux.await("READY-shell-test");
+        awaitSandboxShell(30);
         String inject = "touch " + escaped + " 2>/dev/null; echo INJECTED-$(hostname)";
         // Perl's ioctl passes a string argument by address: TIOCSTI (0x5412) takes a char *.
         tmux.line("for t in /dev/stdin /dev/stdout /dev/stderr /dev/tty; do perl -e 'open(my $f, \"+<\", $ARGV[0]) "
@@ -190,8 +201,7 @@ class ShellCommandTest {
         Path spec = Files.writeString(dir.resolve("nsbox.yaml"), SPEC);
         terminal();
         startNsbox(script(Processes.nsbox()), "shell", spec.toString());
-        tmux.line("echo READY-$(hostname)");
-        tmux.await("READY-shell-test");
+        awaitSandboxShell(30);
         tmux.line("sleep 1008");
         awaitSleep("1008", true);
         long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
@@ -227,22 +237,16 @@ class ShellCommandTest {
         // runuser keeps the terminal on 0..2; the user's nsbox relaunches itself in a user namespace.
         List<String> argv = new ArrayList<>(user.argv(user.nsboxArgv("shell", spec.toString())));
         startNsbox(script(argv));
-        tmux.line("echo READY-$(hostname)");
-        tmux.await("READY-shell-test", 1, 60);
-        tmux.line("echo \"TTY=$(tty) UID=$(id -u)\"-$(hostname)");
-        tmux.await("TTY=/dev/pts/0 UID=0-shell-test");
+        awaitSandboxShell(60);
+        tmux.type("echo \"TTY=$(tty) UID=$(id -u)\"-$(hostname)", "TTY=/dev/pts/0 UID=0-shell-test");
         tmux.line("sleep 1009");
         awaitSleep("1009", true);
         tmux.key("C-z");
         // Without SHELL in its environment (runuser's env -i) the session is /bin/sh, dash on Debian.
         tmux.await("\\[1\\]\\s*\\+\\s+Stopped\\s+sleep 1009");
-        tmux.resize(90, 25);
-        Thread.sleep(300);
-        tmux.line("echo SIZE-$(stty size | tr ' ' x)-$(hostname)");
-        tmux.await("SIZE-25x90-shell-test");
+        resizeAndAwaitInside(90, 25);
         // dash warns once about a stopped job, then exits; the job dies with the sandbox.
-        tmux.line("exit 3");
-        tmux.await("You have stopped jobs");
+        tmux.type("exit 3", "You have stopped jobs");
         tmux.line("exit 3");
         assertEquals(3, exitCode(), tmux.screen());
         awaitSleep("1009", false);
@@ -266,14 +270,9 @@ class ShellCommandTest {
         Path launcher = Path.of("..", "nsbox").toAbsolutePath().normalize();
         startNsbox(script(user.argv(List.of("NSBOX_JAR=" + user.manifestJar(), "NSBOX_CDS=0", "SHELL=/bin/bash",
                 launcher.toString(), "shell", spec.toString()))));
-        tmux.line("echo READY-$(hostname)");
-        tmux.await("READY-shell-test", 1, 60);
-        tmux.line("echo \"TTY=$(tty) UID=$(id -u) SHELL=$0\"-$(hostname)");
-        tmux.await("TTY=/dev/pts/0 UID=0 SHELL=/bin/bash-shell-test");
-        tmux.resize(70, 20);
-        Thread.sleep(300);
-        tmux.line("echo SIZE-$(stty size | tr ' ' x)-$(hostname)");
-        tmux.await("SIZE-20x70-shell-test");
+        awaitSandboxShell(60);
+        tmux.type("echo \"TTY=$(tty) UID=$(id -u) SHELL=$0\"-$(hostname)", "TTY=/dev/pts/0 UID=0 SHELL=/bin/bash-shell-test");
+        resizeAndAwaitInside(70, 20);
         tmux.line("exit 5");
         assertEquals(5, exitCode(), tmux.screen());
         assertTerminalRestored();

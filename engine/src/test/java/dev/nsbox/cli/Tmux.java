@@ -94,6 +94,19 @@ final class Tmux implements AutoCloseable {
         return await(regex, 1, 30);
     }
 
+    /**
+     * Types {@code text} and Enter, then waits until the screen holds {@code regex} {@code times}
+     * times: a command and the answer that shows it ran. Returns the last match.
+     */
+    String type(String text, String regex, int times, int seconds) throws IOException, InterruptedException {
+        line(text);
+        return await(regex, times, seconds);
+    }
+
+    String type(String text, String regex) throws IOException, InterruptedException {
+        return type(text, regex, 1, 30);
+    }
+
     private String run(List<String> args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(tmux, "-S", socket.toString(), "-f", "/dev/null"));
         cmd.addAll(args);
