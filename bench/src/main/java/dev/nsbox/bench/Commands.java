@@ -1,12 +1,12 @@
 package dev.nsbox.bench;
 
+import dev.nsbox.host.HostConfinement;
 import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
 import dev.nsbox.seccomp.SeccompPolicy;
 import dev.nsbox.spec.Capability;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,13 +97,9 @@ final class Commands {
 
     /** The capabilities this JVM holds (its effective set, /proc/self/status), as nsbox names them. */
     static List<String> heldCapabilities() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("CapEff:")) {
-                long mask = Long.parseUnsignedLong(line.substring(7).trim(), 16);
-                return Capability.fromMask(mask).stream().map(Enum::name).sorted().toList();
-            }
-        }
-        throw new IOException("/proc/self/status has no CapEff line");
+        long mask = HostConfinement.ownCapabilitySet("CapEff")
+                .orElseThrow(() -> new IOException("/proc/self/status has no readable CapEff line"));
+        return Capability.fromMask(mask).stream().map(Enum::name).sorted().toList();
     }
 
     static String shown(List<String> command) {

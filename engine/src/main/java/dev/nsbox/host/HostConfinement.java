@@ -158,20 +158,41 @@ public final class HostConfinement {
 
     /** {@code CapPrm & CapBnd} of a {@code /proc/PID/status} text; empty when either is missing. */
     static OptionalLong held(String status) {
-        OptionalLong prm = OptionalLong.empty();
-        OptionalLong bnd = OptionalLong.empty();
-        try {
-            for (String l : status.split("\n")) {
-                if (l.startsWith("CapPrm:")) {
-                    prm = OptionalLong.of(Long.parseUnsignedLong(l.substring(7).trim(), 16));
-                } else if (l.startsWith("CapBnd:")) {
-                    bnd = OptionalLong.of(Long.parseUnsignedLong(l.substring(7).trim(), 16));
-                }
-            }
-        } catch (NumberFormatException e) {
-            return OptionalLong.empty();
-        }
+        OptionalLong prm = capabilitySet(status, "CapPrm");
+        OptionalLong bnd = capabilitySet(status, "CapBnd");
         return prm.isPresent() && bnd.isPresent() ? OptionalLong.of(prm.getAsLong() & bnd.getAsLong())
                 : OptionalLong.empty();
+    }
+
+    /**
+     * One capability set of this process ({@code CapInh}, {@code CapPrm}, {@code CapEff},
+     * {@code CapBnd} or {@code CapAmb} of {@code /proc/self/status}) as a mask of
+     * {@link Capability#mask()} bits; empty when it cannot be read.
+     */
+    public static OptionalLong ownCapabilitySet(String set) {
+        try {
+            return capabilitySet(Files.readString(Path.of("/proc/self/status")), set);
+        } catch (IOException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /**
+     * The capability set {@code set} of a {@code /proc/PID/status} text: proc(5) prints each as a
+     * line {@code CapEff:\t000001ffffffffff}, the mask in hexadecimal. Empty when that line is
+     * missing or is not a hexadecimal 64-bit number.
+     */
+    public static OptionalLong capabilitySet(String status, String set) {
+        String prefix = set + ":";
+        for (String l : status.split("\n")) {
+            if (l.startsWith(prefix)) {
+                try {
+                    return OptionalLong.of(Long.parseUnsignedLong(l.substring(prefix.length()).trim(), 16));
+                } catch (NumberFormatException e) {
+                    return OptionalLong.empty();
+                }
+            }
+        }
+        return OptionalLong.empty();
     }
 }

@@ -190,16 +190,6 @@ public final class LiveHost implements HostView {
 
     /** Whether this process holds CAP_SYS_ADMIN in its effective set. */
     public static boolean hasCapSysAdmin() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    long caps = Long.parseUnsignedLong(line.substring("CapEff:".length()).trim(), 16);
-                    return (caps & (1L << CAP_SYS_ADMIN)) != 0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
+        return (HostConfinement.ownCapabilitySet("CapEff").orElse(0) & (1L << CAP_SYS_ADMIN)) != 0;
     }
 }

@@ -135,15 +135,7 @@ final class TestPlans {
     }
 
     private static long ownEffectiveCapabilities() {
-        try {
-            for (String l : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-                if (l.startsWith("CapEff:")) {
-                    return Long.parseUnsignedLong(l.substring(7).trim(), 16);
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return 0;
+        return dev.nsbox.host.HostConfinement.ownCapabilitySet("CapEff")
+                .orElseThrow(() -> new IllegalStateException("/proc/self/status has no readable CapEff line"));
     }
 }

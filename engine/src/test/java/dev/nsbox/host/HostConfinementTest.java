@@ -10,6 +10,7 @@ import dev.nsbox.spec.yaml.SpecLoader;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
@@ -123,6 +124,25 @@ class HostConfinementTest {
                         + "CapBnd:\t000001fffeffffff\n"));
         assertEquals(OptionalLong.empty(), HostConfinement.held("Name:\tx\nCapPrm:\t00000000000000ff\n"));
         assertThrows(AssertionError.class, () -> UNASKED.detect());
+    }
+
+    @Test
+    void aCapabilitySetIsReadByItsNameAsAnUnsignedHexMask() {
+        String status = "Name:\tx\nCapInh:\t0000000000000000\nCapEff:\tffffffffffffffff\nCapBnd:\t000001ffffffffff\n"
+                + "CapAmb:\tnot-hex\n";
+        assertEquals(OptionalLong.of(-1L), HostConfinement.capabilitySet(status, "CapEff"), "all 64 bits, unsigned");
+        assertEquals(OptionalLong.of(0x1ffffffffffL), HostConfinement.capabilitySet(status, "CapBnd"));
+        assertEquals(OptionalLong.of(0), HostConfinement.capabilitySet(status, "CapInh"));
+        assertEquals(OptionalLong.empty(), HostConfinement.capabilitySet(status, "CapPrm"), "missing");
+        assertEquals(OptionalLong.empty(), HostConfinement.capabilitySet(status, "CapAmb"), "not hexadecimal");
+        assertEquals(OptionalLong.empty(), HostConfinement.capabilitySet(status, "Cap"), "a prefix is not a set");
+    }
+
+    @Test
+    void thisProcesssEffectiveSetIsTheOneProcSelfStatusShows() throws Exception {
+        String own = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapEff:"))
+                .findFirst().orElseThrow().substring("CapEff:".length()).trim();
+        assertEquals(OptionalLong.of(Long.parseUnsignedLong(own, 16)), HostConfinement.ownCapabilitySet("CapEff"));
     }
 
     @Test
