@@ -449,7 +449,7 @@ public final class Doctor {
         Optional<SeccompArch> arch = SeccompArch.current();
         add(section, arch.isPresent() ? Status.OK : Status.NO, "seccomp filter table for " + System.getProperty("os.arch")
                 + (arch.isPresent() ? ": " + arch.get().name() : ": none"),
-                arch.isPresent() ? null : "only x86_64 and aarch64 have one: say process.seccomp: unconfined");
+                arch.isPresent() ? null : "nsbox runs on x86_64 (amd64) and aarch64 (arm64) only: run it on such a machine");
     }
 
     private void apiResult(String section, String what, int errno) {

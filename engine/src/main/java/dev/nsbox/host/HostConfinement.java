@@ -4,24 +4,28 @@ import dev.nsbox.cgroups.CgroupRefusedException;
 import dev.nsbox.cgroups.Cgroups;
 import dev.nsbox.cgroups.Limits;
 import dev.nsbox.plan.Plan;
+import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origins;
+import dev.nsbox.spec.SeccompSpec;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * What this machine cannot give a plan's confinement, found before anything is applied: a
  * cgroup for {@code limits.memory}, {@code limits.pids} or {@code limits.cpu} that this caller
- * may not make ({@link Cgroups#plan}), and a capability in {@code process.capabilities} that
- * this process does not hold and so cannot hand to a step ({@code capset(2)} would answer EPERM
- * in the step's process). Each is an error at the spec value it comes from, with its fix; a
- * front end that gets one exits 3, as for {@link Rootless#limits}.
+ * may not make ({@link Cgroups#plan}), a capability in {@code process.capabilities} that this
+ * process does not hold and so cannot hand to a step ({@code capset(2)} would answer EPERM in
+ * the step's process), and a system-call filter on an architecture nsbox has no table for. Each
+ * is an error at the spec value it comes from, with its fix; a front end that gets one exits 3,
+ * as for {@link Rootless#limits}.
  *
  * <p>Reads the cgroup files and {@code /proc/self/status}; changes nothing.
  */
@@ -39,11 +43,30 @@ public final class HostConfinement {
     /** {@link #limits(Plan, CgroupSource, OptionalLong)} for this machine and this process. */
     public static List<Diagnostic> limits(Plan plan) {
         OptionalLong held = heldCapabilities();
-        List<Diagnostic> out = new ArrayList<>(limits(plan, Cgroups::detect, held));
+        List<Diagnostic> out = new ArrayList<>(architecture(plan, SeccompArch.current()));
+        out.addAll(limits(plan, Cgroups::detect, held));
         if (!plan.launch().confinement().rlimits().isEmpty()) {
             out.addAll(rlimits(plan, hardLimits(), held));
         }
         return out;
+    }
+
+    /**
+     * A system-call filter the plan asks for ({@code process.seccomp} other than
+     * {@code unconfined}) on an architecture nsbox has no system-call table for ({@code arch}
+     * empty; {@link SeccompArch#current()} on this machine): no filter can be compiled, so the
+     * plan is refused as this machine's limit. The fix is another machine: {@code unconfined}
+     * would not help, as the jar carries nsbox-init for the same architectures only (decision
+     * 0019).
+     */
+    static List<Diagnostic> architecture(Plan plan, Optional<SeccompArch> arch) {
+        SeccompSpec s = plan.spec().process().seccomp();
+        if (!s.filtered() || arch.isPresent()) {
+            return List.of();
+        }
+        return List.of(Diagnostic.error(s.origins().self(), "process.seccomp: nsbox has no system-call table for "
+                + "this machine's architecture (" + System.getProperty("os.arch") + "), so it cannot install the "
+                + "filter; nsbox runs on x86_64 (amd64) and aarch64 (arm64) only: run it on such a machine"));
     }
 
     /**

@@ -51,21 +51,17 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
     }
 
     /**
-     * The confinement {@code spec} asks for, compiled for {@code arch}; problems (a filter this
-     * architecture cannot have, a filter the kernel would refuse to install) go to {@code out}.
+     * The confinement {@code spec} asks for, compiled for {@code arch} (no filter without one);
+     * problems (a filter the kernel would refuse to install) go to {@code out}.
      */
     static Confinement of(Spec spec, Optional<SeccompArch> arch, List<Diagnostic> out) {
         ProcessSpec p = spec.process();
         Optional<SeccompFilter> filter = Optional.empty();
         SeccompSpec s = p.seccomp();
         if (s.filtered()) {
-            if (arch.isEmpty()) {
-                // No process.seccomp: unconfined hint: the jar carries nsbox-init for the same
-                // architectures only, so a run is refused here anyway (decision 0019).
-                out.add(Diagnostic.error(s.origins().self(), "process.seccomp: nsbox has no system-call table for "
-                        + "this machine's architecture (" + System.getProperty("os.arch") + "), so it cannot "
-                        + "install the filter; nsbox runs on x86_64 (amd64) and aarch64 (arm64) only"));
-            } else {
+            // No table for this architecture: the plan has no filter, and HostConfinement refuses
+            // it as a limit of this machine (exit 3), as Sandbox refuses the architecture (0019).
+            if (arch.isPresent()) {
                 Set<String> kept = p.capabilities().stream().map(Enum::name).collect(Collectors.toSet());
                 filter = SeccompFilter.of(policy(s), kept, arch.get());
             }

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code nsbox run} in a JVM whose {@code os.arch} is one the jar carries no {@code nsbox-init}
  * for (set with {@code -Dos.arch}, which HotSpot lets the command line override): refused with a
- * message naming the architecture, and without running the step.
+ * message naming the architecture, and without running the step. Exit code 3 either way: the
+ * machine cannot provide what the spec asks (decision 0019).
  */
 @Timeout(120)
 class UnsupportedArchitectureTest {
@@ -45,13 +46,14 @@ class UnsupportedArchitectureTest {
     }
 
     @Test
-    void theDefaultFilterIsRefusedForWantOfATableNamingTheArchitecture() throws Exception {
+    void theDefaultFilterIsRefusedWithExitCode3ForWantOfATableNamingTheArchitectureAndTheFix() throws Exception {
+        // A limit of this machine, not a plan that cannot be set up (125): decision 0019.
         Path marker = tmp.resolve("ran");
         Processes.Result r = run("version: 1\nnamespaces: [mount, pid]\nsteps:\n  - run: [touch, " + marker + "]\n");
-        assertTrue(r.exit() != 0, r.toString());
-        assertTrue(r.err().contains("process.seccomp: nsbox has no system-call table for this machine's architecture "
-                + "(riscv64), so it cannot install the filter; nsbox runs on x86_64 (amd64) and aarch64 (arm64) only"),
-                r.toString());
+        assertEquals(ExitCode.UNSUPPORTED.code(), r.exit(), r.toString());
+        assertTrue(r.err().contains("error: process.seccomp: nsbox has no system-call table for this machine's "
+                + "architecture (riscv64), so it cannot install the filter; nsbox runs on x86_64 (amd64) and aarch64 "
+                + "(arm64) only: run it on such a machine"), r.toString());
         assertFalse(r.err().contains("unconfined"), "no advice that cannot work: " + r);
         assertFalse(Files.exists(marker), "the step did not run");
     }

@@ -4,6 +4,7 @@ import dev.nsbox.cgroups.CgroupFs;
 import dev.nsbox.cgroups.Cgroups;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.Planner;
+import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.yaml.SpecLoader;
@@ -15,6 +16,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -124,6 +126,21 @@ class HostConfinementTest {
                         + "CapBnd:\t000001fffeffffff\n"));
         assertEquals(OptionalLong.empty(), HostConfinement.held("Name:\tx\nCapPrm:\t00000000000000ff\n"));
         assertThrows(AssertionError.class, () -> UNASKED.detect());
+    }
+
+    @Test
+    void aFilterOnAnArchitectureWithoutATableIsThisMachinesLimitAtProcessSeccomp() throws Exception {
+        Plan filtered = plan("process:\n  seccomp: default\n");
+        List<Diagnostic> d = HostConfinement.architecture(filtered, Optional.empty());
+        assertEquals(1, d.size(), d.toString());
+        assertTrue(d.get(0).isError());
+        assertEquals(5, d.get(0).origin().line(), d.get(0).format());
+        assertTrue(d.get(0).message().contains("no system-call table for this machine's architecture ("
+                + System.getProperty("os.arch") + ")"), d.get(0).message());
+        assertTrue(d.get(0).message().endsWith("run it on such a machine"), d.get(0).message());
+        assertEquals(List.of(), HostConfinement.architecture(filtered, SeccompArch.current()), "a table: no limit");
+        assertEquals(List.of(), HostConfinement.architecture(plan("process: {seccomp: unconfined}\n"), Optional.empty()),
+                "no filter asked: Sandbox refuses the architecture itself");
     }
 
     @Test
