@@ -29,7 +29,9 @@ import java.util.stream.Collectors;
  * <p>The root is the image's tree; binds of host paths become PersistentVolumeClaims, named by
  * the caller ({@code --volume SOURCE=CLAIM}) or after the path; tmpfs becomes a memory
  * {@code emptyDir}; a custom seccomp filter becomes a {@code Localhost} profile whose JSON is
- * {@link #seccompProfile()}. docs/oci.md lists every key.
+ * {@link #seccompProfile()}. Every read-only volume mount is {@code recursiveReadOnly: Enabled}
+ * (Kubernetes 1.31 or later), as nsbox makes a read-only mount's whole tree read-only.
+ * docs/oci.md lists every key.
  *
  * <p>Immutable. Pure.
  *
@@ -264,10 +266,24 @@ public record KubeJob(Map<String, Object> document, Optional<Map<String, Object>
         Map<String, Object> mount = new LinkedHashMap<>();
         mount.put("name", volumeName);
         mount.put("mountPath", m.target());
-        mount.put("readOnly", m.isReadOnly() || m.type() == MountType.HIDE);
+        boolean readOnly = m.isReadOnly() || m.type() == MountType.HIDE;
+        mount.put("readOnly", readOnly);
+        if (readOnly) {
+            // readOnly alone is MS_RDONLY on the volume's top mount; its submounts stay writable.
+            // nsbox and the OCI export make the whole tree read-only (mount_setattr(2) with
+            // AT_RECURSIVE, rro): Enabled asks the same of the kubelet and its runtime, and the
+            // pod does not start where they cannot (IfPossible would quietly fall back to ro).
+            mount.put("recursiveReadOnly", "Enabled");
+        }
         if (m.propagation() != null) {
             String word = propagation(m.propagation());
-            if ("Bidirectional".equals(word)) {
+            if (readOnly && "HostToContainer".equals(word)) {
+                // core/v1 validation: recursiveReadOnly other than Disabled needs mountPropagation None.
+                errors.add(Diagnostic.error(m.origins().of("propagation"), m.label() + ".propagation: "
+                        + m.propagation().word() + " would be mountPropagation: HostToContainer, which Kubernetes "
+                        + "does not allow on a recursively read-only mount (recursiveReadOnly: Enabled needs "
+                        + "mountPropagation None); use rprivate (None), or drop readOnly"));
+            } else if ("Bidirectional".equals(word)) {
                 // The API server accepts Bidirectional only in a privileged container
                 // (core/v1 validation, validateMountPropagation), which the Job never is.
                 errors.add(Diagnostic.error(m.origins().of("propagation"), m.label() + ".propagation: "

@@ -80,6 +80,48 @@ class KubeJobSchemaTest {
             Set<ValidationMessage> problems = validate(definition, item);
             assertTrue(problems.isEmpty(), name + " " + item.get("kind") + ": " + problems);
         }
+        List<Map<String, Object>> mounts = KubeJobTest.at(items.get(0), "spec", "template", "spec", "containers", 0,
+                "volumeMounts");
+        for (Map<String, Object> m : mounts == null ? List.<Map<String, Object>>of() : mounts) {
+            assertEquals(List.of(), recursiveReadOnlyProblems(m), name + " " + m);
+            assertEquals(Boolean.TRUE.equals(m.get("readOnly")), "Enabled".equals(m.get("recursiveReadOnly")),
+                    name + ": every read-only mount, and only those, is recursively read-only (Enabled) " + m);
+        }
+    }
+
+    /**
+     * What the published definitions leave to the API server (core/v1 validation,
+     * {@code validateVolumeMounts}): {@code recursiveReadOnly} is Disabled, IfPossible or Enabled;
+     * other than Disabled it needs {@code readOnly: true} and {@code mountPropagation} None or unset.
+     */
+    static List<String> recursiveReadOnlyProblems(Map<String, Object> mount) {
+        Object rro = mount.get("recursiveReadOnly");
+        if (rro == null || rro.equals("Disabled")) {
+            return List.of();
+        }
+        if (!rro.equals("IfPossible") && !rro.equals("Enabled")) {
+            return List.of("recursiveReadOnly: unsupported value " + rro);
+        }
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        if (!Boolean.TRUE.equals(mount.get("readOnly"))) {
+            out.add("recursiveReadOnly: " + rro + " needs readOnly: true");
+        }
+        Object propagation = mount.get("mountPropagation");
+        if (propagation != null && !propagation.equals("None")) {
+            out.add("recursiveReadOnly: " + rro + " needs mountPropagation None, not " + propagation);
+        }
+        return out;
+    }
+
+    @Test
+    void theRecursiveReadOnlyRulesRefuseWhatTheApiServerRefuses() {
+        // The check above could pass by accepting anything: each rule must fail on its own.
+        assertEquals(List.of(), recursiveReadOnlyProblems(Map.of("readOnly", true, "recursiveReadOnly", "Enabled",
+                "mountPropagation", "None")));
+        assertEquals(1, recursiveReadOnlyProblems(Map.of("readOnly", false, "recursiveReadOnly", "Enabled")).size());
+        assertEquals(1, recursiveReadOnlyProblems(Map.of("readOnly", true, "recursiveReadOnly", "Enabled",
+                "mountPropagation", "HostToContainer")).size());
+        assertEquals(1, recursiveReadOnlyProblems(Map.of("readOnly", true, "recursiveReadOnly", "Always")).size());
     }
 
     @Test

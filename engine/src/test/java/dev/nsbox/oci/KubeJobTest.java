@@ -65,9 +65,15 @@ class KubeJobTest {
         assertEquals(true, at(pod, "volumes", 1, "persistentVolumeClaim", "readOnly"));
         assertEquals("/mnt", at(c, "volumeMounts", 1, "mountPath"));
         assertEquals(true, at(c, "volumeMounts", 1, "readOnly"));
+        // Read-only through its submounts, as nsbox makes it (rro), or the pod does not start.
+        assertEquals("Enabled", at(c, "volumeMounts", 1, "recursiveReadOnly"));
         // The hidden folder and file: empty, read-only.
         assertEquals("/var/cache", at(c, "volumeMounts", 2, "mountPath"));
         assertEquals(true, at(c, "volumeMounts", 2, "readOnly"));
+        assertEquals("Enabled", at(c, "volumeMounts", 2, "recursiveReadOnly"));
+        // The tmpfs is writable: no recursiveReadOnly, which the API allows only with readOnly.
+        assertEquals(false, at(c, "volumeMounts", 0, "readOnly"));
+        assertNull(at(c, "volumeMounts", 0, "recursiveReadOnly"));
         assertEquals(List.of(Map.of("name", "GREETING", "value", "hello"), Map.of("name", "TZ", "value", "UTC")),
                 c.get("env"));
 
@@ -98,6 +104,7 @@ class KubeJobTest {
                 && "SCMP_ACT_ALLOW".equals(r.get("action"))), "chmod is denied");
         assertEquals("0.5", at(c, "resources", "limits", "cpu"));
         assertEquals("None", at(c, "volumeMounts", 1, "mountPropagation"));
+        assertEquals("Enabled", at(c, "volumeMounts", 1, "recursiveReadOnly"));
         assertEquals("etc", at(doc, "items", 0, "spec", "template", "spec", "volumes", 1, "persistentVolumeClaim", "claimName"));
         assertEquals(false, at(c, "securityContext", "readOnlyRootFilesystem"));
     }
@@ -109,10 +116,14 @@ class KubeJobTest {
         Map<String, Object> doc = job.document();
         Map<String, Object> pod = at(doc, "items", 0, "spec", "template", "spec");
         Map<String, Object> c = at(pod, "containers", 0);
-        // rprivate is None, rslave is HostToContainer; a mount that says nothing has none.
-        assertEquals("None", at(c, "volumeMounts", 0, "mountPropagation"));
-        assertEquals("HostToContainer", at(c, "volumeMounts", 1, "mountPropagation"));
+        // rslave is HostToContainer, rprivate is None; a mount that says nothing has none.
+        assertEquals("HostToContainer", at(c, "volumeMounts", 0, "mountPropagation"));
+        assertNull(at(c, "volumeMounts", 0, "recursiveReadOnly"));
+        assertEquals("None", at(c, "volumeMounts", 1, "mountPropagation"));
+        assertEquals(true, at(c, "volumeMounts", 1, "readOnly"));
+        assertEquals("Enabled", at(c, "volumeMounts", 1, "recursiveReadOnly"));
         assertNull(at(c, "volumeMounts", 2, "mountPropagation"));
+        assertNull(at(c, "volumeMounts", 2, "recursiveReadOnly"));
         // Volumes: the claim the user named, else one named after the path; the tmpfs in memory.
         assertEquals("srv-cache", at(pod, "volumes", 0, "persistentVolumeClaim", "claimName"));
         assertEquals("inputs", at(pod, "volumes", 1, "persistentVolumeClaim", "claimName"));
@@ -146,6 +157,17 @@ class KubeJobTest {
         assertEquals(1, lines.size(), lines.toString());
         assertTrue(lines.get(0).startsWith("kube/refused-shared.yaml:9:63: error: mounts[0].propagation: rshared "
                 + "would be mountPropagation: Bidirectional"), lines.toString());
+    }
+
+    @Test
+    void aReadOnlyMountThatReceivesTheHostsMountsIsRefusedAsItCannotBeRecursivelyReadOnly() throws Exception {
+        SpecException e = assertThrows(SpecException.class, () -> KubeJob.of(spec("kube/refused-readonly-slave.yaml"),
+                "debian:12", null, Map.of(), SeccompArch.X86_64));
+        List<String> lines = e.diagnostics().stream().map(d -> d.format()).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("kube/refused-readonly-slave.yaml:9:77: error: mounts[0].propagation: "
+                + "rslave would be mountPropagation: HostToContainer, which Kubernetes does not allow on a "
+                + "recursively read-only mount"), lines.toString());
     }
 
     @Test
