@@ -226,9 +226,6 @@ class ShellCommandTest {
     /** Rootless: an ordinary user's session, in the user namespace nsbox makes for it. */
     @Test
     void anOrdinaryUsersSession() throws Exception {
-        if (OrdinaryUser.euid() == 0) {
-            Privileges.assumeScratchRoot();
-        }
         OrdinaryUser user = OrdinaryUser.get();
         Path folder = user.folder("shell");
         Path spec = Files.writeString(folder.resolve("nsbox.yaml"), SPEC);
@@ -259,9 +256,6 @@ class ShellCommandTest {
      */
     @Test
     void anOrdinaryUsersSessionThroughTheLauncher() throws Exception {
-        if (OrdinaryUser.euid() == 0) {
-            Privileges.assumeScratchRoot();
-        }
         OrdinaryUser user = OrdinaryUser.get();
         Path folder = user.folder("shell-launcher");
         Path spec = Files.writeString(folder.resolve("nsbox.yaml"), SPEC);

@@ -3,6 +3,7 @@ package dev.nsbox.exec;
 import dev.nsbox.plan.Flags;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.testing.Privileges;
+import dev.nsbox.testing.Processes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,7 +35,7 @@ class KeeperKernelTest {
         Kernel.Captured c = Kernel.run(TestPlans.sandbox(Flags.CLONE_NEWNS)
                 .shell("(setsid sleep " + marker + " &); sleep " + marker + " & kill -9 $PPID; sleep 1; echo still-alive")
                 .build());
-        List<String> left = Kernel.processesWith(marker);
+        List<String> left = Processes.withMarker(marker);
         left.forEach(l -> ProcessHandle.of(Long.parseLong(l.substring(0, l.indexOf(':'))))
                 .ifPresent(ProcessHandle::destroyForcibly));
         assertEquals(List.of(), left, "processes of the run outlived run()\n" + c);

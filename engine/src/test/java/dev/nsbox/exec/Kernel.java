@@ -4,13 +4,10 @@ import dev.nsbox.plan.Plan;
 import dev.nsbox.plan.StepLaunch;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -66,28 +63,6 @@ final class Kernel {
         }, new Sandbox.Options(grace, false));
         RunResult r = box[0].run();
         return new Captured(r, out, err, events);
-    }
-
-    /** Host pids (this JVM's /proc is the host's procfs) whose command line contains {@code marker}. */
-    static List<String> processesWith(String marker) throws IOException {
-        List<String> found = new ArrayList<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmd.contains(marker)) {
-                        found.add(name + ": " + cmd);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile
-                }
-            }
-        }
-        return found;
     }
 
     /** Runs a shell command in this JVM's (scratch) mount namespace, for test set-up. */

@@ -6,6 +6,7 @@ import dev.nsbox.plan.Op;
 import dev.nsbox.spec.Propagation;
 import dev.nsbox.sys.Sys;
 import dev.nsbox.testing.Privileges;
+import dev.nsbox.testing.Processes;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -185,7 +186,7 @@ class SandboxKernelTest {
         String marker = "98765" + ThreadLocalRandom.current().nextInt(1000, 9999);
         Kernel.Captured c = Kernel.run(withProc().shell("sleep " + marker + " & echo started").build());
         assertEquals(0, c.exit(), c.toString());
-        assertEquals(List.of(), Kernel.processesWith("sleep " + marker));
+        assertEquals(List.of(), Processes.withMarker("sleep " + marker));
     }
 
     @Test
@@ -194,7 +195,7 @@ class SandboxKernelTest {
         Kernel.Captured c = Kernel.run(withProc()
                 .shell("(setsid sh -c 'sleep " + marker + "' >/dev/null 2>&1 &); sleep 0.2; echo spawned").build());
         assertEquals(0, c.exit(), c.toString());
-        assertEquals(List.of(), Kernel.processesWith("sleep " + marker));
+        assertEquals(List.of(), Processes.withMarker("sleep " + marker));
     }
 
     @Test
@@ -206,7 +207,7 @@ class SandboxKernelTest {
                 .shell("sleep " + marker + " & (setsid sh -c 'sleep 1" + marker + "' >/dev/null 2>&1 &); "
                         + "sleep 0.2; echo ok").build());
         assertEquals(0, c.exit(), c.toString());
-        assertEquals(List.of(), Kernel.processesWith(marker));
+        assertEquals(List.of(), Processes.withMarker(marker));
     }
 
     @Test
@@ -220,7 +221,7 @@ class SandboxKernelTest {
                         + "sleep 0.3; echo ok").build());
         assertEquals(0, c.exit(), c.toString());
         assertEquals(List.of("ok"), c.out());
-        assertEquals(List.of(), Kernel.processesWith(marker));
+        assertEquals(List.of(), Processes.withMarker(marker));
     }
 
     @Test
@@ -277,7 +278,7 @@ class SandboxKernelTest {
         assertTrue(c.result().messages().get(0).contains("cancelled: still running after SIGTERM and 300ms of grace, killed"),
                 c.toString());
         assertFalse(c.out().contains("never"));
-        assertEquals(List.of(), Kernel.processesWith(marker));
+        assertEquals(List.of(), Processes.withMarker(marker));
     }
 
     @Test

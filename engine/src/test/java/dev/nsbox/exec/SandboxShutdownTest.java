@@ -1,6 +1,7 @@
 package dev.nsbox.exec;
 
 import dev.nsbox.testing.Privileges;
+import dev.nsbox.testing.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,6 @@ class SandboxShutdownTest {
         assertEquals(0, p.waitFor(), out);
         assertEquals("ready\n", out);
         assertEquals("term\n", Files.readString(file));
-        assertEquals(List.of(), Kernel.processesWith("sleep " + marker));
+        assertEquals(List.of(), Processes.withMarker("sleep " + marker));
     }
 }

@@ -2,7 +2,6 @@ package dev.nsbox.rootless;
 
 import dev.nsbox.testing.OrdinaryUser;
 import dev.nsbox.testing.Processes.Result;
-import dev.nsbox.testing.Privileges;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -47,9 +46,6 @@ class RefusedUserNamespaceTest {
 
     @BeforeAll
     static void user() throws Exception {
-        if (OrdinaryUser.euid() == 0) {
-            Privileges.assumeScratchRoot();
-        }
         user = OrdinaryUser.get();
     }
 

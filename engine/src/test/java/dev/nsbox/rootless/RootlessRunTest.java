@@ -1,7 +1,6 @@
 package dev.nsbox.rootless;
 
 import dev.nsbox.testing.OrdinaryUser;
-import dev.nsbox.testing.Privileges;
 import dev.nsbox.testing.Processes;
 import dev.nsbox.testing.Processes.Result;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,7 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -44,11 +42,6 @@ class RootlessRunTest {
 
     @BeforeAll
     static void user() throws Exception {
-        if (OrdinaryUser.euid() == 0) {
-            // The user's processes start in this JVM's scratch mount namespace: whatever they
-            // could do, the machine's real mount table is out of reach.
-            Privileges.assumeScratchRoot();
-        }
         user = OrdinaryUser.get();
     }
 
@@ -66,7 +59,7 @@ class RootlessRunTest {
     @Test
     void hermeticTestsExampleRunsAndWhatItWritesBelongsToTheCaller() throws Exception {
         Path project = user.folder("hello");
-        copyTree(SPECS.resolve("hello"), project);
+        Processes.copyTree(SPECS.resolve("hello"), project);
         Files.createDirectories(project.resolve("target"));
         user.own(project);
         String before = mountTable();
@@ -123,7 +116,7 @@ class RootlessRunTest {
         Files.writeString(home.resolve(".m2/settings.xml"),
                 "<settings><servers><server><id>corp</id><password>s3cret</password></server></servers></settings>\n");
         Path project = work.resolve("hello");
-        copyTree(SPECS.resolve("hello"), project);
+        Processes.copyTree(SPECS.resolve("hello"), project);
         user.own(work);
         String before = mountTable();
         Result r = Result.of(user.nsbox("run", SPECS.resolve("offline-build.yaml").toString(),
@@ -169,7 +162,7 @@ class RootlessRunTest {
         for (List<String> args : List.of(List.<String>of(),
                 List.of("-s", settings.toString(), "-Dmaven.repo.local=" + repository))) {
             Path project = Files.createTempDirectory(work, "prefetch-");
-            copyTree(SPECS.resolve("hello"), project);
+            Processes.copyTree(SPECS.resolve("hello"), project);
             List<String> cmd = new ArrayList<>(List.of("mvn", "-B", "-q", "-f", project.resolve("pom.xml").toString()));
             cmd.addAll(args);
             cmd.add("package");
@@ -513,18 +506,5 @@ class RootlessRunTest {
                 : jvms.stream().filter(h -> h.parent().map(x -> x.pid() == p.pid()).orElse(false)).findFirst()
                         .orElseThrow(() -> new AssertionError("no nsbox JVM under " + p.pid() + ": " + jvms));
         return start;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) s::iterator) {
-                Path d = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(d);
-                } else {
-                    Files.copy(f, d, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }

@@ -374,37 +374,14 @@ class EscapeTest extends EscapeAttempts {
      * (by PID) any that are left, so that a failing test leaves nothing running; returns those.
      */
     static List<String> killSurvivors(String marker) throws IOException, InterruptedException {
-        List<String> left = withMarker(marker);
+        List<String> left = Processes.withMarker(marker);
         for (int i = 0; i < 50 && !left.isEmpty(); i++) {
             Thread.sleep(100);
-            left = withMarker(marker);
+            left = Processes.withMarker(marker);
         }
         for (String l : left) {
             ProcessHandle.of(Long.parseLong(l.substring(0, l.indexOf(':')))).ifPresent(ProcessHandle::destroyForcibly);
         }
         return left;
-    }
-
-    /** Command lines of every process on this machine whose argv holds {@code marker}. */
-    static List<String> withMarker(String marker) throws IOException {
-        List<String> found = new ArrayList<>();
-        long self = ProcessHandle.current().pid();
-        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) s::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit) || Long.parseLong(name) == self) {
-                    continue;
-                }
-                try {
-                    String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmd.contains(marker)) {
-                        found.add(name + ": " + cmd);
-                    }
-                } catch (IOException e) {
-                    // gone meanwhile
-                }
-            }
-        }
-        return found;
     }
 }

@@ -57,10 +57,18 @@ public final class OrdinaryUser {
         this.prefix = prefix;
     }
 
-    /** The user, with its class path prepared under {@code base}; skips the test when there is none. */
+    /**
+     * The user, with its class path prepared under {@code base}; skips the test when there is
+     * none. Run as root, also skips it outside a scratch mount namespace: the user's processes
+     * start in this JVM's, and whatever they could do, the machine's real mount table stays out
+     * of reach.
+     */
     public static synchronized OrdinaryUser get() throws IOException, InterruptedException {
-        Path base = base();
         boolean root = euid() == 0;
+        if (root) {
+            Privileges.assumeScratchRoot();
+        }
+        Path base = base();
         String name;
         List<String> prefix;
         if (root) {
@@ -240,7 +248,7 @@ public final class OrdinaryUser {
         for (Path e : entries()) {
             Path dest = to.resolve((i++) + "-" + e.getFileName());
             if (Files.isDirectory(e)) {
-                copyTree(e, dest);
+                Processes.copyTree(e, dest);
             } else if (Files.isRegularFile(e)) {
                 Files.copy(e, dest, StandardCopyOption.REPLACE_EXISTING);
             } else {
@@ -273,19 +281,6 @@ public final class OrdinaryUser {
             }
         }
         return out;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path f : (Iterable<Path>) s::iterator) {
-                Path d = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(d);
-                } else {
-                    Files.copy(f, d, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 
     /** a+rX on {@code p} and below (its parents must be traversable already: .ci/run sees to it). */

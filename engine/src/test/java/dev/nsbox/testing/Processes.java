@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -59,18 +61,34 @@ public final class Processes {
         return cmd;
     }
 
-    /** The command lines of the running {@code sleep} processes whose arguments hold {@code marker}. */
+    /** {@link #commandLines} of the running {@code sleep} processes whose arguments hold {@code marker}. */
     public static List<String> sleepsWith(String marker) throws IOException {
+        return commandLines(cmd -> cmd.startsWith("sleep ") && cmd.contains(marker));
+    }
+
+    /** {@link #commandLines} of every process whose argv holds {@code marker}. */
+    public static List<String> withMarker(String marker) throws IOException {
+        return commandLines(cmd -> cmd.contains(marker));
+    }
+
+    /**
+     * {@code "PID: ARGV"} (the argv joined by spaces) of every process on this machine whose argv
+     * {@code matches}, this JVM left out: the test JVM's {@code /proc} is the host's procfs, so a
+     * sandbox's processes show too. The PID before the colon is for killing a survivor.
+     */
+    public static List<String> commandLines(Predicate<String> matches) throws IOException {
         List<String> found = new ArrayList<>();
+        long self = ProcessHandle.current().pid();
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
             for (Path p : (Iterable<Path>) s::iterator) {
-                if (!p.getFileName().toString().chars().allMatch(Character::isDigit)) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit) || Long.parseLong(name) == self) {
                     continue;
                 }
                 try {
                     String cmd = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmd.startsWith("sleep ") && cmd.contains(marker)) {
-                        found.add(cmd);
+                    if (matches.test(cmd)) {
+                        found.add(name + ": " + cmd);
                     }
                 } catch (IOException e) {
                     // gone meanwhile
@@ -78,5 +96,19 @@ public final class Processes {
             }
         }
         return found;
+    }
+
+    /** Copies the folder {@code from} and all below it to {@code to}, replacing files there. */
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) s::iterator) {
+                Path d = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(d);
+                } else {
+                    Files.copy(f, d, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 }
