@@ -82,6 +82,13 @@ class ShellCommandTest {
         return s;
     }
 
+    /** The spec in a folder of the user's own, which the user's nsbox can read. */
+    private static Path usersSpec(OrdinaryUser user, String folder) throws IOException {
+        Path spec = Files.writeString(user.folder(folder).resolve("nsbox.yaml"), SPEC);
+        user.own(spec.getParent());
+        return spec;
+    }
+
     private static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }
@@ -227,9 +234,7 @@ class ShellCommandTest {
     @Test
     void anOrdinaryUsersSession() throws Exception {
         OrdinaryUser user = OrdinaryUser.get();
-        Path folder = user.folder("shell");
-        Path spec = Files.writeString(folder.resolve("nsbox.yaml"), SPEC);
-        user.own(folder);
+        Path spec = usersSpec(user, "shell");
         terminal();
         // runuser keeps the terminal on 0..2; the user's nsbox relaunches itself in a user namespace.
         List<String> argv = new ArrayList<>(user.argv(user.nsboxArgv("shell", spec.toString())));
@@ -257,9 +262,7 @@ class ShellCommandTest {
     @Test
     void anOrdinaryUsersSessionThroughTheLauncher() throws Exception {
         OrdinaryUser user = OrdinaryUser.get();
-        Path folder = user.folder("shell-launcher");
-        Path spec = Files.writeString(folder.resolve("nsbox.yaml"), SPEC);
-        user.own(folder);
+        Path spec = usersSpec(user, "shell-launcher");
         terminal();
         Path launcher = Path.of("..", "nsbox").toAbsolutePath().normalize();
         startNsbox(script(user.argv(List.of("NSBOX_JAR=" + user.manifestJar(), "NSBOX_CDS=0", "SHELL=/bin/bash",

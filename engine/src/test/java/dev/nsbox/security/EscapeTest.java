@@ -150,10 +150,6 @@ class EscapeTest extends EscapeAttempts {
         assertFalse(r.out().contains(secrets.token), r.toString());
     }
 
-
-
-
-
     @Test
     void newUserNamespacesThroughCloneAndClone3AreRefused() throws Exception {
         Syscalls.Numbers n = Syscalls.here();
