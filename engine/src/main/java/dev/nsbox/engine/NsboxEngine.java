@@ -137,8 +137,9 @@ public final class NsboxEngine {
             return prepare(source, Overrides.command(command), host);
         }
         Optional<PlanCache.Hit> hit = cache.lookup(in);
-        if (hit.isPresent()) {
-            return Preparation.of(hit.get().warnings(), hit.get().plan(), in.table(), plan -> limits(plan, in.table()));
+        Optional<Plan> cached = hit.flatMap(PlanCache.Hit::plan);
+        if (cached.isPresent()) {
+            return Preparation.of(hit.get().warnings(), cached.get(), in.table(), plan -> limits(plan, in.table()));
         }
         HostRecorder recorder = new HostRecorder(in.host(), in.mounts());
         PlanCache.Reads reads = new PlanCache.Reads();
@@ -161,12 +162,15 @@ public final class NsboxEngine {
         PlanCache.Inputs in = cache.inputs(source, null, LiveHost.current());
         Optional<PlanCache.Hit> hit = cache.lookup(in);
         if (hit.isPresent()) {
-            Plan plan = hit.get().plan();
+            if (LiveHost.hasCapSysAdmin() && !hit.get().listsUser()) {
+                return new Checked(hit.get().warnings(), List.of());
+            }
             // The cached plan has the same spec and operations as the one rootlessLimits makes
             // (the prediction adds host effects and expectations only), against the same table.
-            boolean rootless = !LiveHost.hasCapSysAdmin() || plan.spec().has(Namespace.USER);
-            return new Checked(hit.get().warnings(), rootless
-                    ? Rootless.limits(plan, in.table(), System.getenv(), true) : List.of());
+            Optional<Plan> plan = hit.get().plan();
+            if (plan.isPresent()) {
+                return new Checked(hit.get().warnings(), Rootless.limits(plan.get(), in.table(), System.getenv(), true));
+            }
         }
         LoadedSpec loaded = load(source);
         return new Checked(loaded.warnings(), rootlessLimits(loaded));

@@ -6,6 +6,7 @@ import dev.nsbox.mounts.MountTable;
 import dev.nsbox.plan.HostView;
 import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
+import dev.nsbox.spec.Namespace;
 import dev.nsbox.spec.yaml.SpecLoader;
 
 import java.io.ByteArrayInputStream;
@@ -254,8 +255,21 @@ public final class PlanCache {
         }
     }
 
-    /** A cached preparation: the loaded spec's warnings and the predicted plan. */
-    record Hit(List<Diagnostic> warnings, Plan plan) {
+    /**
+     * A cached preparation: the loaded spec's warnings, whether the spec lists the user
+     * namespace, and the predicted plan, decoded only when asked for ({@code validate} as root
+     * needs only the first two).
+     */
+    record Hit(List<Diagnostic> warnings, boolean listsUser, byte[] encodedPlan) {
+
+        /** The plan; empty when it no longer decodes (then the caller takes the full path). */
+        Optional<Plan> plan() {
+            try {
+                return Optional.of((Plan) RecordCodec.read(new DataInputStream(new ByteArrayInputStream(encodedPlan))));
+            } catch (IOException | RuntimeException e) {
+                return Optional.empty();
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -301,11 +315,13 @@ public final class PlanCache {
             }
             @SuppressWarnings("unchecked")
             List<Diagnostic> warnings = (List<Diagnostic>) RecordCodec.read(d);
-            Plan plan = (Plan) RecordCodec.read(d);
+            boolean listsUser = d.readBoolean();
+            byte[] plan = new byte[d.readInt()];
+            d.readFully(plan);
             if (!"end".equals(d.readUTF()) || d.available() != 0) {
                 return Optional.empty();
             }
-            return Optional.of(new Hit(warnings, plan));
+            return Optional.of(new Hit(warnings, listsUser, plan));
         } catch (IOException | RuntimeException e) {
             // Truncated, of another layout, or a record that no longer decodes: the full path.
             return Optional.empty();
@@ -388,16 +404,18 @@ public final class PlanCache {
             }
             ByteArrayOutputStream payload = new ByteArrayOutputStream(16384);
             DataOutputStream p = new DataOutputStream(payload);
-            RecordCodec.write(p, new ArrayList<>(warnings));
             RecordCodec.write(p, plan);
             p.flush();
             // Read back and compare (as the executor does with the kernel, decision 0006): a plan
             // whose records do not come back equal is not stored. It also loads, on the first run
             // that the launcher's AppCDS archive is dumped from, the classes a hit needs.
-            DataInputStream back = new DataInputStream(new ByteArrayInputStream(payload.toByteArray()));
-            if (!warnings.equals(RecordCodec.read(back)) || !plan.equals(RecordCodec.read(back))) {
+            Hit back = new Hit(warnings, false, payload.toByteArray());
+            if (!back.plan().equals(Optional.of(plan))) {
                 return;
             }
+            RecordCodec.write(d, new ArrayList<>(warnings));
+            d.writeBoolean(plan.spec().has(Namespace.USER));
+            d.writeInt(payload.size());
             payload.writeTo(d);
             d.writeUTF("end");
             d.flush();
