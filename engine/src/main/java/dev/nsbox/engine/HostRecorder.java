@@ -49,11 +49,15 @@ final class HostRecorder implements HostView {
 
     /** The answer {@code host} gives now to the question {@code a} records. */
     static String ask(HostView host, Answer a) {
-        return switch (a.question()) {
-            case KIND -> host.kind(a.path()).name();
-            case RESOLVE -> optional(host.resolve(a.path()));
-            case KIND_BENEATH -> host.kindBeneath(a.path(), a.rest()).map(Kind::name).map(n -> "=" + n).orElse("-");
-        };
+        // Not a switch on the enum: that makes a class of its own ($1), which only a hit loads,
+        // so the launcher's AppCDS archive (dumped by a first run, a miss) would not hold it.
+        if (a.question() == Question.KIND) {
+            return host.kind(a.path()).name();
+        }
+        if (a.question() == Question.RESOLVE) {
+            return optional(host.resolve(a.path()));
+        }
+        return host.kindBeneath(a.path(), a.rest()).map(Kind::name).map(n -> "=" + n).orElse("-");
     }
 
     private static String optional(Optional<String> o) {

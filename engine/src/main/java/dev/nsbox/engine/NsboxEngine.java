@@ -136,15 +136,17 @@ public final class NsboxEngine {
         if (in == null) {
             return prepare(source, Overrides.command(command), host);
         }
+        // One lambda for both paths, so that the class a hit needs is the one a first run (a miss) archives.
+        java.util.function.Function<Plan, List<Diagnostic>> limits = plan -> limits(plan, in.table());
         Optional<PlanCache.Hit> hit = cache.lookup(in);
         Optional<Plan> cached = hit.flatMap(PlanCache.Hit::plan);
         if (cached.isPresent()) {
-            return Preparation.of(hit.get().warnings(), cached.get(), in.table(), plan -> limits(plan, in.table()));
+            return Preparation.of(hit.get().warnings(), cached.get(), in.table(), limits);
         }
         HostRecorder recorder = new HostRecorder(in.host(), in.mounts());
         PlanCache.Reads reads = new PlanCache.Reads();
         LoadedSpec loaded = SpecLoader.load(source.file(), source.displayName(), source.variables(), reads);
-        Preparation p = Preparation.of(loaded, command, recorder, in.table(), plan -> limits(plan, in.table()));
+        Preparation p = Preparation.of(loaded, command, recorder, in.table(), limits);
         if (!p.hasErrors()) {
             cache.store(in, reads, recorder.answers(), loaded.warnings(), p.plan());
         }
