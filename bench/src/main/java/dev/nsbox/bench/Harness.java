@@ -350,6 +350,8 @@ public final class Harness {
         Files.createDirectories(cache);
         Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"),
                 "XDG_CACHE_HOME", cache.toString());
+        Map<String, String> noPlanCache = new java.util.HashMap<>(env);
+        noPlanCache.put("NSBOX_PLAN_CACHE", "0");
         if (Measure.spawn(nsbox, env, null) != 0) {
             throw new Measure.Failure("the first ./nsbox run failed: " + shown(nsbox));
         }
@@ -362,7 +364,9 @@ public final class Harness {
                 new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))),
                 new Measure.Variant("./nsbox --version", shown(version), () -> Measure.spawn(version, env, null)),
                 new Measure.Variant("./nsbox validate", shown(validate), () -> Measure.spawn(validate, env, null)),
-                new Measure.Variant("./nsbox plan", shown(plan), () -> Measure.spawn(plan, env, null)));
+                new Measure.Variant("./nsbox plan", shown(plan), () -> Measure.spawn(plan, env, null)),
+                new Measure.Variant("./nsbox run, no plan cache", shown(nsbox) + " (NSBOX_PLAN_CACHE=0)",
+                        () -> Measure.spawn(nsbox, noPlanCache, null)));
         s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : 3, smoke ? 1 : 20));
         s.targets.add(Target.ratio("./nsbox run at most 2x a bare JVM", "./nsbox run", "java Hello", 2.0));
         s.notes.add("Each command spawned from the harness's JVM and waited for. The bare JVM gets the same flags "
@@ -374,7 +378,10 @@ public final class Harness {
                 + "binding) and the sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
                 + "its first call: here a cache of this run's own (`XDG_CACHE_HOME`), made by one `./nsbox run` "
                 + "before the rounds, as a user has it after a first run. The bare JVM has the JDK's default CDS "
-                + "archive only.");
+                + "archive only. That first `run` also stores the spec's checked plan in the same cache "
+                + "(`plans/`, docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md), so the `run`, `plan` "
+                + "and `validate` rows are warm-cache rows: they skip the YAML load, the checks, the planning and "
+                + "the prediction. `./nsbox run, no plan cache` is the same run with `NSBOX_PLAN_CACHE=0`.");
         sections.add(s);
         Console.table(s);
     }

@@ -1,7 +1,7 @@
 package dev.nsbox.cli;
 
 import dev.nsbox.engine.NsboxEngine;
-import dev.nsbox.engine.Overrides;
+import dev.nsbox.engine.PlanCache;
 import dev.nsbox.engine.PrepareException;
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.SpecSource;
@@ -45,7 +45,7 @@ final class Prepare {
         Preparation p;
         try {
             p = NsboxEngine.prepare(new SpecSource(path, spec, Variables.forCli(path, line.defines())),
-                    Overrides.command(command), NsboxEngine.host());
+                    command, PlanCache.forUser(System.getenv()));
         } catch (SpecException e) {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
             return new Outcome(null, ExitCode.INVALID_SPEC.code());

@@ -3,11 +3,11 @@ package dev.nsbox.cli;
 import dev.nsbox.spec.ExitCode;
 
 import dev.nsbox.engine.NsboxEngine;
+import dev.nsbox.engine.PlanCache;
 import dev.nsbox.engine.SpecSource;
 import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.SpecException;
-import dev.nsbox.spec.yaml.LoadedSpec;
 import dev.nsbox.spec.yaml.Variables;
 
 import java.io.IOException;
@@ -63,11 +63,12 @@ final class ValidateCommand implements Command {
         if (line.format() != null) {
             throw new UsageException("validate has no --format; diagnostics are always one line each");
         }
+        PlanCache cache = PlanCache.forUser(System.getenv());
         boolean failed = false;
         boolean unsupported = false;
         for (String argument : line.arguments()) {
             for (String spec : expand(argument, console)) {
-                int code = validate(spec, line, console);
+                int code = validate(spec, line, console, cache);
                 failed |= code == ExitCode.INVALID_SPEC.code();
                 unsupported |= code == ExitCode.UNSUPPORTED.code();
             }
@@ -80,19 +81,19 @@ final class ValidateCommand implements Command {
      * lists user) is also checked against what a user namespace cannot do on this machine:
      * that is this machine's limit, exit 3 with the fix, said before anything runs.
      */
-    private static boolean rootlessLimits(LoadedSpec loaded, Console console) {
-        List<Diagnostic> limits = NsboxEngine.rootlessLimits(loaded);
+    private static boolean rootlessLimits(List<Diagnostic> limits, Console console) {
         limits.forEach(d -> console.err().println(d.format()));
         return limits.isEmpty();
     }
 
-    /** Prints the spec's diagnostics; its exit code. */
-    private static int validate(String spec, CommandLine line, Console console) {
+    /** Prints the spec's diagnostics; its exit code. A plan cached by {@code run} or {@code plan} spares the load. */
+    private static int validate(String spec, CommandLine line, Console console, PlanCache cache) {
         Path path = Path.of(spec);
         try {
-            LoadedSpec loaded = NsboxEngine.load(new SpecSource(path, spec, Variables.forCli(path, line.defines())));
-            loaded.warnings().forEach(w -> console.err().println(w.format()));
-            return rootlessLimits(loaded, console) ? ExitCode.OK.code() : ExitCode.UNSUPPORTED.code();
+            NsboxEngine.Checked checked = NsboxEngine.check(
+                    new SpecSource(path, spec, Variables.forCli(path, line.defines())), cache);
+            checked.warnings().forEach(w -> console.err().println(w.format()));
+            return rootlessLimits(checked.limits(), console) ? ExitCode.OK.code() : ExitCode.UNSUPPORTED.code();
         } catch (SpecException e) {
             e.diagnostics().forEach(d -> console.err().println(d.format()));
             return ExitCode.INVALID_SPEC.code();

@@ -112,6 +112,77 @@ public final class NsboxEngine {
     }
 
     /**
+     * {@link #prepare(SpecSource, Overrides, HostView)} for the command line, against this
+     * process's host, through {@code cache}: a spec prepared before with every input unchanged
+     * is taken from the cache instead of being read, checked, planned and predicted again; the
+     * result is the same (docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md). What
+     * this machine cannot do for the plan ({@link Preparation#limits()}) is asked afresh either
+     * way. A spec with an error takes the full path and is never stored, so errors keep their
+     * FILE:LINE:COL.
+     *
+     * @param command replaces the spec's steps when not null
+     * @throws SpecException    when the spec is invalid
+     * @throws PrepareException when the mount table cannot be read
+     */
+    public static Preparation prepare(SpecSource source, List<String> command, PlanCache cache)
+            throws SpecException, PrepareException {
+        return prepare(source, command, cache, LiveHost.current());
+    }
+
+    /** The same against {@code host} (the caller's environment and working directory). */
+    static Preparation prepare(SpecSource source, List<String> command, PlanCache cache, LiveHost host)
+            throws SpecException, PrepareException {
+        PlanCache.Inputs in = cache.inputs(source, command, host);
+        if (in == null) {
+            return prepare(source, Overrides.command(command), host);
+        }
+        // One lambda for both paths, so that the class a hit needs is the one a first run (a miss) archives.
+        java.util.function.Function<Plan, List<Diagnostic>> limits = plan -> limits(plan, in.table());
+        Optional<PlanCache.Hit> hit = cache.lookup(in);
+        Optional<Plan> cached = hit.flatMap(PlanCache.Hit::plan);
+        if (cached.isPresent()) {
+            return Preparation.of(hit.get().warnings(), cached.get(), in.table(), limits);
+        }
+        HostRecorder recorder = new HostRecorder(in.host(), in.mounts());
+        PlanCache.Reads reads = new PlanCache.Reads();
+        LoadedSpec loaded = SpecLoader.load(source.file(), source.displayName(), source.variables(), reads);
+        Preparation p = Preparation.of(loaded, command, recorder, in.table(), limits);
+        if (!p.hasErrors()) {
+            cache.store(in, reads, recorder.answers(), loaded.warnings(), p.plan());
+        }
+        return p;
+    }
+
+    /**
+     * A spec checked as {@code nsbox validate} checks it: its warnings, and what a user namespace
+     * cannot do for it here ({@link #rootlessLimits}). Taken from {@code cache} when a plan of the
+     * spec as written (no command) is there with every input unchanged; else the spec is loaded.
+     *
+     * @throws SpecException when the spec is invalid
+     */
+    public static Checked check(SpecSource source, PlanCache cache) throws SpecException {
+        PlanCache.Inputs in = cache.inputs(source, null, LiveHost.current());
+        Optional<PlanCache.Hit> hit = cache.lookup(in);
+        if (hit.isPresent()) {
+            if (LiveHost.hasCapSysAdmin() && !hit.get().listsUser()) {
+                return new Checked(hit.get().warnings(), List.of());
+            }
+            // The cached plan has the same spec and operations as the one rootlessLimits makes
+            // (the prediction adds host effects and expectations only), against the same table.
+            Optional<Plan> plan = hit.get().plan();
+            if (plan.isPresent()) {
+                return new Checked(hit.get().warnings(), Rootless.limits(plan.get(), in.table(), System.getenv(), true));
+            }
+        }
+        LoadedSpec loaded = load(source);
+        return new Checked(loaded.warnings(), rootlessLimits(loaded));
+    }
+
+    /** What {@link #check} found: the spec's warnings, then what this machine cannot do for it. */
+    public record Checked(List<Diagnostic> warnings, List<Diagnostic> limits) {
+    }
+
+    /**
      * What this machine cannot do for {@code plan}: what a user namespace cannot do for it
      * ({@link Rootless}), then the cgroup its limits need and the capabilities it keeps
      * ({@link HostConfinement}). Every front end refuses these with exit 3 before anything runs.

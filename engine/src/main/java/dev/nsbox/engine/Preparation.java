@@ -91,7 +91,17 @@ public record Preparation(Plan plan, MountTable hostTable, List<Diagnostic> diag
                           java.util.function.Function<Plan, List<Diagnostic>> limits) {
         Plan plan = Planner.plan(loaded.spec(), host, command);
         plan = HostEffectPredictor.predict(plan, hostTable, host);
-        List<Diagnostic> all = new ArrayList<>(loaded.warnings());
+        return of(loaded.warnings(), plan, hostTable, limits);
+    }
+
+    /**
+     * A preparation of a plan already predicted against {@code hostTable}, with the warnings of
+     * the spec it came from: what {@link #of(LoadedSpec, List, HostView, MountTable,
+     * java.util.function.Function)} makes after planning, and the plan cache after a hit.
+     */
+    static Preparation of(List<Diagnostic> warnings, Plan plan, MountTable hostTable,
+                          java.util.function.Function<Plan, List<Diagnostic>> limits) {
+        List<Diagnostic> all = new ArrayList<>(warnings);
         all.addAll(plan.diagnostics());
         List<Diagnostic> policy = policy(plan);
         all.addAll(policy);

@@ -35,7 +35,7 @@ import java.util.Set;
  * is an {@link IllegalArgumentException} naming the type: a field added to a record with a new
  * kind of value fails the codec's test, not a run.
  */
-final class RecordCodec {
+public final class RecordCodec {
 
     private static final String PACKAGE = "dev.nsbox.";
 
@@ -58,7 +58,7 @@ final class RecordCodec {
     private RecordCodec() {
     }
 
-    static void write(DataOutputStream out, Object v) throws IOException {
+    public static void write(DataOutputStream out, Object v) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
@@ -134,7 +134,7 @@ final class RecordCodec {
         }
     }
 
-    static Object read(DataInputStream in) throws IOException {
+    public static Object read(DataInputStream in) throws IOException {
         byte tag = in.readByte();
         switch (tag) {
             case NULL:
@@ -260,13 +260,13 @@ final class RecordCodec {
     }
 
     /** UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not. */
-    static void writeString(DataOutputStream out, String s) throws IOException {
+    public static void writeString(DataOutputStream out, String s) throws IOException {
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);
     }
 
-    static String readString(DataInputStream in) throws IOException {
+    public static String readString(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0) {
             throw new IOException("negative string length");

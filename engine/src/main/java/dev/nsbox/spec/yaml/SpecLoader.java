@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * Reads a spec file (version 1 of docs/spec-reference.md) into a checked {@link Spec}: strict UTF-8, one YAML
@@ -77,10 +78,22 @@ public final class SpecLoader {
      * @throws SpecException with every error and warning, in document order
      */
     public static LoadedSpec load(Path file, String displayName, Map<String, String> variables) throws SpecException {
+        return load(file, displayName, variables, (f, b) -> { });
+    }
+
+    /**
+     * {@link #load(Path, String, Map)}, telling {@code reads} the bytes of every file it reads
+     * (the spec, then each {@code extends} base; absolute, normalized), exactly as they were parsed:
+     * what a cache of the result must check again (the engine's plan cache).
+     */
+    public static LoadedSpec load(Path file, String displayName, Map<String, String> variables,
+                                  BiConsumer<Path, byte[]> reads) throws SpecException {
         byte[] bytes = read(file, displayName);
+        reads.accept(file.toAbsolutePath().normalize(), bytes);
         String text = decode(bytes, displayName);
         Path dir = file.toAbsolutePath().normalize().getParent();
-        return load(text, displayName, dir == null ? Path.of("/") : dir, variables, file.toAbsolutePath().normalize());
+        return load(text, displayName, dir == null ? Path.of("/") : dir, variables, file.toAbsolutePath().normalize(),
+                reads);
     }
 
     /**
@@ -91,18 +104,18 @@ public final class SpecLoader {
      */
     public static LoadedSpec load(String text, String displayName, Path baseDir, Map<String, String> variables)
             throws SpecException {
-        return load(text, displayName, baseDir, variables, null);
+        return load(text, displayName, baseDir, variables, null, (f, b) -> { });
     }
 
     /** @param file the spec's own file, absolute, to tell a cycle of {@code extends}; null for text */
     private static LoadedSpec load(String text, String displayName, Path baseDir, Map<String, String> variables,
-            Path file) throws SpecException {
+            Path file, BiConsumer<Path, byte[]> reads) throws SpecException {
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }
         Node doc = compose(text, displayName);
         String base = baseDir.toAbsolutePath().normalize().toString();
-        Extends ext = new Extends(SpecLoader::composeBase);
+        Extends ext = new Extends((f, label) -> composeBase(f, label, reads));
         doc = ext.compose(doc, new Extends.Document(displayName, base, text), file);
         SpecReader reader = new SpecReader(displayName, base, variables, text);
         reader.documents(ext.documents());
@@ -167,8 +180,11 @@ public final class SpecLoader {
     }
 
     /** A base file of {@code extends}: read and composed under the same limits as a spec. */
-    private static Map.Entry<Node, String> composeBase(Path file, String label) throws SpecException {
-        String text = decode(read(file, label), label);
+    private static Map.Entry<Node, String> composeBase(Path file, String label, BiConsumer<Path, byte[]> reads)
+            throws SpecException {
+        byte[] bytes = read(file, label);
+        reads.accept(file.toAbsolutePath().normalize(), bytes);
+        String text = decode(bytes, label);
         if (text.startsWith("\uFEFF")) {
             text = text.substring(1);
         }

@@ -1,0 +1,275 @@
+package dev.nsbox.engine;
+
+import dev.nsbox.host.LiveHost;
+import dev.nsbox.plan.PlanFormat;
+import dev.nsbox.spec.SpecException;
+import dev.nsbox.spec.yaml.Variables;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The plan cache serves a plan only when every input is as it was: each input is changed in turn
+ * and the plan must be made again (a miss), the served plan must print exactly as the full path's,
+ * and an entry it cannot trust is ignored. Needs no privilege except where said (a mount in the
+ * test JVM's scratch namespace, a chown).
+ */
+class PlanCacheTest {
+
+    @TempDir
+    Path tmp;
+
+    private Path folder;
+    private Path source;
+    private Path spec;
+    private Path base;
+    private PlanCache cache;
+    private LiveHost host;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        folder = tmp.resolve("cache/plans");
+        source = Files.createDirectories(tmp.resolve("src"));
+        base = tmp.resolve("base.yaml");
+        Files.writeString(base, "version: 1\nhostname: from-base\n");
+        spec = tmp.resolve("spec.yaml");
+        writeSpec("");
+        cache = new PlanCache(folder, "test-build");
+        host = LiveHost.current();
+    }
+
+    private void writeSpec(String extra) throws IOException {
+        Files.writeString(spec, "version: 1\nextends: [base.yaml]\nname: cached\n"
+                + "namespaces: [mount, pid, uts]\npropagation: rprivate\n"
+                + "mounts:\n  - {type: bind, source: \"" + source + "\", target: \"" + source + "\", readOnly: true}\n"
+                + "  - {type: tmpfs, target: /tmp, size: \"${size:-1m}\"}\n"
+                + "steps:\n  - {name: one, run: [\"true\"], cwd: /}\n" + extra);
+    }
+
+    private SpecSource specSource(Map<String, String> defines) {
+        return new SpecSource(spec, "spec.yaml", Variables.forCli(spec, defines));
+    }
+
+    /** Prepares through the cache; whether the entry was there and valid before. */
+    private boolean hit(SpecSource s, List<String> command, PlanCache c, LiveHost h) throws Exception {
+        boolean was = c.lookup(c.inputs(s, command, h)).isPresent();
+        Preparation p = NsboxEngine.prepare(s, command, c, h);
+        Preparation full = NsboxEngine.prepare(s, Overrides.command(command), h);
+        assertEquals(PlanFormat.text(full.plan()), PlanFormat.text(p.plan()));
+        assertEquals(full.diagnostics(), p.diagnostics());
+        return was;
+    }
+
+    private boolean hit() throws Exception {
+        return hit(specSource(Map.of()), null, cache, host);
+    }
+
+    @Test
+    void aSecondPreparationIsAHitAndPrintsExactlyAsTheFullPath() throws Exception {
+        assertFalse(hit());
+        assertTrue(hit());
+        SpecSource s = specSource(Map.of());
+        Preparation cached = NsboxEngine.prepare(s, null, cache, host);
+        Preparation full = NsboxEngine.prepare(s, Overrides.NONE, host);
+        assertEquals(full.plan(), cached.plan());
+        assertEquals(PlanFormat.text(full.plan()), PlanFormat.text(cached.plan()));
+        assertEquals(PlanFormat.json(full.plan()), PlanFormat.json(cached.plan()));
+        assertEquals(full.limits(), cached.limits());
+        assertEquals(full.hostTable(), cached.hostTable());
+        assertEquals(List.of(), cached.errors());
+    }
+
+    @Test
+    void theSpecsBytesAreAnInput() throws Exception {
+        hit();
+        writeSpec("# a comment changes nothing in the plan but the bytes\n");
+        assertFalse(hit());
+        assertTrue(hit());
+    }
+
+    @Test
+    void anExtendsBaseIsAnInput() throws Exception {
+        hit();
+        Files.writeString(base, "version: 1\nhostname: other\n");
+        assertFalse(hit());
+        assertTrue(NsboxEngine.prepare(specSource(Map.of()), null, cache, host).plan().spec().toString()
+                .contains("other"));
+    }
+
+    @Test
+    void variablesAreAnInput() throws Exception {
+        hit(specSource(Map.of("size", "2m")), null, cache, host);
+        assertFalse(hit(specSource(Map.of("size", "3m")), null, cache, host));
+        assertTrue(hit(specSource(Map.of("size", "3m")), null, cache, host));
+    }
+
+    @Test
+    void theEnvironmentAndTheWorkingDirectoryAreInputs() throws Exception {
+        hit();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("NSBOX_PLAN_CACHE_TEST", "1");
+        LiveHost otherEnv = new LiveHost(env, host.cwd());
+        assertFalse(hit(specSource(Map.of()), null, cache, otherEnv));
+        assertTrue(hit(specSource(Map.of()), null, cache, otherEnv));
+        LiveHost otherCwd = new LiveHost(System.getenv(), tmp.toString());
+        assertFalse(hit(specSource(Map.of()), null, cache, otherCwd));
+    }
+
+    @Test
+    void theCommandIsAnInput() throws Exception {
+        hit();
+        assertFalse(hit(specSource(Map.of()), List.of("echo", "a"), cache, host));
+        assertTrue(hit(specSource(Map.of()), List.of("echo", "a"), cache, host));
+        assertFalse(hit(specSource(Map.of()), List.of("echo", "b"), cache, host));
+    }
+
+    @Test
+    void theBuildIsAnInput() throws Exception {
+        hit();
+        assertFalse(hit(specSource(Map.of()), null, new PlanCache(folder, "another-build"), host));
+    }
+
+    @Test
+    void theKernelReleaseAndTheArchitectureAreInputs() throws Exception {
+        for (String property : List.of("os.version", "os.arch")) {
+            hit();
+            String was = System.getProperty(property);
+            try {
+                System.setProperty(property, was + "-other");
+                PlanCache.Inputs in = cache.inputs(specSource(Map.of()), null, host);
+                assertFalse(cache.lookup(in).isPresent(), property);
+            } finally {
+                System.setProperty(property, was);
+            }
+            assertTrue(hit(), property);
+        }
+    }
+
+    @Test
+    void everyAnswerAboutTheHostsFilesIsAskedAgain() throws Exception {
+        hit();
+        // The bind source becomes a symlink to a directory: the planner saw a directory.
+        Path real = Files.createDirectories(tmp.resolve("real"));
+        Files.delete(source);
+        Files.createSymbolicLink(source, real);
+        assertFalse(hit());
+        // ... and then a regular file.
+        Files.delete(source);
+        Files.writeString(source, "");
+        assertFalse(cache.lookup(cache.inputs(specSource(Map.of()), null, host)).isPresent());
+    }
+
+    @Test
+    void theHostsMountTableIsAnInput() throws Exception {
+        Assumptions.assumeTrue(LiveHost.hasCapSysAdmin(), "needs CAP_SYS_ADMIN to mount in the test JVM's scratch namespace");
+        hit();
+        Path point = Files.createDirectories(tmp.resolve("point"));
+        // The engine's test JVM runs in a private mount namespace of its own (decision 0009).
+        assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "none", point.toString()).inheritIO().start().waitFor());
+        try {
+            assertFalse(hit());
+            assertTrue(hit());
+        } finally {
+            new ProcessBuilder("umount", point.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void anErrorIsNeverStored() throws Exception {
+        Files.writeString(spec, "version: 1\nnamespaces: [mount]\nunknownKey: 1\n");
+        assertThrows(SpecException.class, () -> NsboxEngine.prepare(specSource(Map.of()), null, cache, host));
+        // A plan with an error (a bind source that is missing) is shown, not stored.
+        Files.writeString(spec, "version: 1\nnamespaces: [mount]\nmounts:\n  - {type: bind, source: \""
+                + tmp.resolve("missing") + "\", target: /mnt}\nsteps:\n  - {name: one, run: [\"true\"]}\n");
+        Preparation p = NsboxEngine.prepare(specSource(Map.of()), null, cache, host);
+        assertTrue(p.hasErrors());
+        assertFalse(cache.lookup(cache.inputs(specSource(Map.of()), null, host)).isPresent());
+        assertFalse(Files.exists(folder) && Files.list(folder).findAny().isPresent());
+    }
+
+    @Test
+    void theFolderIsMadeOwnerOnlyAndAnEntryItCannotTrustIsIgnored() throws Exception {
+        hit();
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(folder)));
+        Path entry;
+        try (var list = Files.list(folder)) {
+            entry = list.filter(p -> p.toString().endsWith(".plan")).findFirst().orElseThrow();
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entry)));
+        byte[] good = Files.readAllBytes(entry);
+        assertTrue(hit());
+
+        Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-rw----"));
+        assertFalse(hit(), "group-writable");
+        Files.write(entry, good);
+        Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-------"));
+        assertTrue(hit());
+
+        Files.write(entry, java.util.Arrays.copyOf(good, good.length - 7));
+        assertFalse(hit(), "truncated");
+        Files.write(entry, good);
+        assertTrue(hit());
+
+        byte[] otherFormat = good.clone();
+        otherFormat[2 + "nsbox plan cache".length() + 3] ^= 1;
+        Files.write(entry, otherFormat);
+        assertFalse(hit(), "another format");
+        Files.write(entry, good);
+
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertFalse(hit(), "a folder others may read");
+        assertFalse(hit(), "and nothing is stored in it");
+        Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
+        assertTrue(hit());
+
+        Assumptions.assumeTrue(LiveHost.hasCapSysAdmin(), "needs root to give the entry to another uid");
+        Files.setAttribute(entry, "unix:uid", 65534);
+        assertFalse(cache.lookup(cache.inputs(specSource(Map.of()), null, host)).isPresent(), "another owner");
+    }
+
+    @Test
+    void aLinkIsNotAnEntry() throws Exception {
+        hit();
+        Path entry;
+        try (var list = Files.list(folder)) {
+            entry = list.filter(p -> p.toString().endsWith(".plan")).findFirst().orElseThrow();
+        }
+        Path elsewhere = tmp.resolve("elsewhere.plan");
+        Files.move(entry, elsewhere);
+        Files.createSymbolicLink(entry, elsewhere);
+        assertFalse(cache.lookup(cache.inputs(specSource(Map.of()), null, host)).isPresent());
+    }
+
+    @Test
+    void validateTakesTheCachedSpecAndSaysTheSame() throws Exception {
+        hit();
+        SpecSource s = specSource(Map.of());
+        NsboxEngine.Checked cached = NsboxEngine.check(s, cache);
+        assertTrue(cache.lookup(cache.inputs(s, null, LiveHost.current())).isPresent());
+        NsboxEngine.Checked full = NsboxEngine.check(s, PlanCache.OFF);
+        assertEquals(full, cached);
+    }
+
+    @Test
+    void theSwitchAndAMissingJarTurnItOff() {
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
+        // The tests run from target/classes: no jar, no build identity to key on.
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString())));
+        assertFalse(PlanCache.OFF.enabled());
+    }
+}
