@@ -68,8 +68,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Sandbox {
 
-    /** The sandbox's mount table once set up, read by {@link #verify}. */
-    private volatile MountTable sandboxTable;
+    /**
+     * The sandbox's mount table once set up, as {@link #verify} read it; parsed only when the
+     * host's table changed during the run ({@link #compareHost}), the one place that needs it.
+     */
+    private volatile String sandboxText;
     /** Whether the after-run comparison blamed the sandbox for a change of the host's table. */
     private volatile boolean blamed;
 
@@ -357,14 +360,17 @@ public final class Sandbox {
      * failure or the checks of the mount table it left. Returns the exit code so far.
      */
     private int setUp(Sys sys, SandboxThread thread, List<String> messages) throws SyscallException {
-        List<String> trace = new ArrayList<>();
-        for (int i = 0; i < thread.applied && i < plan.ops().size(); i++) {
-            trace.add(plan.ops().get(i).call());
+        if (listener != Listener.NONE) {
+            // Formatted only for a listener: a warm run formats each call once, for the thread.
+            List<String> trace = new ArrayList<>();
+            for (int i = 0; i < thread.applied && i < plan.ops().size(); i++) {
+                trace.add(plan.ops().get(i).call());
+            }
+            if (thread.crash == null && thread.failure != null) {
+                trace.add(plan.ops().get(thread.failedIndex).call() + " = -1 " + Errnos.name(thread.failure.errno()));
+            }
+            tell(() -> trace.forEach(listener::trace));
         }
-        if (thread.crash == null && thread.failure != null) {
-            trace.add(plan.ops().get(thread.failedIndex).call() + " = -1 " + Errnos.name(thread.failure.errno()));
-        }
-        tell(() -> trace.forEach(listener::trace));
         if (thread.crash != null) {
             messages.add("error: internal error while setting up the sandbox: " + thread.crash);
             return SETUP_FAILED;
@@ -414,11 +420,7 @@ public final class Sandbox {
         } finally {
             sys.close(fd);
         }
-        try {
-            sandboxTable = MountTable.parse(text);
-        } catch (IllegalArgumentException e) {
-            sandboxTable = null;
-        }
+        sandboxText = text;
         if (plan.expectations().isEmpty()) {
             return List.of();
         }
@@ -561,11 +563,18 @@ public final class Sandbox {
     private List<String> compareHost(String before, String after, List<String> messages) {
         MountTableDiff d;
         try {
+            MountTable hostBefore = MountTable.parse(before);
+            if (after.equals(before)) {
+                // The same text is the same table: no mount differs, nothing to report or blame
+                // (MountTableDiff.compare finds a difference only in a mount that differs).
+                return List.of();
+            }
             Set<Integer> groups = new LinkedHashSet<>();
+            MountTable sandboxTable = sandboxTable();
             if (sandboxTable != null) {
                 groups.addAll(MountTableDiff.peerGroups(sandboxTable));
             } else {
-                groups.addAll(MountTableDiff.peerGroups(MountTable.parse(before)));
+                groups.addAll(MountTableDiff.peerGroups(hostBefore));
             }
             if (plan.hostEffects() != null) {
                 for (HostEffect e : plan.hostEffects()) {
@@ -575,7 +584,7 @@ public final class Sandbox {
                     }
                 }
             }
-            d = MountTableDiff.compare(MountTable.parse(before), MountTable.parse(after), plan.hostEffects(), groups);
+            d = MountTableDiff.compare(hostBefore, MountTable.parse(after), plan.hostEffects(), groups);
         } catch (IllegalArgumentException e) {
             messages.add("error: cannot compare the host's mount table before and after the run: " + e.getMessage());
             blamed = true;
@@ -599,6 +608,19 @@ public final class Sandbox {
             }
         }
         return d.report();
+    }
+
+    /** The sandbox's table as {@link #verify} read it, or null when unread or unreadable. */
+    private MountTable sandboxTable() {
+        String text = sandboxText;
+        if (text == null) {
+            return null;
+        }
+        try {
+            return MountTable.parse(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** {@code 3} of {@code shared:3}, or {@code null}. */

@@ -21,6 +21,13 @@ import java.util.Objects;
  * spawn dup2(2)s them).
  */
 final class SandboxThread extends Thread {
+    /**
+     * Whether a sandbox thread of this JVM has loaded the classes a failure needs. A loaded class
+     * stays loaded for the JVM's life (JLS 12.7: a class is unloaded only with its class loader),
+     * so only the first sandbox of a JVM pays for it; {@link Sys#warm()} is per thread and stays.
+     */
+    private static volatile boolean classesLoaded;
+
     private final Sys sys;
     private final List<Op> ops;
     private final String[] calls;
@@ -50,11 +57,14 @@ final class SandboxThread extends Thread {
     public void run() {
         int current = -1;
         try {
-            for (Class<?> c : Op.class.getPermittedSubclasses()) {
-                Objects.requireNonNull(c.getName());
+            if (!classesLoaded) {
+                for (Class<?> c : Op.class.getPermittedSubclasses()) {
+                    Objects.requireNonNull(c.getName());
+                }
+                // A failure after pivot_root(2) must not need a class loaded: make one now.
+                new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
+                classesLoaded = true;
             }
-            // A failure after pivot_root(2) must not need a class loaded: make one now.
-            new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
             sys.warm();
             procFd = sys.open("/proc/thread-self", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0,
                     "open(\"/proc/thread-self\", O_RDONLY|O_DIRECTORY|O_CLOEXEC)");

@@ -25,18 +25,31 @@ import java.util.Set;
  */
 final class TargetExistence {
 
-    private final PropagationModel before;
-    private final MountNamespace host;
+    private final Kernel kernel;
+    /** The host as it was when the plan was made; loaded at its first use ({@link #before()}). */
+    private PropagationModel before;
+    private MountNamespace host;
     private final MountTable table;
     private final HostView files;
     private final Set<String> created = new HashSet<>();
 
     TargetExistence(MountTable hostTable, Kernel kernel, HostView files) {
-        // The host as it was when the plan was made, to find where it showed a directory.
-        this.before = new PropagationModel(kernel);
-        this.host = before.load("host", hostTable);
+        this.kernel = kernel;
         this.table = hostTable;
         this.files = files;
+    }
+
+    /**
+     * The model of the host before the plan, to find where it showed a directory. Loaded only
+     * when a check needs it: most plans never ask, and a load is linear in the host's table.
+     */
+    private PropagationModel before() {
+        if (before == null) {
+            PropagationModel m = new PropagationModel(kernel);
+            host = m.load("host", table);
+            before = m;
+        }
+        return before;
     }
 
     /** Records that the plan created directory or file {@code dentry} of filesystem {@code filesystem}. */
@@ -98,7 +111,7 @@ final class TargetExistence {
                 }
                 Mount top;
                 try {
-                    top = before.mountAt(host, mi.mountPoint());
+                    top = before().mountAt(host, mi.mountPoint());
                 } catch (Refused e) {
                     continue;
                 }
@@ -128,7 +141,7 @@ final class TargetExistence {
                     : mi.root().equals("/") ? dentry : dentry.substring(mi.root().length());
             String path = mi.mountPoint().equals("/") ? (rest.isEmpty() ? "/" : rest) : mi.mountPoint() + rest;
             try {
-                Mount there = before.covering(host, path);
+                Mount there = before().covering(host, path);
                 if (there.filesystem().equals(fs) && before.dentry(host, path).equals(dentry)) {
                     return path;
                 }

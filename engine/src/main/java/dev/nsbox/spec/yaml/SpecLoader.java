@@ -6,20 +6,19 @@ import dev.nsbox.spec.Spec;
 import dev.nsbox.spec.SpecException;
 import dev.nsbox.validate.Validator;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
-import org.snakeyaml.engine.v2.events.Event;
-import org.snakeyaml.engine.v2.events.NodeEvent;
-import org.snakeyaml.engine.v2.events.ScalarEvent;
+import org.snakeyaml.engine.v2.composer.Composer;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.ReaderException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -29,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +43,8 @@ import java.util.function.BiConsumer;
  * before they are parsed (and never read further than one byte past the limit), anchors, aliases
  * and merge keys are refused (a spec has no use for them, and they are how "billion laughs"
  * documents grow), nesting deeper than {@value #MAX_DEPTH} levels is
- * refused by a scan of the event stream (iterative) before the recursive composer runs.
+ * refused as the composer takes each event ({@link CheckedParser}), so the recursive composer
+ * never goes deeper than that.
  *
  * <p>Stateless and thread-safe. Reads only the spec file itself.
  */
@@ -167,8 +166,13 @@ public final class SpecLoader {
                 .setCodePointLimit(MAX_BYTES + 1)
                 .build();
         try {
-            prescan(text, settings, label);
-            Optional<Node> composed = new Compose(settings).composeString(text);
+            Optional<Node> composed;
+            try {
+                composed = new Composer(settings, new CheckedParser(new ParserImpl(settings,
+                        new StreamReader(settings, new StringReader(text))), label, MAX_DEPTH)).getSingleNode();
+            } catch (CheckedParser.Refused r) {
+                throw r.refusal();
+            }
             if (composed.isEmpty()) {
                 throw new SpecException(Diagnostic.error(new Origin(label, 1, 1, ""),
                         "the spec is empty; it needs at least \"version: 1\""));
@@ -204,63 +208,6 @@ public final class SpecLoader {
         shown.add(Diagnostic.error(all.get(MAX_DIAGNOSTICS).origin(), more + " more problem"
                 + (more == 1 ? "" : "s") + " not shown"));
         return shown;
-    }
-
-    /**
-     * Refuses, at the first offending event, what a spec never needs and an attacker would use:
-     * a second document, anchors and aliases, merge keys, and deep nesting. The event parser keeps explicit
-     * stacks, so a 20,000-deep document cannot overflow the Java stack here; the composer, which
-     * recurses, only runs once this scan has passed.
-     */
-    private static void prescan(String text, LoadSettings settings, String file) throws SpecException {
-        int depth = 0;
-        int documents = 0;
-        // Per open collection, how many nodes it holds so far (a map's even ones are keys), or
-        // -1 for a list: the composer applies a plain "<<" key as a YAML 1.1 merge, which would
-        // let one line stand for many values, so it must be refused before composing.
-        ArrayDeque<int[]> open = new ArrayDeque<>();
-        for (Event e : new Parse(settings).parseString(text)) {
-            if (e instanceof NodeEvent && !open.isEmpty() && open.peek()[0] >= 0 && open.peek()[0]++ % 2 == 0
-                    && e instanceof ScalarEvent k && k.isPlain() && k.getValue().equals("<<")) {
-                throw new SpecException(Diagnostic.error(origin(e, file), MERGE));
-            }
-            switch (e.getEventId()) {
-                case DocumentStart -> {
-                    if (++documents > 1) {
-                        throw new SpecException(Diagnostic.error(origin(e, file),
-                                "a spec is one YAML document; a second one starts here"));
-                    }
-                }
-                case MappingStart, SequenceStart -> {
-                    if (++depth > MAX_DEPTH) {
-                        throw new SpecException(Diagnostic.error(origin(e, file),
-                                "maps and lists are nested more than " + MAX_DEPTH + " levels deep; a spec needs five"));
-                    }
-                    open.push(new int[] {e.getEventId() == Event.ID.MappingStart ? 0 : -1});
-                }
-                case MappingEnd, SequenceEnd -> {
-                    depth--;
-                    open.pop();
-                }
-                case Alias -> throw new SpecException(Diagnostic.error(origin(e, file), ANCHORS));
-                default -> {
-                }
-            }
-            if (e instanceof NodeEvent n && n.getAnchor().isPresent()) {
-                throw new SpecException(Diagnostic.error(origin(e, file), ANCHORS));
-            }
-        }
-    }
-
-    private static final String ANCHORS = "anchors and aliases (&name, *name) are not allowed in a spec; "
-            + "write each value out, so that the file says plainly what the sandbox gets";
-
-    private static final String MERGE = "merge keys (<<) are not allowed in a spec; "
-            + "write each key out, so that the file says plainly what the sandbox gets";
-
-    private static Origin origin(Event e, String file) {
-        return e.getStartMark().map(m -> new Origin(file, m.getLine() + 1, m.getColumn() + 1, ""))
-                .orElse(new Origin(file, 1, 1, ""));
     }
 
     /** One line for a YAML syntax error, at the problem's mark. */
