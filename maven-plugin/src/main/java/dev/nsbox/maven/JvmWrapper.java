@@ -23,7 +23,7 @@ import java.util.Map;
  *       {@link ForkServer.Command}.</li>
  *   <li>{@link #write}: a POSIX sh script that runs {@code nsbox run SPEC -- REAL_JAVA ARGS...}, a
  *       cold engine JVM per fork (only where no server can check its peers:
- *       {@code Sandboxes.forksUnservable}).</li>
+ *       {@code NsboxEngine.forksUnservable}).</li>
  * </ul>
  *
  * <p>Why it looks like this:

@@ -7,7 +7,6 @@ import dev.nsbox.engine.RunOptions;
 import dev.nsbox.engine.SpecSource;
 import dev.nsbox.exec.ForkServer;
 import dev.nsbox.exec.Listener;
-import dev.nsbox.exec.Sandboxes;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
@@ -201,7 +200,7 @@ public class PrepareMojo extends AbstractNsboxMojo {
         // Every fork goes to a fork server where the plan runs: this JVM, or the helper JVM of a
         // plan that needs a user namespace (rootless), which receives the fork's descriptors
         // itself. Only a helper that cannot check its peers keeps the cold-engine sh wrapper.
-        String unservable = Sandboxes.forksUnservable(prepared.plan());
+        String unservable = NsboxEngine.forksUnservable(prepared.plan());
         String through;
         try {
             if (unservable == null) {
@@ -234,7 +233,7 @@ public class PrepareMojo extends AbstractNsboxMojo {
             }
         };
         try {
-            return Sandboxes.forCaller().serveForks(home.resolve(ForkServer.DIRECTORY), prepared.plan(),
+            return NsboxEngine.serveForks(home.resolve(ForkServer.DIRECTORY), prepared.plan(),
                     JvmWrapper.command(javaHome, runId, userHome), RunOptions.defaults().grace(), helper,
                     line -> getLog().warn(line));
         } catch (IOException e) {
