@@ -72,7 +72,7 @@ final class ForksBenchmark {
         s.notes.add("Surefire " + SUREFIRE + ", JUnit " + JUPITER + ", `forkCount=1`, `reuseForks=false`: one test JVM "
                 + "per class, one after another. Each run a fresh `mvn -o -q test` of a compiled project. "
                 + "With nsbox:prepare each fork's `bin/java` is nsbox-fork, which hands the fork to the fork server "
-                + "in the Maven JVM (as root; rootless keeps a cold engine per fork).");
+                + "in the Maven JVM (as root; as an ordinary user, to the one in the build's sandbox helper JVM).");
         return s;
     }
 

@@ -24,8 +24,13 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.util.Statistics;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +42,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Issue #7's harness: nsbox side by side with bwrap, unshare(1), a bare spawn and a bare JVM,
@@ -582,62 +588,109 @@ public final class Harness {
         sections.add(s);
         Path spec = writeSpec("warm.yaml", warmSpec(repo));
         int following = smoke ? 3 : 50;
-        Probe root = probe(List.of(), spec, following);
-        Probe user = probe(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), spec, following);
-        if (!root.ok()) {
-            throw new Measure.Failure("the probe failed as root: " + root.error);
+        try (Probe root = new Probe(List.of(), spec);
+             Probe user = new Probe(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), spec)) {
+            double rootFirst = root.step();
+            if (Double.isNaN(rootFirst)) {
+                throw new Measure.Failure("the probe failed as root: " + root.error());
+            }
+            Measure.checks++;
+            double userFirst = user.step();
+            if (Double.isNaN(userFirst)) {
+                s.notMeasured = "nsbox cannot run a sandbox as an ordinary user here. As uid 65534 the engine answered: `"
+                        + user.error().strip().replace("\n", " / ") + "`. The harness measures it once that works: `"
+                        + user.command + "`.";
+                System.out.println("\n" + s.title + ": not measured: " + s.notMeasured);
+                return;
+            }
+            // Interleaved: each round runs one sandbox of each, the order alternating, so that a
+            // change of the machine's load weighs on both alike.
+            List<Double> rootNext = new ArrayList<>();
+            List<Double> userNext = new ArrayList<>();
+            for (int i = 0; i < following; i++) {
+                Probe a = i % 2 == 0 ? root : user;
+                Probe b = a == root ? user : root;
+                for (Probe p : List.of(a, b)) {
+                    double ms = p.step();
+                    if (Double.isNaN(ms)) {
+                        throw new Measure.Failure("the probe failed at sandbox " + (i + 2) + ": " + p.error());
+                    }
+                    (p == root ? rootNext : userNext).add(ms);
+                }
+            }
+            Measure.checks++;
+            s.rows.add(new Row("root, first", root.command, Stats.of(List.of(rootFirst))));
+            s.rows.add(new Row("root, following", root.command, Stats.of(rootNext)));
+            s.rows.add(new Row("rootless, first", user.command, Stats.of(List.of(userFirst))));
+            s.rows.add(new Row("rootless, following", user.command, Stats.of(userNext)));
         }
-        Measure.checks++;
-        s.rows.add(new Row("root, first", root.command, Stats.of(List.of(root.first))));
-        s.rows.add(new Row("root, following", root.command, Stats.of(root.next)));
-        if (!user.ok()) {
-            s.notMeasured = "nsbox cannot run a sandbox as an ordinary user yet (rootless mode is being written on "
-                    + "its own branch and was not in main when this ran). As uid 65534 the engine answered: `"
-                    + user.error.strip().replace("\n", " / ") + "`. The harness measures it once that works: `"
-                    + user.command + "`.";
-            System.out.println("\n" + s.title + ": not measured: " + s.notMeasured);
-            return;
-        }
-        Measure.checks++;
-        s.rows.add(new Row("rootless, first", user.command, Stats.of(List.of(user.first))));
-        s.rows.add(new Row("rootless, following", user.command, Stats.of(user.next)));
         s.targets.add(Target.ratio("following rootless sandboxes within 1.5x of root mode", "rootless, following",
                 "root, following", 1.5));
-        s.notes.add("A fresh JVM (`RootlessProbe`) runs the warm-start spec " + (following + 1) + " times in a row "
-                + "through the in-process API and times each; the first includes loading the engine and jnr-ffi. "
-                + "Root and the ordinary user (uid 65534 via `setpriv`) run the same probe.");
+        s.notes.add("Two fresh JVMs (`RootlessProbe`), one as root and one as an ordinary user (uid 65534 via "
+                + "`setpriv`), run the warm-start spec " + (following + 1) + " times each through the in-process API, "
+                + "interleaved: one sandbox of each per round, the order alternating. The first includes loading the "
+                + "engine and jnr-ffi (and, rootless, starting the helper JVM).");
         Console.table(s);
     }
 
-    private record Probe(String command, double first, List<Double> next, String error) {
-        boolean ok() {
-            return error == null;
-        }
-    }
+    /** A running {@link RootlessProbe}: one sandbox per {@link #step()}. */
+    private final class Probe implements AutoCloseable {
+        final String command;
+        private final Process process;
+        private final BufferedReader out;
+        private final Writer in;
+        private final StringBuilder said = new StringBuilder();
 
-    private Probe probe(List<String> prefix, Path spec, int following) throws Exception {
-        List<String> c = new ArrayList<>(prefix);
-        c.addAll(List.of(java, "-Duser.home=/tmp", "-cp", System.getProperty("java.class.path"),
-                RootlessProbe.class.getName(), spec.toString(), Integer.toString(following)));
-        Process p = new ProcessBuilder(c).redirectInput(ProcessBuilder.Redirect.INHERIT).start();
-        String stdout = new String(p.getInputStream().readAllBytes());
-        String stderr = new String(p.getErrorStream().readAllBytes());
-        int code = p.waitFor();
-        String shownCmd = shown(prefix) + (prefix.isEmpty() ? "" : " ") + "java -cp nsbox-bench.jar "
-                + RootlessProbe.class.getSimpleName() + " SPEC " + following;
-        if (code != 0) {
-            return new Probe(shownCmd, 0, List.of(), "exit " + code + ": " + stderr + stdout);
+        Probe(List<String> prefix, Path spec) throws IOException {
+            List<String> c = new ArrayList<>(prefix);
+            c.addAll(List.of(java, "-Duser.home=/tmp", "-cp", System.getProperty("java.class.path"),
+                    RootlessProbe.class.getName(), spec.toString()));
+            command = shown(prefix) + (prefix.isEmpty() ? "" : " ") + "java -cp nsbox-bench.jar "
+                    + RootlessProbe.class.getSimpleName() + " SPEC (one sandbox per line of input)";
+            process = new ProcessBuilder(c).redirectErrorStream(true).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                    StandardCharsets.UTF_8));
+            in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
-        double first = 0;
-        List<Double> next = new ArrayList<>();
-        for (String line : stdout.split("\n")) {
-            String[] f = line.trim().split(" ");
-            if (f.length == 2 && f[0].equals("first")) {
-                first = Double.parseDouble(f[1]);
-            } else if (f.length == 2 && f[0].equals("next")) {
-                next.add(Double.parseDouble(f[1]));
+
+        /** One sandbox; its milliseconds, or NaN when the probe failed ({@link #error()}). */
+        double step() throws IOException {
+            try {
+                in.write("run\n");
+                in.flush();
+            } catch (IOException e) {
+                return Double.NaN;
+            }
+            for (String line = out.readLine(); line != null; line = out.readLine()) {
+                String[] f = line.trim().split(" ");
+                if (f.length == 2 && (f[0].equals("first") || f[0].equals("next"))) {
+                    return Double.parseDouble(f[1]);
+                }
+                said.append(line).append('\n');
+            }
+            return Double.NaN;
+        }
+
+        String error() throws IOException {
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return (process.isAlive() ? "" : "exit " + process.exitValue() + ": ") + said;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
             }
         }
-        return new Probe(shownCmd, first, next, next.isEmpty() ? "no timing in its output: " + stdout : null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.nsbox.engine;
 
+import dev.nsbox.exec.ForkServer;
 import dev.nsbox.exec.JvmFlags;
 import dev.nsbox.exec.Listener;
 import dev.nsbox.exec.RunResult;
@@ -249,6 +250,25 @@ public final class NsboxEngine {
 
         /** Sends {@code signal} to the running step, if any. */
         void signal(int signal);
+    }
+
+    /**
+     * Serves test forks of {@code plan} on {@code directory/socket} where the plan runs (this
+     * JVM, or the helper JVM of a rootless plan) for as long as that JVM lives; see
+     * {@link Sandboxes#serveForks}.
+     *
+     * @return the socket
+     * @throws java.io.IOException when no server listens; no fork may then run
+     */
+    public static java.nio.file.Path serveForks(java.nio.file.Path directory, Plan plan, ForkServer.Command command,
+                                                java.time.Duration grace, Listener listener,
+                                                java.util.function.Consumer<String> log) throws java.io.IOException {
+        return Sandboxes.forCaller().serveForks(directory, plan, command, grace, listener, log);
+    }
+
+    /** Why forks of {@code plan} cannot go through a fork server, or null; see {@link Sandboxes#forksUnservable}. */
+    public static String forksUnservable(Plan plan) {
+        return Sandboxes.forksUnservable(plan);
     }
 
     /** Where {@link #run} will run the plan, for logs: {@code "in this JVM"}, or a helper JVM. */

@@ -44,6 +44,7 @@ final class HelperClient {
     private final DataOutputStream requests;
     private final Map<Integer, BlockingQueue<Event>> pending = new ConcurrentHashMap<>();
     private final Map<Integer, Long> graces = new ConcurrentHashMap<>();
+    private final Map<Integer, Consumer<String>> forkLogs = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
     private final String description;
     private volatile boolean dead;
@@ -214,6 +215,47 @@ final class HelperClient {
         }
     }
 
+    /**
+     * Has the helper serve test forks on {@code directory/socket} with {@code plan} for as long
+     * as it lives ({@link SandboxServer}, {@link ForkServer}); the server's log lines go to
+     * {@code log}, on the reply reader's thread.
+     *
+     * @return the socket
+     * @throws IOException when the helper does not listen, saying why
+     */
+    Path serveForks(Path directory, Plan plan, ForkServer.Command command, java.time.Duration grace,
+                    Consumer<String> log) throws IOException {
+        int id = ids.incrementAndGet();
+        BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        pending.put(id, events);
+        forkLogs.put(id, log);
+        boolean listening = false;
+        try {
+            send(Message.FORKS, id, List.of(directory.toAbsolutePath().normalize().toString(), plan, command, grace));
+            Event ev;
+            try {
+                ev = events.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the sandbox helper starts its fork server");
+            }
+            if (ev.lost() != null) {
+                throw new IOException(ev.lost());
+            }
+            List<?> reply = (List<?>) ev.value();
+            if (ev.message() != Message.SERVING || !Boolean.TRUE.equals(reply.get(0))) {
+                throw new IOException("the sandbox helper JVM does not serve test forks: " + reply.get(1));
+            }
+            listening = true;
+            return Path.of((String) reply.get(1));
+        } finally {
+            pending.remove(id);
+            if (!listening) {
+                forkLogs.remove(id);
+            }
+        }
+    }
+
     private static RunResult lost(String why) {
         return new RunResult(ExitCode.SETUP_FAILED.code(), List.of(), List.of("error: " + why), List.of());
     }
@@ -242,7 +284,10 @@ final class HelperClient {
                 HelperProtocol.Frame frame = HelperProtocol.read(in);
                 BlockingQueue<Event> q = pending.get(frame.id());
                 Message message = frame.message();
-                if (q != null && message != null) {
+                Consumer<String> forkLog = forkLogs.get(frame.id());
+                if (message == Message.LOG && forkLog != null) {
+                    forkLog.accept(String.valueOf(frame.value()));
+                } else if (q != null && message != null) {
                     q.add(new Event(message, frame.value(), null));
                 }
             }

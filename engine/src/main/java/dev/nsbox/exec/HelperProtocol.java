@@ -31,6 +31,19 @@ final class HelperProtocol {
         SIGNAL('K'),
         /** Request: cancel the run (value: 0). */
         CANCEL('C'),
+        /**
+         * Request: serve test forks from the helper ({@link ForkServer}, for as long as the helper
+         * lives; value: list of the socket's folder as a string, the {@code Plan}, the
+         * {@code ForkServer.Command}, the grace {@code Duration}).
+         */
+        FORKS('L'),
+        /**
+         * Reply to {@link #FORKS}, once: list of a {@code Boolean} (whether it listens) and the
+         * socket's path or, when it does not listen, why.
+         */
+        SERVING('A'),
+        /** Reply: a line of a fork server's log (a refused or failed fork), for the build log. */
+        LOG('W'),
         /** Reply: a line of the step's standard output. */
         STDOUT('O'),
         /** Reply: a line of the step's standard error. */

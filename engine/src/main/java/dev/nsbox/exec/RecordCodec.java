@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -119,14 +120,13 @@ public final class RecordCodec {
             out.writeByte(RECORD);
             Class<?> c = accepted(r.getClass());
             writeString(out, c.getName());
-            RecordComponent[] parts = c.getRecordComponents();
-            out.writeShort(parts.length);
-            for (RecordComponent p : parts) {
+            Shape shape = SHAPES.get(c);
+            out.writeShort(shape.accessors.length);
+            for (int i = 0; i < shape.accessors.length; i++) {
                 try {
-                    p.getAccessor().setAccessible(true);
-                    write(out, p.getAccessor().invoke(r));
+                    write(out, shape.accessors[i].invoke(r));
                 } catch (ReflectiveOperationException e) {
-                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + p.getName(), e);
+                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + shape.accessors[i].getName(), e);
                 }
             }
         } else {
@@ -198,8 +198,18 @@ public final class RecordCodec {
                 for (Object o : k) {
                     names.add((String) o);
                 }
-                return SeccompFilter.of(p, names, a).orElseThrow(
+                List<Object> key = List.of(p, a, names);
+                SeccompFilter known = FILTERS.get(key);
+                if (known != null) {
+                    return known;
+                }
+                SeccompFilter f = SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));
+                if (FILTERS.size() >= MAX_FILTERS) {
+                    FILTERS.clear();
+                }
+                FILTERS.put(key, f);
+                return f;
             }
             case ENUM: {
                 Class<?> c = load(readString(in));
@@ -216,22 +226,23 @@ public final class RecordCodec {
                 if (!c.isRecord()) {
                     throw new IOException(c.getName() + " is not a record");
                 }
-                RecordComponent[] parts = c.getRecordComponents();
+                Shape shape;
+                try {
+                    shape = SHAPES.get(c);
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
                 int n = in.readShort();
-                if (n != parts.length) {
-                    throw new IOException(c.getName() + " has " + parts.length + " components, got " + n
+                if (n != shape.accessors.length) {
+                    throw new IOException(c.getName() + " has " + shape.accessors.length + " components, got " + n
                             + " (the two JVMs run different versions of nsbox)");
                 }
                 Object[] args = new Object[n];
-                Class<?>[] types = new Class<?>[n];
                 for (int i = 0; i < n; i++) {
                     args[i] = read(in);
-                    types[i] = parts[i].getType();
                 }
                 try {
-                    Constructor<?> k = c.getDeclaredConstructor(types);
-                    k.setAccessible(true);
-                    return k.newInstance(args);
+                    return shape.constructor.newInstance(args);
                 } catch (ReflectiveOperationException | IllegalArgumentException e) {
                     throw new IOException("cannot rebuild " + c.getName() + ": " + e, e);
                 }
@@ -252,12 +263,63 @@ public final class RecordCodec {
         if (!name.startsWith(PACKAGE)) {
             throw new IOException("refusing to load " + name);
         }
+        Class<?> c = LOADED.get(name);
+        if (c != null) {
+            return c;
+        }
         try {
-            return Class.forName(name, false, RecordCodec.class.getClassLoader());
+            c = Class.forName(name, false, RecordCodec.class.getClassLoader());
         } catch (ClassNotFoundException e) {
             throw new IOException("unknown type " + name, e);
         }
+        LOADED.put(name, c);
+        return c;
     }
+
+    /**
+     * A record class's component accessors and canonical constructor, looked up once per class:
+     * {@code Class.getRecordComponents()} parses the class file's Record attribute and
+     * {@code getAccessor()} looks the method up by name on every call, which made the codec cost
+     * as much as planning the spec again on each rootless run.
+     */
+    private record Shape(Method[] accessors, Constructor<?> constructor) {
+    }
+
+    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+        @Override
+        protected Shape computeValue(Class<?> c) {
+            RecordComponent[] parts = c.getRecordComponents();
+            if (parts == null) {
+                throw new IllegalArgumentException(c.getName() + " is not a record");
+            }
+            Method[] accessors = new Method[parts.length];
+            Class<?>[] types = new Class<?>[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                accessors[i] = parts[i].getAccessor();
+                accessors[i].setAccessible(true);
+                types[i] = parts[i].getType();
+            }
+            try {
+                Constructor<?> k = c.getDeclaredConstructor(types);
+                k.setAccessible(true);
+                return new Shape(accessors, k);
+            } catch (NoSuchMethodException e) {
+                throw new IllegalArgumentException(c.getName() + " has no canonical constructor", e);
+            }
+        }
+    };
+
+    /**
+     * Filters compiled on this side, by policy, ABI and kept capabilities: a helper receives the
+     * same few with every plan, and compiling one again cost as much as the rest of the plan's
+     * decoding. A {@link SeccompFilter} is immutable and made only from those three, so the one
+     * compiled before is the one that would be compiled now.
+     */
+    private static final Map<List<Object>, SeccompFilter> FILTERS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_FILTERS = 64;
+
+    /** Classes by name, loaded once: every record of a plan names its class. Only {@code dev.nsbox} names get here. */
+    private static final Map<String, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not. */
     public static void writeString(DataOutputStream out, String s) throws IOException {

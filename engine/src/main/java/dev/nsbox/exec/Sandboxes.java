@@ -10,11 +10,13 @@ import dev.nsbox.spec.Diagnostic;
 import dev.nsbox.spec.ExitCode;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The runner a front end should use: it runs each plan where it can run.
@@ -53,7 +55,7 @@ public final class Sandboxes implements SandboxRunner {
     }
 
     /** The runner for plans made by this process (see the class comment). */
-    public static SandboxRunner forCaller() {
+    public static Sandboxes forCaller() {
         return CALLER;
     }
 
@@ -82,6 +84,45 @@ public final class Sandboxes implements SandboxRunner {
             listener.helperStarted(helper.client().description(), helper.took());
         }
         return helper.client().run(plan, io, listener, options);
+    }
+
+    /**
+     * Serves test forks of {@code plan} on {@code directory/socket} where the plan can run, for
+     * as long as that JVM lives: a {@link ForkServer} in this JVM, or one in the helper JVM of
+     * the plan's mapping (started now when it is not running; {@code listener} is told, as for a
+     * run). Either way the socket is owner-only, each peer's {@code SO_PEERCRED} is checked, and
+     * {@code log} gets the server's refusals and failures.
+     *
+     * @return the socket
+     * @throws IOException when no server listens: the machine refuses the user namespace (the
+     *                     message says why and the fix), the helper cannot serve forks, or the
+     *                     socket cannot be made; no fork may then be run
+     */
+    public Path serveForks(Path directory, Plan plan, ForkServer.Command command, Duration grace,
+                           Listener listener, Consumer<String> log) throws IOException {
+        if (!needsHelper(plan)) {
+            return ForkServer.start(directory, plan, command, grace, log).socket();
+        }
+        Helper helper;
+        try {
+            helper = server(plan);
+        } catch (Refused e) {
+            throw new IOException(String.join("\n", e.messages));
+        }
+        if (helper.took() != null) {
+            listener.helperStarted(helper.client().description(), helper.took());
+        }
+        return helper.client().serveForks(directory, plan, command, grace, log);
+    }
+
+    /**
+     * Why test forks of {@code plan} cannot go through a fork server, or null when they can:
+     * only a helper whose user namespace maps the caller to the overflow uid cannot check its
+     * peers ({@link SandboxServer#peerCheckRefused}). Such forks need another way in (a cold
+     * engine per fork), never an unchecked socket.
+     */
+    public static String forksUnservable(Plan plan) {
+        return needsHelper(plan) ? SandboxServer.peerCheckRefused(mapping(plan), SandboxServer.overflowUid()) : null;
     }
 
     @Override

@@ -4,6 +4,9 @@ import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.Overrides;
 import dev.nsbox.engine.SpecSource;
 import dev.nsbox.plan.Plan;
+import dev.nsbox.seccomp.SeccompArch;
+import dev.nsbox.seccomp.SeccompFilter;
+import dev.nsbox.seccomp.SeccompPolicy;
 import dev.nsbox.spec.yaml.Variables;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -19,9 +22,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,6 +64,27 @@ class RecordCodecTest {
         assertEquals(List.of("a", 1, 2L, true, Duration.ofNanos(5)), roundTrip(List.of("a", 1, 2L, true, Duration.ofNanos(5))));
         String big = "x".repeat(100_000);
         assertEquals(big, roundTrip(big));
+    }
+
+    @Test
+    void aForkServersCommandSurvivesTheTrip() throws IOException {
+        ForkServer.Command c = new ForkServer.Command(List.of("/jdk/bin/java", "-Dnsbox.sandboxed=r"),
+                Map.of("JAVA_HOME", "/jdk"));
+        assertEquals(c, roundTrip(c));
+    }
+
+    /** A helper gets the same filter with every plan: it is compiled once, and equal to a fresh one. */
+    @Test
+    void aFilterReceivedAgainIsTheOneCompiledBefore() throws IOException {
+        SeccompFilter f = SeccompFilter.of(new SeccompPolicy.Default(), Set.of(), SeccompArch.X86_64).orElseThrow();
+        Object first = roundTrip(f);
+        Object again = roundTrip(f);
+        assertEquals(f, first);
+        assertSame(first, again);
+        SeccompFilter other = SeccompFilter.of(new SeccompPolicy.Default(), Set.of("CAP_SYS_ADMIN"), SeccompArch.X86_64)
+                .orElseThrow();
+        assertEquals(other, roundTrip(other));
+        assertNotEquals(first, roundTrip(other));
     }
 
     @Test

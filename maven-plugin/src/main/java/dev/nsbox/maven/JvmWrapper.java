@@ -17,12 +17,13 @@ import java.util.Map;
  * with a copy of the real JDK's {@code release} file as {@code HOME/release}. Either:
  * <ul>
  *   <li>{@link #writeClient}: {@code nsbox-fork}, the engine's small static client, which hands the
- *       fork to the Maven JVM's {@link ForkServer} over {@code HOME/forks/socket} (a plan that
- *       this JVM can run itself: the caller holds CAP_SYS_ADMIN); about a millisecond per fork
- *       beyond the sandbox. The arguments and environment below are the server's
+ *       fork to a {@link ForkServer} over {@code HOME/forks/socket}: in the Maven JVM, or, for a
+ *       plan that needs a user namespace (rootless), in the build's sandbox helper JVM; about a
+ *       millisecond per fork beyond the sandbox. The arguments and environment below are the server's
  *       {@link ForkServer.Command}.</li>
  *   <li>{@link #write}: a POSIX sh script that runs {@code nsbox run SPEC -- REAL_JAVA ARGS...}, a
- *       cold engine JVM per fork (a plan that needs a user namespace, run rootless).</li>
+ *       cold engine JVM per fork (only where no server can check its peers:
+ *       {@code NsboxEngine.forksUnservable}).</li>
  * </ul>
  *
  * <p>Why it looks like this:

@@ -6,6 +6,7 @@ import dev.nsbox.engine.Preparation;
 import dev.nsbox.engine.RunOptions;
 import dev.nsbox.engine.SpecSource;
 import dev.nsbox.exec.ForkServer;
+import dev.nsbox.exec.Listener;
 import dev.nsbox.spec.Capability;
 import dev.nsbox.spec.Origin;
 import dev.nsbox.spec.Spec;
@@ -27,6 +28,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,9 +37,9 @@ import java.util.UUID;
 /**
  * Makes Surefire and Failsafe run every forked test JVM in a sandbox of its own. Writes
  * {@code target/nsbox-jvm/bin/java}, a wrapper that hands each fork to a fork server that this
- * goal starts in the Maven JVM for the rest of the build ({@code target/nsbox-jvm/forks/socket}),
- * which runs the real java in the test spec's sandbox (rootless: a script that runs nsbox per
- * fork), and sets the property {@code jvm}, which both plugins read for their
+ * goal starts in the Maven JVM (rootless: in the build's sandbox helper JVM) for the rest of the
+ * build ({@code target/nsbox-jvm/forks/socket}), which runs the real java in the test spec's
+ * sandbox, and sets the property {@code jvm}, which both plugins read for their
  * {@code jvm} parameter (as jacoco's {@code prepare-agent} sets {@code argLine}). Bound to
  * {@code initialize} by default.
  *
@@ -195,21 +197,19 @@ public class PrepareMojo extends AbstractNsboxMojo {
 
         String runId = UUID.randomUUID().toString();
         String userHome = System.getProperty("user.home");
-        // A plan this JVM can run itself goes to the fork server; one that needs a user
-        // namespace (rootless) would need the helper JVM to run with the fork's descriptors,
-        // which it cannot receive yet: those forks keep the cold-engine sh wrapper.
-        boolean served = NsboxEngine.userNamespaceToEnter(prepared.plan()).isEmpty();
+        // Every fork goes to a fork server where the plan runs: this JVM, or the helper JVM of a
+        // plan that needs a user namespace (rootless), which receives the fork's descriptors
+        // itself. Only a helper that cannot check its peers keeps the cold-engine sh wrapper.
+        String unservable = NsboxEngine.forksUnservable(prepared.plan());
         String through;
         try {
-            if (served) {
+            if (unservable == null) {
                 JvmWrapper.writeClient(home, javaHome);
-                ForkServer server = ForkServer.start(home.resolve(ForkServer.DIRECTORY), prepared.plan(),
-                        JvmWrapper.command(javaHome, runId, userHome), RunOptions.defaults().grace(),
-                        line -> getLog().warn(line));
-                through = "the fork server on " + server.socket();
+                Path socket = serveForks(outcomes, home, prepared, javaHome, runId, userHome);
+                through = "the fork server on " + socket + " " + NsboxEngine.where(prepared.plan());
             } else {
                 JvmWrapper.write(home, javaHome, classpath(outcomes), specFile, defines, runId, userHome);
-                through = "a cold nsbox per fork (rootless: the spec runs in a user namespace)";
+                through = "a cold nsbox per fork (" + unservable + ")";
             }
             Files.writeString(home.resolve(VerifyForksMojo.RUN_ID), runId + "\n");
         } catch (IOException e) {
@@ -217,6 +217,30 @@ public class PrepareMojo extends AbstractNsboxMojo {
         }
         getLog().info("nsbox: test JVMs of this module run in " + display + " through " + wrapper + ", "
                 + through + " (jvm property set; run " + runId + ")");
+    }
+
+    /**
+     * Starts the fork server where the plan runs (this JVM, or the rootless helper JVM) and
+     * returns its socket; a server that cannot listen is a build error, never an unsandboxed fork.
+     */
+    private Path serveForks(Outcomes outcomes, Path home, Preparation prepared, Path javaHome, String runId,
+                            String userHome) throws MojoExecutionException {
+        Listener helper = new Listener() {
+            @Override
+            public void helperStarted(String description, Duration took) {
+                getLog().info("nsbox: started the sandbox helper JVM in " + took.toMillis() + " ms (" + description
+                        + ") to serve the test forks");
+            }
+        };
+        try {
+            return NsboxEngine.serveForks(home.resolve(ForkServer.DIRECTORY), prepared.plan(),
+                    JvmWrapper.command(javaHome, runId, userHome), RunOptions.defaults().grace(), helper,
+                    line -> getLog().warn(line));
+        } catch (IOException e) {
+            String why = String.valueOf(e.getMessage());
+            throw outcomes.machine(why.startsWith("error: ") ? List.of(why.split("\n"))
+                    : List.of("error: no fork server for the test JVMs of this module: " + why));
+        }
     }
 
     /**

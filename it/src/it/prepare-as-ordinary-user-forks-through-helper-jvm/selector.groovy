@@ -1,0 +1,1 @@
+return evaluate(new File(itSupport, 'needs-test-user.groovy'))
