@@ -3,9 +3,15 @@ package dev.nsbox.sys;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The real {@link LibC}: JNI methods of {@code libnsbox-sys.so} (engine/src/main/c/nsbox-sys.c),
@@ -69,15 +75,37 @@ final class NativeLibC implements LibC {
             }
             image = in.readAllBytes();
         }
-        Path dir = Files.createTempDirectory("nsbox-sys", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")));
+        Path dir = privateDirectory(Path.of(System.getProperty("java.io.tmpdir")));
         Path file = dir.resolve(LIBRARY);
         try {
-            Files.write(file, image);
+            Files.write(file, image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             System.load(file.toString());
         } finally {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /**
+     * A new directory under {@code parent}, owner-only. Not {@code Files.createTempDirectory}: its
+     * name comes from {@code SecureRandom}, whose first use loads the security providers and
+     * parses {@code java.security} (about 120 classes on a cold start). A guessable name costs
+     * nothing here: mkdir(2) fails on any name that exists, symlinks included, so a directory
+     * someone else made first is never used, only skipped.
+     */
+    private static Path privateDirectory(Path parent) throws IOException {
+        FileAttribute<Set<PosixFilePermission>> owner = PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------"));
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve("nsbox-sys-" + Long.toUnsignedString(random.nextLong(), 36));
+            try {
+                return Files.createDirectory(dir, owner);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt == 20) {
+                    throw e;
+                }
+            }
         }
     }
 
