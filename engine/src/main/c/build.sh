@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compiles nsbox's C programs for every architecture the jar carries; engine/pom.xml runs it once
-# in process-classes as: sh src/main/c/build.sh OUTPUT_DIRECTORY REQUIRE_ALL_ARCHS
+# in process-classes as: sh src/main/c/build.sh OUTPUT_DIRECTORY REQUIRE_ALL_ARCHS [JAVA_HOME]
 #
 # Each program lands at OUTPUT_DIRECTORY/RESOURCE_DIR/ARCH/NAME, ARCH as uname -m prints it;
 # dev.nsbox.sys.NativeArch maps os.arch to the same names and the loaders read from there
@@ -14,21 +14,30 @@
 # .ci/run requires it, so a released jar always carries every architecture.
 set -eu
 
-out=${1:?usage: build.sh OUTPUT_DIRECTORY [REQUIRE_ALL_ARCHS]}
+out=${1:?usage: build.sh OUTPUT_DIRECTORY [REQUIRE_ALL_ARCHS] [JAVA_HOME]}
 require=${2:-false}
+jdk=${3:-${JAVA_HOME:-}}
 src=$(dirname "$0")
+if [ ! -f "$jdk/include/jni.h" ] && command -v javac >/dev/null 2>&1; then
+    jdk=$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")
+fi
+if [ ! -f "$jdk/include/jni.h" ]; then
+    echo "build.sh: error: no jni.h under ${jdk:-JAVA_HOME}/include: build with a JDK, not a JRE" >&2
+    exit 1
+fi
 
 ARCHS="x86_64 aarch64"
 
 # One line per program: its name in the jar, its source, how it is linked, and the resource
 # directory of the class that loads it. static: nsbox-init runs in whatever root a spec builds,
-# where no C library may exist. shared: a library the JVM loads (dlopen), linked against the
-# JVM's own C library.
+# where no C library may exist. jni: a library the JVM loads (System.load, dlopen), linked against
+# the JVM's own C library, compiled against the building JDK's jni.h (the same on every Linux
+# architecture: include/linux/jni_md.h only says how wide jlong is, 64 bits on both).
 programs() {
     cat <<'EOF'
 nsbox-init           nsbox-init.c     static  dev/nsbox/exec
 nsbox-fork           nsbox-fork.c     static  dev/nsbox/exec
-libnsbox-signals.so  nsbox-signals.c  shared  dev/nsbox/sys
+libnsbox-sys.so      nsbox-sys.c      jni     dev/nsbox/sys
 EOF
 }
 
@@ -75,7 +84,7 @@ EOF
     programs | while read -r name source link dir; do
         case $link in
             static) flags="-static" ;;
-            shared) flags="-shared -fPIC" ;;
+            jni) flags="-shared -fPIC -I$jdk/include -I$jdk/include/linux" ;;
             *) echo "build.sh: error: $name: unknown link kind $link" >&2; exit 1 ;;
         esac
         mkdir -p "$out/$dir/$arch"

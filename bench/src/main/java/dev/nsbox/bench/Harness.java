@@ -379,9 +379,8 @@ public final class Harness {
                 + "as the `nsbox` launcher (" + String.join(" ", flags) + "), so the ratio is nsbox's own work, "
                 + "not a difference of JVM flags; the launcher is a `sh` script that execs java (one more exec).");
         s.notes.add("`--version`, `validate` and `plan` are the same launcher doing less: JVM and CLI only; + YAML "
-                + "parsing and validation; + the live host, the mount table and the prediction. `run` adds jnr-ffi "
-                + "(its native stub, copied once into the user's cache and loaded from there, and the libc "
-                + "binding) and the sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
+                + "parsing and validation; + the live host, the mount table and the prediction. `run` adds the native "
+                + "layer (nsbox's JNI library of libc's functions, one dlopen) and the sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
                 + "its first call: here a cache of this run's own (`XDG_CACHE_HOME`), made by one `./nsbox run` "
                 + "before the rounds, as a user has it after a first run. The bare JVM has the JDK's default CDS "
                 + "archive only. That first `run` also stores the spec's checked plan in the same cache "
@@ -629,7 +628,7 @@ public final class Harness {
         s.notes.add("Two fresh JVMs (`RootlessProbe`), one as root and one as an ordinary user (uid 65534 via "
                 + "`setpriv`), run the warm-start spec " + (following + 1) + " times each through the in-process API, "
                 + "interleaved: one sandbox of each per round, the order alternating. The first includes loading the "
-                + "engine and jnr-ffi (and, rootless, starting the helper JVM).");
+                + "engine and its JNI library (and, rootless, starting the helper JVM).");
         Console.table(s);
     }
 

@@ -116,7 +116,7 @@ final class Relaunch {
     }
 
     /**
-     * This JVM's own options ({@code NSBOX_JAVA_OPTS} of the launcher, {@code -Djffi.boot.library.path}
+     * This JVM's own options ({@code NSBOX_JAVA_OPTS} of the launcher, {@code -Djava.io.tmpdir}
      * and the like), so that the relaunched JVM is configured as the user configured this one;
      * the launcher's lean flags when they cannot be read (a runtime without java.management).
      */

@@ -96,11 +96,7 @@ final class SignalForwarding implements AutoCloseable {
             Signal.handle(signals.get(i), previous.get(i));
         }
         if (quitPipe != null) {
-            try {
-                NativeSignals.restore(sys, Sys.SIGQUIT);
-            } catch (IOException e) {
-                // It was loaded to install the handler; restoring cannot fail to load it.
-            }
+            NativeSignals.restore(sys, Sys.SIGQUIT);
             // The handler is the JVM's again: closing the write end ends the reader.
             sys.close(quitPipe[1]);
             quitPipe = null;

@@ -9,9 +9,8 @@ import java.util.List;
 /**
  * The flags of every JVM nsbox starts for itself (the {@code nsbox} launcher, the CLI relaunched
  * in a user namespace, the helper JVM of {@link Sandboxes}, the engine JVM of the Maven plugin's
- * test wrapper): nsbox does milliseconds of work, so the C1 compiler alone, the serial collector,
- * class data sharing when it can be used, and jnr-ffi without run-time class generation start it
- * fastest.
+ * test wrapper): nsbox does milliseconds of work, so the C1 compiler alone, the serial collector
+ * and class data sharing when it can be used start it fastest.
  *
  * <p>They are written once, one a line, in the resource {@code lean-jvm-flags} next to this
  * class; the {@code nsbox} shell launcher reads the same file from the source tree.

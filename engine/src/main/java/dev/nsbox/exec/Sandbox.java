@@ -205,7 +205,7 @@ public final class Sandbox {
     }
 
     private RunResult execute() {
-        // Before the native layer: jnr-ffi's own library is picked by os.arch too.
+        // Before the native layer: its library is picked by os.arch too.
         if (NativeArch.current().isEmpty()) {
             return failure(UNSUPPORTED, "error: " + NativeArch.refusal(NativeArch.osArch()));
         }
@@ -213,9 +213,8 @@ public final class Sandbox {
         try {
             sys = Sys.get();
         } catch (LinkageError | RuntimeException e) {
-            return failure(UNSUPPORTED, "error: cannot load the native layer (jnr-ffi, libc): " + e.getMessage()
-                    + "\n  hint: nsbox needs Linux with glibc on x86_64 or aarch64; java.io.tmpdir must allow executables, "
-                    + "or set -Djffi.boot.library.path");
+            return failure(UNSUPPORTED, "error: cannot load the native layer (libnsbox-sys.so, libc): " + e.getMessage()
+                    + "\n  hint: nsbox needs Linux with glibc on x86_64 or aarch64; java.io.tmpdir must allow executables");
         }
         Limits limits = plan.launch().confinement().limits();
         if (!limits.needsCgroup()) {

@@ -369,7 +369,7 @@ public final class Doctor {
         try {
             sys = Sys.get();
         } catch (LinkageError | RuntimeException e) {
-            add(section, Status.NO, "cannot load the native layer (jnr-ffi): " + e.getMessage(),
+            add(section, Status.NO, "cannot load the native layer (libnsbox-sys.so): " + e.getMessage(),
                     "nsbox needs Linux with glibc on x86_64 or aarch64, and java.io.tmpdir must allow executables");
             return;
         }

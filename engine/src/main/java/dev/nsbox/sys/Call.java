@@ -39,6 +39,7 @@ public enum Call {
     RENAMEAT2("renameat2"),
     SETHOSTNAME("sethostname"),
     SETNS("setns"),
+    SIGACTION("sigaction"),
     SOCKET("socket"),
     SYMLINK("symlink"),
     UMOUNT2("umount2"),

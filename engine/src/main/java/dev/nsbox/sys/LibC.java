@@ -1,18 +1,17 @@
 package dev.nsbox.sys;
 
-import jnr.ffi.Pointer;
-import jnr.ffi.annotations.SaveError;
-
 /**
  * The C library functions nsbox calls, mirroring their prototypes (glibc, x86_64). System calls
  * glibc has no wrapper for go through {@code syscall(2)} with their x86_64 numbers; the
- * overloads differ only in the argument types that call passes.
+ * overloads differ only in the argument types that call passes. Where C takes a structure
+ * nsbox fills in one way only ({@code recvmsg}, {@code posix_spawn}), one method takes the
+ * values and the C side builds the structure.
  *
- * <p>Every function saves {@code errno}: read it with {@link Sys#errno()} straight after the
- * call, on the same thread. Use {@link Sys}, which does that and turns failures into
- * {@link SyscallException}; this interface is public only so that tests can script a fake.
+ * <p>Every function keeps {@code errno} when it fails: read it with {@link Sys#errno()} straight
+ * after the call, on the same thread. Use {@link Sys}, which does that and turns failures into
+ * {@link SyscallException}; this interface is public only so that tests can script a fake or
+ * wrap the real one ({@link Sys#realLibC()}).
  */
-@SaveError
 public interface LibC {
 
     long SYS_PIVOT_ROOT = 155;
@@ -37,8 +36,6 @@ public interface LibC {
 
     int fchdir(int fd);
 
-    int chroot(String path);
-
     int sethostname(byte[] name, long len);
 
     int prctl(int option, long arg2, long arg3, long arg4, long arg5);
@@ -61,11 +58,8 @@ public interface LibC {
     /** fsopen(fsname, flags). */
     long syscall(long number, String fsname, int flags);
 
-    /** fsconfig(fd, cmd, key, value, aux) with a string value (FSCONFIG_SET_STRING). */
+    /** fsconfig(fd, cmd, key, value, aux); value null for a flag, a descriptor or a command. */
     long syscall(long number, int fd, int cmd, String key, String value, int aux);
-
-    /** fsconfig(fd, cmd, key, NULL, aux) with a descriptor (FSCONFIG_SET_FD) or a command. */
-    long syscall(long number, int fd, int cmd, String key, Pointer value, int aux);
 
     /** pivot_root(new_root, put_old). */
     long syscall(long number, String a1, String a2);
@@ -107,11 +101,17 @@ public interface LibC {
 
     int listen(int sockfd, int backlog);
 
-    int accept4(int sockfd, Pointer addr, Pointer addrlen, int flags);
+    /** accept4(sockfd, NULL, NULL, flags). */
+    int accept4(int sockfd, int flags);
 
     int getsockopt(int sockfd, int level, int optname, byte[] optval, int[] optlen);
 
-    long recvmsg(int sockfd, Pointer msg, int flags);
+    /**
+     * recvmsg(2) of up to {@code buf.length} bytes into {@code buf} and the descriptors passed
+     * with them ({@code SCM_RIGHTS}, unix(7)): {@code fds} is filled with those received, then
+     * {@code -1}; any beyond its length are closed.
+     */
+    long recvmsg(int sockfd, byte[] buf, int[] fds, int flags);
 
     int shutdown(int sockfd, int how);
 
@@ -123,30 +123,17 @@ public interface LibC {
 
     int gettid();
 
-    /** Returns an error number, not -1: posix_spawn(3) does not set errno. */
-    int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attrp, String[] argv, String[] envp);
+    /**
+     * posix_spawn(3) of {@code path}: each {@code dup2s[i] >= 0} becomes descriptor {@code i},
+     * then {@code chdir(cwd)} unless {@code cwd} is null, then every descriptor from
+     * {@code closeFrom} up is closed; the signal mask is emptied and every disposition reset. Returns an error number, not -1:
+     * posix_spawn(3) does not set errno. The child's pid in {@code pid[0]}.
+     */
+    int posix_spawn(int[] pid, String path, String[] argv, String[] envp, int[] dup2s, String cwd, int closeFrom);
 
-    int posix_spawn_file_actions_init(Pointer fileActions);
+    /** From now on {@code sig} writes its number (one byte) to {@code fd}, the handler it replaces saved. */
+    int nsbox_signal_to_fd(int sig, int fd);
 
-    int posix_spawn_file_actions_destroy(Pointer fileActions);
-
-    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newfd);
-
-    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
-
-    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int from);
-
-    int posix_spawnattr_init(Pointer attr);
-
-    int posix_spawnattr_destroy(Pointer attr);
-
-    int posix_spawnattr_setflags(Pointer attr, short flags);
-
-    int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
-
-    int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
-
-    int sigemptyset(Pointer set);
-
-    int sigfillset(Pointer set);
+    /** Puts back the handler {@link #nsbox_signal_to_fd} replaced for {@code sig}. */
+    int nsbox_signal_restore(int sig);
 }

@@ -1,15 +1,8 @@
 package dev.nsbox.sys;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.IntSupplier;
 
 /**
@@ -19,9 +12,9 @@ import java.util.function.IntSupplier;
  * that the kernel restarts ({@code read}, {@code write}, {@code waitpid}, {@code open}) are
  * retried on {@code EINTR}.
  *
- * <p>{@code errno} is read once, straight after the call, on the calling thread (jnr-ffi saves
- * it per thread after every native call). The real instance is loaded once per JVM; each
- * function is bound at its first call (see {@link #get()}).
+ * <p>{@code errno} is read once, straight after the call, on the calling thread (the C side
+ * keeps it per thread when a call fails). The real instance is loaded once per JVM
+ * ({@link NativeLibC}).
  */
 public final class Sys {
 
@@ -63,31 +56,18 @@ public final class Sys {
     private static final int SOCK_CLOEXEC = 02000000;
     private static final int SOL_SOCKET = 1;
     private static final int SO_PEERCRED = 17;
-    private static final int SCM_RIGHTS = 1;
     private static final int SHUT_RDWR = 2;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int SUN_PATH_BYTES = 108;
-    /** Room for one cmsghdr with up to 8 descriptors. */
-    private static final int CMSG_BYTES = 16 + 8 * 4;
-    // posix_spawn(3)
-    private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
-    private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    // sizes of glibc's opaque types, rounded up generously
-    private static final int SPAWN_STRUCT_BYTES = 512;
-    private static final int SIGSET_BYTES = 128;
-
-    private static final String ASM_ENABLED = "jnr.ffi.asm.enabled";
 
     private static volatile Sys real;
 
     private final LibC libc;
     private final IntSupplier errno;
-    private final Runtime runtime;
 
-    private Sys(LibC libc, IntSupplier errno, Runtime runtime) {
+    private Sys(LibC libc, IntSupplier errno) {
         this.libc = libc;
         this.errno = errno;
-        this.runtime = runtime;
     }
 
     /**
@@ -101,7 +81,8 @@ public final class Sys {
             synchronized (Sys.class) {
                 s = real;
                 if (s == null) {
-                    s = load();
+                    NativeLibC lib = NativeLibC.get();
+                    s = new Sys(lib, lib::errno);
                     real = s;
                 }
             }
@@ -110,44 +91,30 @@ public final class Sys {
     }
 
     /**
-     * Loads libc's binding the way a cold start is cheapest: jffi's stub from the user's cache
-     * ({@link JffiStub}) and jnr-ffi's reflective invokers, not ASM-generated classes (docs/platform.md,
-     * "jnr-ffi": 100-175 ms against 250-370 ms for a first load). The launcher passes
-     * {@code -Djnr.ffi.asm.enabled=false}; a JVM nsbox did not start (Maven's) gets both
-     * properties here, and only while the binding loads: jffi reads its property once, when it
-     * initialises, and jnr-ffi reads its own once per copy of its classes, so no other user of
-     * jffi or jnr-ffi in that JVM (another plugin's, in a class realm of its own) is affected.
-     * A property the user set is left as it is.
+     * The real C library itself, for tests that wrap it; {@link #over} makes a facade of the
+     * wrapper, with {@link #realErrno()} as its errno.
+     *
+     * @throws UnsatisfiedLinkError when the native layer cannot be loaded
      */
-    private static Sys load() {
-        Map<String, String> set = new LinkedHashMap<>();
-        set.put(JffiStub.PROPERTY, JffiStub.folder());
-        set.put(ASM_ENABLED, "false");
-        set.entrySet().removeIf(e -> e.getValue() == null || System.getProperty(e.getKey()) != null);
-        set.forEach(System::setProperty);
-        try {
-            // Bound lazily, each function at its first call: a cold run calls about half of
-            // LibC's functions, and binding all of them up front (failImmediately()) cost
-            // 20-30 ms of CPU on a cold start. libc itself not loading still fails here.
-            LibC lib = LibraryLoader.create(LibC.class).load("c");
-            Runtime rt = Runtime.getRuntime(lib);
-            return new Sys(lib, rt::getLastError, rt);
-        } finally {
-            set.keySet().forEach(System::clearProperty);
-        }
+    public static LibC realLibC() {
+        return NativeLibC.get();
+    }
+
+    /** The errno the real C library kept for this thread's last failed call. */
+    public static int realErrno() {
+        return NativeLibC.get().errno();
     }
 
     /** A facade over a scripted fake of the C library, for tests: {@code errno} is what it says. */
     public static Sys over(LibC fake, IntSupplier errno) {
-        return new Sys(fake, errno, Runtime.getSystemRuntime());
+        return new Sys(fake, errno);
     }
 
     /**
-     * Starts jnr-ffi's lazily started helper thread and generates the stubs a sandbox thread
-     * needs now, while this thread may still create threads and load classes.
+     * Links the functions a sandbox thread calls first, while this thread may still load classes
+     * from anywhere: JNI links a native method at its first call.
      */
     public void warm() {
-        Memory.allocateDirect(runtime, 16);
         libc.getpid();
         libc.gettid();
         errno.getAsInt();
@@ -262,21 +229,21 @@ public final class Sys {
 
     /** {@code fsconfig(fd, FSCONFIG_SET_FLAG, key, NULL, 0)}: a parameter without a value ({@code newinstance}). */
     public void fsconfigFlag(int fd, String key, String call) throws SyscallException {
-        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FLAG, key, (jnr.ffi.Pointer) null, 0) < 0) {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FLAG, key, (String) null, 0) < 0) {
             throw fail(Call.FSCONFIG, call, fd, FSCONFIG_SET_FLAG, key, null, 0);
         }
     }
 
     /** {@code fsconfig(fd, FSCONFIG_SET_FD, key, NULL, valueFd)}. */
     public void fsconfigFd(int fd, String key, int valueFd, String call) throws SyscallException {
-        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FD, key, (jnr.ffi.Pointer) null, valueFd) < 0) {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_SET_FD, key, (String) null, valueFd) < 0) {
             throw fail(Call.FSCONFIG, call, fd, FSCONFIG_SET_FD, key, null, valueFd);
         }
     }
 
     /** {@code fsconfig(fd, FSCONFIG_CMD_CREATE, NULL, NULL, 0)}: creates the superblock. */
     public void fsconfigCreate(int fd, String call) throws SyscallException {
-        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, (jnr.ffi.Pointer) null, 0) < 0) {
+        if (libc.syscall(LibC.SYS_FSCONFIG, fd, FSCONFIG_CMD_CREATE, null, (String) null, 0) < 0) {
             throw fail(Call.FSCONFIG, call, fd, FSCONFIG_CMD_CREATE, null, null, 0);
         }
     }
@@ -505,7 +472,7 @@ public final class Sys {
     /** {@code accept4(fd, NULL, NULL, SOCK_CLOEXEC)}, retried on {@code EINTR}. */
     public int accept(int fd) throws SyscallException {
         for (;;) {
-            int r = libc.accept4(fd, null, null, SOCK_CLOEXEC);
+            int r = libc.accept4(fd, SOCK_CLOEXEC);
             if (r >= 0) {
                 return r;
             }
@@ -546,53 +513,16 @@ public final class Sys {
      * @return the bytes read, 0 at end of file
      */
     public int recvWithFds(int fd, byte[] buf, int[] fds) throws SyscallException {
-        java.util.Arrays.fill(fds, -1);
-        Pointer data = Memory.allocateDirect(runtime, buf.length);
-        Pointer control = Memory.allocateDirect(runtime, CMSG_BYTES);
-        Pointer iov = Memory.allocateDirect(runtime, 16);
-        iov.putAddress(0, data.address());
-        iov.putLong(8, buf.length);
-        // struct msghdr, LP64: name, namelen (+pad), iov, iovlen, control, controllen, flags (+pad).
-        Pointer msg = Memory.allocateDirect(runtime, 56);
-        msg.putAddress(16, iov.address());
-        msg.putLong(24, 1);
-        msg.putAddress(32, control.address());
-        msg.putLong(40, CMSG_BYTES);
-        long n;
         for (;;) {
-            n = libc.recvmsg(fd, msg, MSG_CMSG_CLOEXEC);
+            long n = libc.recvmsg(fd, buf, fds, MSG_CMSG_CLOEXEC);
             if (n >= 0) {
-                break;
+                return (int) n;
             }
             int e = errno.getAsInt();
             if (e != Errnos.EINTR) {
                 throw new SyscallException(Call.RECVMSG, "recvmsg(" + fd + ", &msg, MSG_CMSG_CLOEXEC)", e, fd);
             }
         }
-        data.get(0, buf, 0, (int) n);
-        long controlLen = msg.getLong(40);
-        int got = 0;
-        // struct cmsghdr: size_t len, int level, int type, then the data, each aligned to 8 bytes.
-        for (long at = 0; at + 16 <= controlLen; ) {
-            long len = control.getLong(at);
-            if (len < 16) {
-                break;
-            }
-            int level = control.getInt(at + 8);
-            int type = control.getInt(at + 12);
-            if (level == SOL_SOCKET && type == SCM_RIGHTS) {
-                for (long i = at + 16; i + 4 <= at + len; i += 4) {
-                    int received = control.getInt(i);
-                    if (got < fds.length) {
-                        fds[got++] = received;
-                    } else {
-                        close(received);
-                    }
-                }
-            }
-            at += (len + 7) & ~7L;
-        }
-        return (int) n;
     }
 
     public void ioctl(int fd, long request, byte[] arg, String call) throws SyscallException {
@@ -634,56 +564,27 @@ public final class Sys {
      */
     public int spawn(String path, String[] argv, String[] envp, int[] dup2s, String cwd, int closeFrom,
                      String call) throws SyscallException {
-        Pointer actions = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
-        Pointer attr = Memory.allocateDirect(runtime, SPAWN_STRUCT_BYTES);
-        Pointer none = Memory.allocateDirect(runtime, SIGSET_BYTES);
-        Pointer all = Memory.allocateDirect(runtime, SIGSET_BYTES);
-        int rc = libc.posix_spawn_file_actions_init(actions);
+        int[] pid = new int[1];
+        int rc = libc.posix_spawn(pid, path, argv, envp, dup2s, cwd, closeFrom);
         if (rc != 0) {
             throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
         }
-        try {
-            rc = libc.posix_spawnattr_init(attr);
-            if (rc != 0) {
-                throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
-            }
-            try {
-                for (int i = 0; i < dup2s.length && rc == 0; i++) {
-                    if (dup2s[i] >= 0) {
-                        rc = libc.posix_spawn_file_actions_adddup2(actions, dup2s[i], i);
-                    }
-                }
-                if (rc == 0 && cwd != null) {
-                    rc = libc.posix_spawn_file_actions_addchdir_np(actions, cwd);
-                }
-                if (rc == 0) {
-                    rc = libc.posix_spawn_file_actions_addclosefrom_np(actions, closeFrom);
-                }
-                if (rc == 0) {
-                    libc.sigemptyset(none);
-                    libc.sigfillset(all);
-                    rc = libc.posix_spawnattr_setsigmask(attr, none);
-                }
-                if (rc == 0) {
-                    rc = libc.posix_spawnattr_setsigdefault(attr, all);
-                }
-                if (rc == 0) {
-                    rc = libc.posix_spawnattr_setflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK));
-                }
-                if (rc != 0) {
-                    throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
-                }
-                int[] pid = new int[1];
-                rc = libc.posix_spawn(pid, path, actions, attr, argv, envp);
-                if (rc != 0) {
-                    throw new SyscallException(Call.POSIX_SPAWN, call, rc, null, path);
-                }
-                return pid[0];
-            } finally {
-                libc.posix_spawnattr_destroy(attr);
-            }
-        } finally {
-            libc.posix_spawn_file_actions_destroy(actions);
+        return pid[0];
+    }
+
+    /**
+     * From now on {@code sig} delivered to this process writes its number (one byte) to
+     * {@code fd} instead of running the handler it had (the C side's handler does only write(2),
+     * which is async-signal-safe).
+     */
+    public void signalToFd(int sig, int fd) throws SyscallException {
+        if (libc.nsbox_signal_to_fd(sig, fd) < 0) {
+            throw fail(Call.SIGACTION, "sigaction(" + sig + ", write to " + fd + ")", sig, fd);
         }
+    }
+
+    /** Puts back the handler {@link #signalToFd} replaced for {@code sig}. */
+    public void signalRestore(int sig) {
+        libc.nsbox_signal_restore(sig);
     }
 }

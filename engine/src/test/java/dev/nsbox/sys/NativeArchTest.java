@@ -81,7 +81,7 @@ class NativeArchTest {
         Architectures.requireOrSkip(file.isPresent(), "no file(1) (apt-get install file)");
         List<Program> programs = programs();
         assertTrue(programs.stream().anyMatch(p -> p.name().equals("nsbox-init")), programs.toString());
-        assertTrue(programs.stream().anyMatch(p -> p.name().equals("libnsbox-signals.so")), programs.toString());
+        assertTrue(programs.stream().anyMatch(p -> p.name().equals("libnsbox-sys.so")), programs.toString());
         List<String> missing = new ArrayList<>();
         for (NativeArch arch : NativeArch.values()) {
             for (Program p : programs) {

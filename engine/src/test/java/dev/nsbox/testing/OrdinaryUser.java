@@ -36,8 +36,7 @@ import java.util.stream.Stream;
  */
 public final class OrdinaryUser {
 
-    public static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
-            "-Djnr.ffi.asm.enabled=false");
+    public static final List<String> JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
 
     public final String name;
     public final int uid;

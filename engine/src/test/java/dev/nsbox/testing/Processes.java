@@ -18,8 +18,7 @@ import java.util.stream.Stream;
 public final class Processes {
 
     /** The launcher's lean JVM flags (./nsbox), for CLI processes started by tests. */
-    public static final List<String> CLI_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-Djnr.ffi.asm.enabled=false");
+    public static final List<String> CLI_JVM_FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
     private Processes() {
     }

@@ -41,7 +41,7 @@ import java.util.Map;
  *       command nsbox ran inside the sandbox, and Surefire's XML reports list it, which is what
  *       {@code nsbox:verify-forks} checks.</li>
  *   <li>The engine runs from the plugin's own resolved artifacts (nsbox-engine, snakeyaml-engine,
- *       jnr-ffi and its dependencies), which Maven has already put in the local repository to run
+ *       jnr-constants), which Maven has already put in the local repository to run
  *       this plugin: it works offline, and needs no separately published jar.</li>
  * </ul>
  *
