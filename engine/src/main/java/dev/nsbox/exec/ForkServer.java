@@ -51,6 +51,8 @@ public final class ForkServer implements AutoCloseable {
     private static final String CLIENT = "nsbox-fork";
     private static final int REFUSED = 125;
     private static final Map<Path, ForkServer> SERVERS = new HashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMING =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * How a fork's command becomes the step's.
@@ -58,8 +60,8 @@ public final class ForkServer implements AutoCloseable {
      * @param prefix      replaces the fork's {@code argv[0]}: the real java and the arguments
      *                    every test JVM gets first
      * @param environment set over the fork's own environment
-     * @param warmUp      run once in the plan's sandbox when the server starts, its output
-     *                    discarded (for example {@code java -version}); empty for none
+     * @param warmUp      run in the plan's sandbox when the first server of this JVM starts,
+     *                    its output discarded (for example {@code java -version}); empty for none
      */
     public record Command(List<String> prefix, Map<String, String> environment, List<String> warmUp) {
         public Command {
@@ -150,10 +152,12 @@ public final class ForkServer implements AutoCloseable {
      * project, the first fork's {@code bin/java} waited 1.0 to 1.5 s for its test JVM to start,
      * every later fork 0.1 to 0.2 s (bench/analysis.md, issue #13). The warm-up is a sandbox
      * like any other (the same plan, checked the same way); it changes nothing of what a fork
-     * runs, and a fork that comes before it ends runs on its own all the same.
+     * runs, and a fork that comes before it ends runs on its own all the same. Once per JVM.
      */
     private void startWarmUp() {
-        if (command.warmUp().isEmpty()) {
+        // Once per JVM: what it warms (classes, jnr-ffi's binding) is the JVM's, not the
+        // server's; a reactor's next module starts its server warm already.
+        if (command.warmUp().isEmpty() || !WARMING.compareAndSet(false, true)) {
             warmedUp.complete(null);
             return;
         }
@@ -184,7 +188,10 @@ public final class ForkServer implements AutoCloseable {
         t.start();
     }
 
-    /** The warm-up's result once it ended; {@code null} when there was none or it could not start. */
+    /**
+     * The warm-up's result once it ended; {@code null} when there was none (no command, or this
+     * JVM warmed up already) or it could not start.
+     */
     RunResult awaitWarmUp() throws InterruptedException, java.util.concurrent.ExecutionException {
         return warmedUp.get();
     }
