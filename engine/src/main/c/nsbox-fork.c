@@ -216,15 +216,21 @@ int main(int argc, char **argv) {
     do {
         sent = sendmsg(s, &msg, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
+    /* A server that refuses this process (SO_PEERCRED) says why and closes the connection,
+       possibly before this process has written anything: EPIPE or ECONNRESET here is not the
+       end, the reply below still tells it. Only without a reply is the failed write the reason. */
+    int handover = 0;
     if (sent < 0) {
-        refuse("the hand-over failed", errno);
+        handover = errno;
+    } else if ((size_t) sent < sizeof header && write_full(s, header + sent, sizeof header - (size_t) sent) < 0) {
+        handover = errno;
     }
-    if ((size_t) sent < sizeof header && write_full(s, header + sent, sizeof header - (size_t) sent) < 0) {
-        refuse("the hand-over failed", errno);
+    if (handover != 0 && handover != EPIPE && handover != ECONNRESET) {
+        refuse("the hand-over failed", handover);
     }
-    /* A server that refuses this process closes the connection after saying why: a failed
-       write is not the end, the reply below still tells it (or its absence, end of file). */
-    (void) write_full(s, body.data, body.len);
+    if (handover == 0) {
+        (void) write_full(s, body.data, body.len);
+    }
 
     struct pollfd fds[2] = {{.fd = s, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
     for (;;) {
@@ -248,6 +254,9 @@ int main(int argc, char **argv) {
             char type;
             uint32_t v;
             if (read_full(s, &type, 1) < 0 || read_full(s, &v, 4) < 0) {
+                if (handover != 0) {
+                    refuse("the hand-over failed", handover);
+                }
                 refuse("the server ended before the test JVM did", 0);
             }
             v = ntohl(v);

@@ -51,6 +51,8 @@ public final class ForkServer implements AutoCloseable {
     private static final String CLIENT = "nsbox-fork";
     private static final int REFUSED = 125;
     private static final Map<Path, ForkServer> SERVERS = new HashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMING =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
      * How a fork's command becomes the step's.
@@ -58,11 +60,19 @@ public final class ForkServer implements AutoCloseable {
      * @param prefix      replaces the fork's {@code argv[0]}: the real java and the arguments
      *                    every test JVM gets first
      * @param environment set over the fork's own environment
+     * @param warmUp      run in the plan's sandbox when the first server of this JVM starts,
+     *                    its output discarded (for example {@code java -version}); empty for none
      */
-    public record Command(List<String> prefix, Map<String, String> environment) {
+    public record Command(List<String> prefix, Map<String, String> environment, List<String> warmUp) {
         public Command {
             prefix = List.copyOf(prefix);
             environment = Map.copyOf(environment);
+            warmUp = List.copyOf(warmUp);
+        }
+
+        /** A command without a warm-up. */
+        public Command(List<String> prefix, Map<String, String> environment) {
+            this(prefix, environment, List.of());
         }
     }
 
@@ -74,6 +84,8 @@ public final class ForkServer implements AutoCloseable {
     private final Consumer<String> log;
     private final int uid;
     private final Fd listener;
+    private final java.util.concurrent.CompletableFuture<RunResult> warmedUp =
+            new java.util.concurrent.CompletableFuture<>();
     private volatile boolean closed;
 
     private ForkServer(Sys sys, Path directory, Plan plan, Command command, Sandbox.Options options,
@@ -127,9 +139,61 @@ public final class ForkServer implements AutoCloseable {
             Thread t = new Thread(server::accept, "nsbox-forks-" + dir.getParent().getFileName());
             t.setDaemon(true);
             t.start();
+            server.startWarmUp();
             SERVERS.put(dir, server);
             return server;
         }
+    }
+
+    /**
+     * Runs {@link Command#warmUp} once in the plan's sandbox on a thread of its own, while the
+     * build goes on towards its tests. The first sandbox of a JVM loads the executor's classes
+     * and binds libc through jnr-ffi: measured with perf's sched events on the bench's 20-fork
+     * project, the first fork's {@code bin/java} waited 1.0 to 1.5 s for its test JVM to start,
+     * every later fork 0.1 to 0.2 s (bench/analysis.md, issue #13). The warm-up is a sandbox
+     * like any other (the same plan, checked the same way); it changes nothing of what a fork
+     * runs, and a fork that comes before it ends runs on its own all the same. Once per JVM.
+     */
+    private void startWarmUp() {
+        // Once per JVM: what it warms (classes, jnr-ffi's binding) is the JVM's, not the
+        // server's; a reactor's next module starts its server warm already.
+        if (command.warmUp().isEmpty() || !WARMING.compareAndSet(false, true)) {
+            warmedUp.complete(null);
+            return;
+        }
+        Thread t = new Thread(() -> {
+            RunResult r = null;
+            int[] nul = {-1, -1, -1};
+            try {
+                for (int i = 0; i < 3; i++) {
+                    nul[i] = sys.open("/dev/null", Sys.O_RDWR | Sys.O_CLOEXEC, 0, "open(\"/dev/null\", O_RDWR|O_CLOEXEC)");
+                }
+                // The fork's own environment is Maven's (Surefire passes it on), then the command's.
+                Map<String, String> env = new LinkedHashMap<>(System.getenv());
+                env.putAll(command.environment());
+                r = new Sandbox(plan.withCommand(command.warmUp(), env, "/"),
+                        StepIO.descriptors(nul[0], nul[1], nul[2]), Listener.NONE, options).run();
+            } catch (SyscallException | RuntimeException e) {
+                // Nothing to tell: each fork runs the full path and says what fails there.
+            } finally {
+                for (int fd : nul) {
+                    if (fd >= 0) {
+                        sys.close(fd);
+                    }
+                }
+                warmedUp.complete(r);
+            }
+        }, "nsbox-forks-warm-up");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * The warm-up's result once it ended; {@code null} when there was none (no command, or this
+     * JVM warmed up already) or it could not start.
+     */
+    RunResult awaitWarmUp() throws InterruptedException, java.util.concurrent.ExecutionException {
+        return warmedUp.get();
     }
 
     /** Writes {@code nsbox-fork}, the client, to {@code file} (mode 0755), replacing it atomically. */

@@ -80,6 +80,40 @@ class ForkServerTest {
     }
 
     @Test
+    void theWarmUpRunsOnceInThePlansSandboxAndForksRunAsBefore() throws Exception {
+        Privileges.assumeScratchRoot();
+        Path java = client(home);
+        Path marker = home.resolve("warm");
+        // The only warm-up of this test JVM, so the first: a JVM warms up once.
+        // $$ is the shell's PID in the sandbox's PID namespace: nsbox-init is 1, the command 2.
+        ForkServer server = ForkServer.start(home.resolve(ForkServer.DIRECTORY), plan(),
+                new ForkServer.Command(List.of("/bin/sh", "-c"), Map.of("JAVA_HOME", "/the/real/jdk"),
+                        List.of("/bin/sh", "-c", "echo \"$$ $NSBOX_SANDBOX $JAVA_HOME $(pwd)\" >> " + marker + "; echo out; exit 3")),
+                Duration.ofSeconds(2), log::add);
+        servers.add(server);
+        RunResult warm = server.awaitWarmUp();
+        assertEquals(3, warm.exitCode(), warm.messages().toString());
+        assertEquals("2 1 /the/real/jdk /\n", Files.readString(marker));
+        assertEquals(7, run(java, "exit 7").exit());
+        assertEquals("2 1 /the/real/jdk /\n", Files.readString(marker));
+        // What it warms is this JVM's: a second server (a reactor's next module) has none.
+        ForkServer next = ForkServer.start(home.resolve("next").resolve(ForkServer.DIRECTORY), plan(),
+                new ForkServer.Command(List.of("/bin/sh", "-c"), Map.of(), List.of("/bin/sh", "-c", "echo again >> " + marker)),
+                Duration.ofSeconds(2), log::add);
+        servers.add(next);
+        assertEquals(null, next.awaitWarmUp());
+        assertEquals("2 1 /the/real/jdk /\n", Files.readString(marker));
+        assertEquals(List.of(), log);
+    }
+
+    @Test
+    void withoutAWarmUpThereIsNone() throws Exception {
+        Privileges.assumeScratchRoot();
+        serve(home);
+        assertEquals(null, servers.get(0).awaitWarmUp());
+    }
+
+    @Test
     void theTestJvmHasTheForksStreamsEnvironmentAndDirectory() throws Exception {
         Privileges.assumeScratchRoot();
         Path java = serve(home);

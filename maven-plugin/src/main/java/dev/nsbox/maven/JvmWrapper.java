@@ -124,9 +124,15 @@ final class JvmWrapper {
     /**
      * What the fork server makes of a fork's command: {@link #testJvm} in place of its
      * {@code argv[0]}, and the real {@code JAVA_HOME} (Surefire gives the fork the wrapper's).
+     * Its warm-up, run once while Maven compiles, is the real java's {@code -version} in the
+     * test sandbox, with the flags of its cheapest start: one compiler tier, the serial
+     * collector, no perf data file.
      */
     static ForkServer.Command command(Path javaHome, String runId, String userHome) {
-        return new ForkServer.Command(testJvm(javaHome, runId, userHome), Map.of("JAVA_HOME", javaHome.toString()));
+        String java = javaHome.resolve("bin/java").toString();
+        return new ForkServer.Command(testJvm(javaHome, runId, userHome), Map.of("JAVA_HOME", javaHome.toString()),
+                List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                        "-version"));
     }
 
     /** The real java and the arguments every test JVM gets before Surefire's. */

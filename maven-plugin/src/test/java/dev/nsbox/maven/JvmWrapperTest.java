@@ -44,6 +44,15 @@ class JvmWrapperTest {
     }
 
     @Test
+    void theForkServersWarmUpIsTheRealJavasVersionAndNothingElse() throws Exception {
+        Path jdk = dir.resolve("jdk");
+        List<String> warmUp = JvmWrapper.command(jdk, "RUN", "/home/dev").warmUp();
+        assertEquals(jdk.resolve("bin/java").toString(), warmUp.get(0));
+        assertEquals("-version", warmUp.get(warmUp.size() - 1));
+        assertTrue(warmUp.subList(1, warmUp.size() - 1).stream().allMatch(a -> a.startsWith("-X")), warmUp.toString());
+    }
+
+    @Test
     void theClientIsAnExecutableWithTheJdksReleaseBesideItsBin() throws Exception {
         Path jdk = Files.createDirectories(dir.resolve("jdk"));
         Files.writeString(jdk.resolve("release"), "JAVA_VERSION=\"17\"\n");
