@@ -19,6 +19,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -51,8 +54,7 @@ public final class ForkServer implements AutoCloseable {
     private static final String CLIENT = "nsbox-fork";
     private static final int REFUSED = 125;
     private static final Map<Path, ForkServer> SERVERS = new HashMap<>();
-    private static final java.util.concurrent.atomic.AtomicBoolean WARMING =
-            new java.util.concurrent.atomic.AtomicBoolean();
+    private static final AtomicBoolean WARMING = new AtomicBoolean();
 
     /**
      * How a fork's command becomes the step's.
@@ -84,8 +86,7 @@ public final class ForkServer implements AutoCloseable {
     private final Consumer<String> log;
     private final int uid;
     private final Fd listener;
-    private final java.util.concurrent.CompletableFuture<RunResult> warmedUp =
-            new java.util.concurrent.CompletableFuture<>();
+    private final CompletableFuture<RunResult> warmedUp = new CompletableFuture<>();
     private volatile boolean closed;
 
     private ForkServer(Sys sys, Path directory, Plan plan, Command command, Sandbox.Options options,
@@ -148,14 +149,14 @@ public final class ForkServer implements AutoCloseable {
     /**
      * Runs {@link Command#warmUp} once in the plan's sandbox on a thread of its own, while the
      * build goes on towards its tests. The first sandbox of a JVM loads the executor's classes
-     * and binds libc through jnr-ffi: measured with perf's sched events on the bench's 20-fork
+     * and links its native methods: measured with perf's sched events on the bench's 20-fork
      * project, the first fork's {@code bin/java} waited 1.0 to 1.5 s for its test JVM to start,
      * every later fork 0.1 to 0.2 s (bench/analysis.md, issue #13). The warm-up is a sandbox
      * like any other (the same plan, checked the same way); it changes nothing of what a fork
      * runs, and a fork that comes before it ends runs on its own all the same. Once per JVM.
      */
     private void startWarmUp() {
-        // Once per JVM: what it warms (classes, jnr-ffi's binding) is the JVM's, not the
+        // Once per JVM: what it warms (classes, native methods, the JIT) is the JVM's, not the
         // server's; a reactor's next module starts its server warm already.
         if (command.warmUp().isEmpty() || !WARMING.compareAndSet(false, true)) {
             warmedUp.complete(null);
@@ -174,7 +175,9 @@ public final class ForkServer implements AutoCloseable {
                 r = new Sandbox(plan.withCommand(command.warmUp(), env, "/"),
                         StepIO.descriptors(nul[0], nul[1], nul[2]), Listener.NONE, options).run();
             } catch (SyscallException | RuntimeException e) {
-                // Nothing to tell: each fork runs the full path and says what fails there.
+                // Each fork runs the full path and says what fails there; this only warns early.
+                log.accept("nsbox: the fork server's warm-up (" + String.join(" ", command.warmUp()) + ") failed: "
+                        + e.getMessage());
             } finally {
                 for (int fd : nul) {
                     if (fd >= 0) {
@@ -192,7 +195,7 @@ public final class ForkServer implements AutoCloseable {
      * The warm-up's result once it ended; {@code null} when there was none (no command, or this
      * JVM warmed up already) or it could not start.
      */
-    RunResult awaitWarmUp() throws InterruptedException, java.util.concurrent.ExecutionException {
+    RunResult awaitWarmUp() throws InterruptedException, ExecutionException {
         return warmedUp.get();
     }
 
@@ -311,7 +314,7 @@ public final class ForkServer implements AutoCloseable {
         env.putAll(command.environment());
         Sandbox box = new Sandbox(plan.withCommand(argv, env, request.cwd()),
                 StepIO.descriptors(streams[0], streams[1], streams[2]), Listener.NONE, options);
-        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
         Thread signals = new Thread(() -> forwardSignals(connection, box, done), "nsbox-fork-signals");
         signals.setDaemon(true);
         signals.start();
@@ -352,7 +355,7 @@ public final class ForkServer implements AutoCloseable {
      * Reads the fork's signal frames until its connection ends: each is sent to the test JVM; an
      * end before the result (the fork died) cancels the run.
      */
-    private void forwardSignals(Fd connection, Sandbox box, java.util.concurrent.atomic.AtomicBoolean done) {
+    private void forwardSignals(Fd connection, Sandbox box, AtomicBoolean done) {
         byte[] frame = new byte[5];
         int fd = connection.number();
         while (true) {
