@@ -42,7 +42,7 @@ class PlanCacheTest {
     private LiveHost host;
 
     @BeforeEach
-    void setUp() throws IOException {
+    void setUp() throws Exception {
         folder = tmp.resolve("cache/plans");
         source = Files.createDirectories(tmp.resolve("src"));
         base = tmp.resolve("base.yaml");
@@ -50,7 +50,9 @@ class PlanCacheTest {
         spec = tmp.resolve("spec.yaml");
         writeSpec("");
         cache = new PlanCache(folder, "test-build");
-        host = LiveHost.current();
+        // Working in /: a command's step starts in the caller's directory, and the spec's tmpfs on
+        // /tmp would hide it (an error, never stored) when the checkout itself is under /tmp.
+        host = new LiveHost(System.getenv(), "/");
     }
 
     private void writeSpec(String extra) throws IOException {
@@ -65,14 +67,35 @@ class PlanCacheTest {
         return new SpecSource(spec, "spec.yaml", Variables.forCli(spec, defines));
     }
 
+    /** The material of each entry name looked up last, to say why an expected hit missed. */
+    private final Map<String, String> looked = new HashMap<>();
+    private String why = "";
+
     /** Prepares through the cache; whether the entry was there and valid before. */
     private boolean hit(SpecSource s, List<String> command, PlanCache c, LiveHost h) throws Exception {
-        boolean was = c.lookup(c.inputs(s, command, h)).isPresent();
+        PlanCache.Inputs in = c.inputs(s, command, h);
+        boolean was = c.lookup(in).isPresent();
+        String before = looked.put(in.name(), in.material());
+        why = before == null ? "no lookup of this entry before" : firstDifference(before, in.material());
         Preparation p = NsboxEngine.prepare(s, command, c, h);
         Preparation full = NsboxEngine.prepare(s, Overrides.command(command), h);
         assertEquals(PlanFormat.text(full.plan()), PlanFormat.text(p.plan()));
         assertEquals(full.diagnostics(), p.diagnostics());
         return was;
+    }
+
+    private static String firstDifference(String a, String b) {
+        int i = 0;
+        while (i < a.length() && i < b.length() && a.charAt(i) == b.charAt(i)) {
+            i++;
+        }
+        if (i == a.length() && i == b.length()) {
+            return "the same inputs as the lookup before (so a spec file or a host answer changed)";
+        }
+        int from = Math.max(0, i - 120);
+        return "the inputs differ from the lookup before at " + i + ": ..."
+                + a.substring(from, Math.min(a.length(), i + 120)) + "... now ..."
+                + b.substring(from, Math.min(b.length(), i + 120)) + "...";
     }
 
     private boolean hit() throws Exception {
@@ -82,7 +105,7 @@ class PlanCacheTest {
     @Test
     void aSecondPreparationIsAHitAndPrintsExactlyAsTheFullPath() throws Exception {
         assertFalse(hit());
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
         SpecSource s = specSource(Map.of());
         Preparation cached = NsboxEngine.prepare(s, null, cache, host);
         Preparation full = NsboxEngine.prepare(s, Overrides.NONE, host);
@@ -99,7 +122,7 @@ class PlanCacheTest {
         hit();
         writeSpec("# a comment changes nothing in the plan but the bytes\n");
         assertFalse(hit());
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
     }
 
     @Test
@@ -115,7 +138,7 @@ class PlanCacheTest {
     void variablesAreAnInput() throws Exception {
         hit(specSource(Map.of("size", "2m")), null, cache, host);
         assertFalse(hit(specSource(Map.of("size", "3m")), null, cache, host));
-        assertTrue(hit(specSource(Map.of("size", "3m")), null, cache, host));
+        assertTrue(hit(specSource(Map.of("size", "3m")), null, cache, host), () -> why);
     }
 
     @Test
@@ -125,7 +148,7 @@ class PlanCacheTest {
         env.put("NSBOX_PLAN_CACHE_TEST", "1");
         LiveHost otherEnv = new LiveHost(env, host.cwd());
         assertFalse(hit(specSource(Map.of()), null, cache, otherEnv));
-        assertTrue(hit(specSource(Map.of()), null, cache, otherEnv));
+        assertTrue(hit(specSource(Map.of()), null, cache, otherEnv), () -> why);
         LiveHost otherCwd = new LiveHost(System.getenv(), tmp.toString());
         assertFalse(hit(specSource(Map.of()), null, cache, otherCwd));
     }
@@ -134,7 +157,7 @@ class PlanCacheTest {
     void theCommandIsAnInput() throws Exception {
         hit();
         assertFalse(hit(specSource(Map.of()), List.of("echo", "a"), cache, host));
-        assertTrue(hit(specSource(Map.of()), List.of("echo", "a"), cache, host));
+        assertTrue(hit(specSource(Map.of()), List.of("echo", "a"), cache, host), () -> why);
         assertFalse(hit(specSource(Map.of()), List.of("echo", "b"), cache, host));
     }
 
@@ -183,7 +206,7 @@ class PlanCacheTest {
         assertEquals(0, new ProcessBuilder("mount", "-t", "tmpfs", "none", point.toString()).inheritIO().start().waitFor());
         try {
             assertFalse(hit());
-            assertTrue(hit());
+            assertTrue(hit(), () -> why);
         } finally {
             new ProcessBuilder("umount", point.toString()).inheritIO().start().waitFor();
         }
@@ -212,18 +235,18 @@ class PlanCacheTest {
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(entry)));
         byte[] good = Files.readAllBytes(entry);
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
 
         Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-rw----"));
         assertFalse(hit(), "group-writable");
         Files.write(entry, good);
         Files.setPosixFilePermissions(entry, PosixFilePermissions.fromString("rw-------"));
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
 
         Files.write(entry, java.util.Arrays.copyOf(good, good.length - 7));
         assertFalse(hit(), "truncated");
         Files.write(entry, good);
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
 
         byte[] otherFormat = good.clone();
         otherFormat[2 + "nsbox plan cache".length() + 3] ^= 1;
@@ -235,7 +258,7 @@ class PlanCacheTest {
         assertFalse(hit(), "a folder others may read");
         assertFalse(hit(), "and nothing is stored in it");
         Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("rwx------"));
-        assertTrue(hit());
+        assertTrue(hit(), () -> why);
 
         Assumptions.assumeTrue(LiveHost.hasCapSysAdmin(), "needs root to give the entry to another uid");
         Files.setAttribute(entry, "unix:uid", 65534);
@@ -257,7 +280,8 @@ class PlanCacheTest {
 
     @Test
     void validateTakesTheCachedSpecAndSaysTheSame() throws Exception {
-        hit();
+        // validate asks as this process, in its own working directory.
+        hit(specSource(Map.of()), null, cache, LiveHost.current());
         SpecSource s = specSource(Map.of());
         NsboxEngine.Checked cached = NsboxEngine.check(s, cache);
         assertTrue(cache.lookup(cache.inputs(s, null, LiveHost.current())).isPresent());

@@ -173,6 +173,10 @@ class RootlessForkServerTest {
         Process q = user.command(List.of(java.toString(), "echo ready; sleep " + marker)).start();
         BufferedReader qout = new BufferedReader(new InputStreamReader(q.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", qout.readLine());
+        // "ready" is written before the shell has started sleep: wait for it to be there.
+        for (int i = 0; i < 100 && Processes.sleepsWith(marker).isEmpty(); i++) {
+            Thread.sleep(50);
+        }
         assertEquals(1, Processes.sleepsWith(marker).size());
         new ProcessBuilder("kill", "-KILL", Long.toString(client(q).pid())).start().waitFor();
         q.waitFor(30, TimeUnit.SECONDS);
