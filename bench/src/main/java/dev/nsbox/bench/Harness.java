@@ -375,6 +375,8 @@ public final class Harness {
                         () -> Measure.spawn(nsbox, noPlanCache, null)));
         s.rows.addAll(Measure.roundRobin(v, smoke ? 0 : 3, smoke ? 1 : 20));
         s.targets.add(Target.ratio("./nsbox run at most 2x a bare JVM", "./nsbox run", "java Hello", 2.0));
+        s.targets.add(Target.ratio("./nsbox validate at most 1.5x a bare JVM", "./nsbox validate", "java Hello", 1.5));
+        s.targets.add(Target.ratio("./nsbox plan at most 1.5x a bare JVM", "./nsbox plan", "java Hello", 1.5));
         s.notes.add("Each command spawned from the harness's JVM and waited for. The bare JVM gets the same flags "
                 + "as the `nsbox` launcher (" + String.join(" ", flags) + "), so the ratio is nsbox's own work, "
                 + "not a difference of JVM flags; the launcher is a `sh` script that execs java (one more exec).");

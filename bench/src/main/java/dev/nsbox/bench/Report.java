@@ -92,7 +92,7 @@ final class Report {
                 .append(" on ").append(saved.when()).append(". Do not edit: run it again (`bench/run --render` "
                         + "renders it again from the last run's measurements, after `bench/analysis.md` changed).\n\n");
         m.append("Reproduce, as root on Linux, from the repository's root:\n\n```sh\nbench/run            # everything "
-                + "below, about 7 minutes on two shared cores; rewrites this file and docs/benchmarks/\nbench/run --smoke    # what CI "
+                + "below, about 12 minutes on two cores; rewrites this file and docs/benchmarks/\nbench/run --smoke    # what CI "
                 + "runs: each variant a few times, nothing timed or asserted but exit codes\n```\n\n");
         m.append("`bench/run` installs bubblewrap with apt-get when it is missing, builds the `bench` module and runs "
                 + "`java -jar bench/target/nsbox-bench.jar` under `unshare --mount --propagation private`, so every "
