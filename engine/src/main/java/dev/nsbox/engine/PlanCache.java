@@ -60,7 +60,7 @@ public final class PlanCache {
     /** No cache: every preparation takes the full path. */
     public static final PlanCache OFF = new PlanCache(null, null, -1);
 
-    /** The environment variable that turns the cache off: {@code NSBOX_PLAN_CACHE=0}. */
+    /** The environment variable that turns the cache on: {@code NSBOX_PLAN_CACHE=1}; it is off otherwise. */
     public static final String SWITCH = "NSBOX_PLAN_CACHE";
 
     private static final String MAGIC = "nsbox plan cache";
@@ -91,12 +91,14 @@ public final class PlanCache {
     }
 
     /**
-     * The user's cache, as the launcher keeps its AppCDS archive; {@link #OFF} when
-     * {@code NSBOX_PLAN_CACHE=0}, when there is no absolute cache folder, or when the engine
+     * The user's cache, as the launcher keeps its AppCDS archive, when {@code NSBOX_PLAN_CACHE=1};
+     * {@link #OFF} otherwise, when there is no absolute cache folder, or when the engine
      * does not run from a jar (no build identity to key on).
      */
     public static PlanCache forUser(Map<String, String> env) {
-        if ("0".equals(env.get(SWITCH))) {
+        // Opt-in: an entry holds the caller's environment in plain text (docs/decisions/0027), and
+        // secure by default means nothing of a run's secrets is kept on disk unless asked for.
+        if (!"1".equals(env.get(SWITCH))) {
             return OFF;
         }
         String xdg = env.get("XDG_CACHE_HOME");

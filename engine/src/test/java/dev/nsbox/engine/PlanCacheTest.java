@@ -290,10 +290,11 @@ class PlanCacheTest {
     }
 
     @Test
-    void theSwitchAndAMissingJarTurnItOff() {
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
-        // The tests run from target/classes: no jar, no build identity to key on.
+    void itIsOffUnlessAskedForAndWithoutAJar() {
         assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString())));
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
+        // Asked for, but the tests run from target/classes: no jar, no build identity to key on.
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "1", "HOME", tmp.toString())));
         assertFalse(PlanCache.OFF.enabled());
     }
 }
