@@ -198,18 +198,8 @@ public final class RecordCodec {
                 for (Object o : k) {
                     names.add((String) o);
                 }
-                List<Object> key = List.of(p, a, names);
-                SeccompFilter known = FILTERS.get(key);
-                if (known != null) {
-                    return known;
-                }
-                SeccompFilter f = SeccompFilter.of(p, names, a).orElseThrow(
+                return SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));
-                if (FILTERS.size() >= MAX_FILTERS) {
-                    FILTERS.clear();
-                }
-                FILTERS.put(key, f);
-                return f;
             }
             case ENUM: {
                 Class<?> c = load(readString(in));
@@ -309,14 +299,6 @@ public final class RecordCodec {
         }
     };
 
-    /**
-     * Filters compiled on this side, by policy, ABI and kept capabilities: a helper receives the
-     * same few with every plan, and compiling one again cost as much as the rest of the plan's
-     * decoding. A {@link SeccompFilter} is immutable and made only from those three, so the one
-     * compiled before is the one that would be compiled now.
-     */
-    private static final Map<List<Object>, SeccompFilter> FILTERS = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int MAX_FILTERS = 64;
 
     /** Classes by name, loaded once: every record of a plan names its class. Only {@code dev.nsbox} names get here. */
     private static final Map<String, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();

@@ -14,9 +14,7 @@ import dev.nsbox.spec.Spec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -65,7 +63,7 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
             // it as a limit of this machine (exit 3), as Sandbox refuses the architecture (0019).
             if (arch.isPresent()) {
                 Set<String> kept = p.capabilities().stream().map(Enum::name).collect(Collectors.toSet());
-                filter = filter(policy(s), kept, arch.get());
+                filter = SeccompFilter.of(policy(s), kept, arch.get());
             }
             // seccomp(2) installs a filter only with no_new_privs or CAP_SYS_ADMIN (EACCES otherwise).
             if (!p.noNewPrivileges() && !p.capabilities().contains(Capability.CAP_SYS_ADMIN)) {
@@ -76,69 +74,6 @@ public record Confinement(Set<Capability> capabilities, Optional<SeccompFilter> 
             }
         }
         return new Confinement(p.capabilities(), filter, limits(spec.limits()));
-    }
-
-    /** The most filters {@link #FILTERS} keeps: a JVM plans few distinct confinements. */
-    private static final int MAX_FILTERS = 16;
-
-    /**
-     * Filters compiled in this JVM, by what they are compiled from. A filter is immutable and a
-     * pure function of its policy, the capabilities kept and the ABI (its tables are the jar's
-     * own), so a warm engine that plans the same spec again reuses the program instead of
-     * compiling the same one again (about a sixth of a warm plan of the bench's spec).
-     */
-    private static final Map<FilterKey, Optional<SeccompFilter>> FILTERS = new LinkedHashMap<>(MAX_FILTERS, 0.75f,
-            true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<FilterKey, Optional<SeccompFilter>> eldest) {
-            return size() > MAX_FILTERS;
-        }
-    };
-
-    /**
-     * What a filter is compiled from. Its equals and hashCode are written out: a record's
-     * generated ones bootstrap through {@code ObjectMethods}, classes a cold JVM would spin for
-     * nothing (the policy's own equals runs only on a hit, in a warm JVM).
-     */
-    private static final class FilterKey {
-        private final SeccompPolicy policy;
-        private final Set<String> kept;
-        private final SeccompArch arch;
-
-        FilterKey(SeccompPolicy policy, Set<String> kept, SeccompArch arch) {
-            this.policy = policy;
-            this.kept = kept;
-            this.arch = arch;
-        }
-
-        Set<String> kept() {
-            return kept;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof FilterKey k && arch == k.arch && kept.equals(k.kept) && policy.equals(k.policy);
-        }
-
-        @Override
-        public int hashCode() {
-            return (policy.getClass().getName().hashCode() * 31 + kept.hashCode()) * 31 + arch.ordinal();
-        }
-    }
-
-    private static Optional<SeccompFilter> filter(SeccompPolicy policy, Set<String> kept, SeccompArch arch) {
-        FilterKey key = new FilterKey(policy, Set.copyOf(kept), arch);
-        synchronized (FILTERS) {
-            Optional<SeccompFilter> f = FILTERS.get(key);
-            if (f != null) {
-                return f;
-            }
-        }
-        Optional<SeccompFilter> f = SeccompFilter.of(policy, key.kept(), arch);
-        synchronized (FILTERS) {
-            FILTERS.put(key, f);
-        }
-        return f;
     }
 
     private static SeccompPolicy policy(SeccompSpec s) {

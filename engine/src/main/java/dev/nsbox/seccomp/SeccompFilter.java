@@ -1,7 +1,9 @@
 package dev.nsbox.seccomp;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +34,62 @@ public final class SeccompFilter {
      */
     public static Optional<SeccompFilter> of(SeccompPolicy policy, Set<String> keptCapabilities, SeccompArch arch) {
         Objects.requireNonNull(policy, "policy");
-        return SeccompRules.of(policy, arch, keptCapabilities).map(r -> new SeccompFilter(policy, r));
+        Key key = new Key(policy, Set.copyOf(keptCapabilities), arch);
+        synchronized (COMPILED) {
+            Optional<SeccompFilter> f = COMPILED.get(key);
+            if (f != null) {
+                return f;
+            }
+        }
+        Optional<SeccompFilter> f = SeccompRules.of(policy, arch, key.kept).map(r -> new SeccompFilter(policy, r));
+        synchronized (COMPILED) {
+            COMPILED.put(key, f);
+        }
+        return f;
+    }
+
+    /** The most filters {@link #COMPILED} keeps: a JVM plans and receives few distinct confinements. */
+    private static final int MAX_COMPILED = 16;
+
+    /**
+     * Filters compiled in this JVM, by what they are compiled from. A filter is immutable and a
+     * pure function of its policy, the capabilities kept and the ABI (its tables are the jar's
+     * own), so a warm engine that plans the same spec again, and a helper JVM that receives the
+     * same few filters with every plan, reuse the program instead of compiling it again (about a
+     * sixth of a warm plan of the bench's spec; as much as the rest of a received plan's decoding).
+     */
+    private static final Map<Key, Optional<SeccompFilter>> COMPILED = new LinkedHashMap<>(MAX_COMPILED, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, Optional<SeccompFilter>> eldest) {
+            return size() > MAX_COMPILED;
+        }
+    };
+
+    /**
+     * What a filter is compiled from. Its equals and hashCode are written out: a record's
+     * generated ones bootstrap through {@code ObjectMethods}, classes a cold JVM would spin for
+     * nothing (the policy's own equals runs only on a hit, in a warm JVM).
+     */
+    private static final class Key {
+        private final SeccompPolicy policy;
+        private final Set<String> kept;
+        private final SeccompArch arch;
+
+        Key(SeccompPolicy policy, Set<String> kept, SeccompArch arch) {
+            this.policy = policy;
+            this.kept = kept;
+            this.arch = arch;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && arch == k.arch && kept.equals(k.kept) && policy.equals(k.policy);
+        }
+
+        @Override
+        public int hashCode() {
+            return (policy.getClass().getName().hashCode() * 31 + kept.hashCode()) * 31 + arch.ordinal();
+        }
     }
 
     /** Equal when made from the same policy and rules: the program is compiled from them. */
