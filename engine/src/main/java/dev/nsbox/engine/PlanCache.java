@@ -96,6 +96,12 @@ public final class PlanCache {
      * does not run from a jar (no build identity to key on).
      */
     public static PlanCache forUser(Map<String, String> env) {
+        // The jar's identity is read only when the cache is asked for: off, a cold run does nothing more.
+        return "1".equals(env.get(SWITCH)) ? forUser(env, jarIdentity()) : OFF;
+    }
+
+    /** {@link #forUser(Map)} for the build {@code build} (null: not run from a jar). */
+    static PlanCache forUser(Map<String, String> env, String build) {
         // Opt-in: an entry holds the caller's environment in plain text (docs/decisions/0027), and
         // secure by default means nothing of a run's secrets is kept on disk unless asked for.
         if (!"1".equals(env.get(SWITCH))) {
@@ -105,7 +111,6 @@ public final class PlanCache {
         String home = env.get("HOME");
         Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg, "nsbox")
                 : home != null && home.startsWith("/") ? Path.of(home, ".cache", "nsbox") : null;
-        String build = jarIdentity();
         if (base == null || build == null) {
             return OFF;
         }

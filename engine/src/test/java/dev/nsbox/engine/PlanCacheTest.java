@@ -295,6 +295,10 @@ class PlanCacheTest {
         assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
         // Asked for, but the tests run from target/classes: no jar, no build identity to key on.
         assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "1", "HOME", tmp.toString())));
+        // With a build to key on: off by default, on only when asked for.
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString()), "a-build"));
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString()), "a-build"));
+        assertTrue(PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "1", "HOME", tmp.toString()), "a-build").enabled());
         assertFalse(PlanCache.OFF.enabled());
     }
 }
