@@ -407,7 +407,7 @@ public final class Harness {
 
     /**
      * The JVM flags the nsbox launcher script passes: it reads them from the engine's resource
-     * {@code lean-jvm-flags}, which {@link JvmFlags#LEAN} reads too, so the two stay in step. The
+     * {@code lean-jvm-flags}, which {@link JvmFlags#lean()} reads too, so the two stay in step. The
      * launcher must still read that resource, or the comparison would be of different flags.
      */
     private List<String> launcherFlags() throws IOException {
@@ -415,7 +415,7 @@ public final class Harness {
         if (!script.contains("NSBOX_JAVA_OPTS:-") || !script.contains("dev/nsbox/exec/lean-jvm-flags")) {
             throw new IllegalStateException("./nsbox no longer takes its JVM flags from dev/nsbox/exec/lean-jvm-flags");
         }
-        return JvmFlags.LEAN;
+        return JvmFlags.lean();
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ final class Relaunch {
             return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                     .filter(a -> !a.startsWith("-XX:ArchiveClassesAtExit")).toList();
         } catch (LinkageError | RuntimeException e) {
-            return NsboxEngine.LEAN_JVM_FLAGS;
+            return NsboxEngine.leanJvmFlags();
         }
     }
 

@@ -57,7 +57,9 @@ public final class NsboxEngine {
      * fastest cold start. One list for the launcher, the CLI's relaunch, the helper JVM and the
      * Maven plugin's test wrapper.
      */
-    public static final List<String> LEAN_JVM_FLAGS = JvmFlags.LEAN;
+    public static List<String> leanJvmFlags() {
+        return JvmFlags.lean();
+    }
 
     /**
      * Whether this JVM has seen the machine let it create a user namespace: the probe forks

@@ -72,7 +72,7 @@ final class HelperClient {
     static HelperClient start(Mapping mapping) throws UserNamespaces.Unavailable {
         List<String> java = new ArrayList<>();
         java.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        java.addAll(JvmFlags.LEAN);
+        java.addAll(JvmFlags.lean());
         java.add("-XX:-UsePerfData");
         java.addAll(List.of("-cp", classPath(), SandboxServer.class.getName()));
         List<String> cmd = UserNamespaces.wrap(mapping, java, System.getenv());

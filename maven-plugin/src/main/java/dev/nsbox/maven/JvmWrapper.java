@@ -73,7 +73,7 @@ final class JvmWrapper {
 
         List<String> engine = new ArrayList<>();
         engine.add(realJava.toString());
-        engine.addAll(NsboxEngine.LEAN_JVM_FLAGS);
+        engine.addAll(NsboxEngine.leanJvmFlags());
         engine.add("-cp");
         engine.add(String.join(":", classpath.stream().map(Path::toString).toList()));
         engine.add("dev.nsbox.cli.Main");
