@@ -38,6 +38,7 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = new Main().execute(args, System.out, System.err);
+        LauncherArchive.removeIfStale();
         System.out.flush();
         System.err.flush();
         System.exit(code);

@@ -11,11 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.jar.Attributes;
-import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -244,7 +242,7 @@ public final class OrdinaryUser {
         Files.createDirectories(to);
         List<String> out = new ArrayList<>();
         int i = 0;
-        for (Path e : entries()) {
+        for (Path e : Processes.classPath()) {
             Path dest = to.resolve((i++) + "-" + e.getFileName());
             if (Files.isDirectory(e)) {
                 Processes.copyTree(e, dest);
@@ -257,29 +255,6 @@ public final class OrdinaryUser {
         }
         readable(to);
         return String.join(":", out);
-    }
-
-    /** The class path entries, expanding Surefire's manifest-only booter jar. */
-    private static Set<Path> entries() throws IOException {
-        Set<Path> out = new LinkedHashSet<>();
-        for (String e : System.getProperty("java.class.path").split(":")) {
-            Path p = Path.of(e).toAbsolutePath();
-            if (p.getFileName().toString().startsWith("surefirebooter") && Files.isRegularFile(p)) {
-                try (JarFile jar = new JarFile(p.toFile())) {
-                    String cp = jar.getManifest().getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-                    for (String u : cp.trim().split("\\s+")) {
-                        Path entry = Path.of(java.net.URI.create(u));
-                        if (!entry.getFileName().toString().startsWith("surefire")
-                                && !entry.toString().contains("/org/apache/maven/surefire/")) {
-                            out.add(entry);
-                        }
-                    }
-                }
-            } else {
-                out.add(p);
-            }
-        }
-        return out;
     }
 
     /** a+rX on {@code p} and below (its parents must be traversable already: .ci/run sees to it). */

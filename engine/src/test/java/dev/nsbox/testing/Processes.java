@@ -6,7 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -48,6 +52,29 @@ public final class Processes {
         public String toString() {
             return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
         }
+    }
+
+    /** This JVM's class path entries, Surefire's manifest-only booter jar expanded into its own. */
+    public static Set<Path> classPath() throws IOException {
+        Set<Path> out = new LinkedHashSet<>();
+        for (String e : System.getProperty("java.class.path").split(":")) {
+            Path p = Path.of(e).toAbsolutePath();
+            if (p.getFileName().toString().startsWith("surefirebooter") && Files.isRegularFile(p)) {
+                try (JarFile jar = new JarFile(p.toFile())) {
+                    String cp = jar.getManifest().getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+                    for (String u : cp.trim().split("\\s+")) {
+                        Path entry = Path.of(java.net.URI.create(u));
+                        if (!entry.getFileName().toString().startsWith("surefire")
+                                && !entry.toString().contains("/org/apache/maven/surefire/")) {
+                            out.add(entry);
+                        }
+                    }
+                }
+            } else {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** {@code java [CLI flags] -cp <this JVM's class path> dev.nsbox.cli.Main ARGS...}. */
