@@ -5,7 +5,6 @@ import dev.nsbox.sys.Sys;
 import dev.nsbox.sys.SyscallException;
 
 import java.io.IOException;
-import java.io.InputStream;
 
 /**
  * The supervisor's executable, {@code nsbox-init}, compiled statically by the build for each
@@ -49,15 +48,13 @@ final class InitBinary {
      * @throws NativeArch.UnsupportedArchitectureException when the jar carries none for it
      */
     static byte[] image() throws IOException {
-        String name = NativeArch.resource("nsbox-init");
-        try (InputStream in = InitBinary.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new NativeArch.UnsupportedArchitectureException("the supervisor dev/nsbox/exec/" + name
-                        + " is missing from the class path: this jar was built without it; engine/src/main/c/build.sh "
-                        + "compiles it from engine/src/main/c/nsbox-init.c (a cross compiler for another architecture: "
-                        + "apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)");
-            }
-            return in.readAllBytes();
+        byte[] image = NativeArch.read(InitBinary.class, "nsbox-init");
+        if (image == null) {
+            throw new NativeArch.UnsupportedArchitectureException("the supervisor dev/nsbox/exec/"
+                    + NativeArch.resource("nsbox-init") + " is missing from the class path: this jar was built without "
+                    + "it; engine/src/main/c/build.sh compiles it from engine/src/main/c/nsbox-init.c (a cross compiler "
+                    + "for another architecture: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)");
         }
+        return image;
     }
 }

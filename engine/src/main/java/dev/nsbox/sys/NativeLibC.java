@@ -1,7 +1,6 @@
 package dev.nsbox.sys;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -65,15 +64,11 @@ final class NativeLibC implements LibC {
     }
 
     private static void load() throws IOException {
-        String name = NativeArch.resource(LIBRARY);
-        byte[] image;
-        try (InputStream in = NativeLibC.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new NativeArch.UnsupportedArchitectureException("dev/nsbox/sys/" + name + " is missing from "
-                        + "the class path: this jar was built without it; engine/src/main/c/build.sh compiles it "
-                        + "from engine/src/main/c/nsbox-sys.c");
-            }
-            image = in.readAllBytes();
+        byte[] image = NativeArch.read(NativeLibC.class, LIBRARY);
+        if (image == null) {
+            throw new NativeArch.UnsupportedArchitectureException("dev/nsbox/sys/" + NativeArch.resource(LIBRARY)
+                    + " is missing from the class path: this jar was built without it; engine/src/main/c/build.sh "
+                    + "compiles it from engine/src/main/c/nsbox-sys.c");
         }
         Path dir = privateDirectory(Path.of(System.getProperty("java.io.tmpdir")));
         Path file = dir.resolve(LIBRARY);
