@@ -4,6 +4,7 @@ import dev.nsbox.engine.NsboxEngine;
 import dev.nsbox.engine.RunReport;
 import dev.nsbox.engine.RunOptions;
 import dev.nsbox.exec.Listener;
+import dev.nsbox.exec.Preload;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.StepIO;
 import dev.nsbox.plan.StepLaunch;
@@ -62,6 +63,14 @@ final class RunCommand implements Command {
         if (line.afterDashes() != null && line.afterDashes().isEmpty()) {
             throw new UsageException("run SPEC -- needs a COMMAND after --");
         }
+        // The native layer and the supervisor load on another thread while this one reads and
+        // plans the spec; waited for before the JVM exits, whatever the outcome.
+        try (Preload preload = NsboxEngine.preload()) {
+            return prepareAndRun(spec, line, console);
+        }
+    }
+
+    private static int prepareAndRun(String spec, CommandLine line, Console console) {
         Prepare.Outcome o = Prepare.prepare(spec, line, console, line.afterDashes(), false);
         if (o.preparation() == null) {
             return o.exitCode();

@@ -3,6 +3,7 @@ package dev.nsbox.engine;
 import dev.nsbox.exec.ForkServer;
 import dev.nsbox.exec.JvmFlags;
 import dev.nsbox.exec.Listener;
+import dev.nsbox.exec.Preload;
 import dev.nsbox.exec.RunResult;
 import dev.nsbox.exec.Sandbox;
 import dev.nsbox.exec.Sandboxes;
@@ -224,6 +225,15 @@ public final class NsboxEngine {
      */
     public static RunResult run(Preparation prepared, StepIO io, Listener listener, RunOptions options) {
         return Sandboxes.forCaller().run(prepared.plan(), io, listener, sandboxOptions(options));
+    }
+
+    /**
+     * Starts loading, on another thread, what the first run in this JVM needs before its sandbox
+     * can start ({@link Preload}): a command line calls it before it prepares a spec it is about
+     * to run here, and closes it before the JVM exits.
+     */
+    public static Preload preload() {
+        return Preload.start();
     }
 
     /**

@@ -41,6 +41,21 @@ final class SandboxThread extends Thread {
     volatile Throwable crash;
     volatile int procFd = -1;
 
+    /**
+     * Loads the classes a sandbox thread needs once it can load none; the first call in a JVM
+     * does the work, from any thread ({@link Preload} calls it ahead of the first run).
+     */
+    static void loadClasses() {
+        if (!classesLoaded) {
+            for (Class<?> c : Op.class.getPermittedSubclasses()) {
+                Objects.requireNonNull(c.getName());
+            }
+            // A failure after pivot_root(2) must not need a class loaded: make one now.
+            new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
+            classesLoaded = true;
+        }
+    }
+
     SandboxThread(Sys sys, List<Op> ops, int[] initFds) {
         super("nsbox-sandbox");
         setDaemon(true);
@@ -57,14 +72,7 @@ final class SandboxThread extends Thread {
     public void run() {
         int current = -1;
         try {
-            if (!classesLoaded) {
-                for (Class<?> c : Op.class.getPermittedSubclasses()) {
-                    Objects.requireNonNull(c.getName());
-                }
-                // A failure after pivot_root(2) must not need a class loaded: make one now.
-                new SyscallException(Call.MOUNT, "warm", Errnos.EPERM, "warm", 0L).args().size();
-                classesLoaded = true;
-            }
+            loadClasses();
             sys.warm();
             procFd = sys.open("/proc/thread-self", Sys.O_RDONLY | Sys.O_DIRECTORY | Sys.O_CLOEXEC, 0,
                     "open(\"/proc/thread-self\", O_RDONLY|O_DIRECTORY|O_CLOEXEC)");
