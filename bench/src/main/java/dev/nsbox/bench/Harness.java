@@ -349,8 +349,9 @@ public final class Harness {
         List<String> version = List.of(repo.resolve("nsbox").toString(), "--version");
         List<String> validate = List.of(repo.resolve("nsbox").toString(), "validate", spec.toString());
         List<String> plan = List.of(repo.resolve("nsbox").toString(), "plan", spec.toString());
-        // The launcher keeps an AppCDS archive in the user's cache, made by its first call: a cache
-        // of this run's own, primed by one `run`, as a user has it after their first run.
+        // The launcher keeps an AppCDS archive in the user's cache, made by its first two calls (the
+        // first lists the classes, the second dumps them): a cache of this run's own, primed by two
+        // `run`s, as a user has it after their first runs.
         Path cache = out.resolve("launcher-cache");
         deleteTree(cache);
         Files.createDirectories(cache);
@@ -359,8 +360,10 @@ public final class Harness {
                 "XDG_CACHE_HOME", cache.toString(), "NSBOX_PLAN_CACHE", "1");
         Map<String, String> noPlanCache = new java.util.HashMap<>(env);
         noPlanCache.put("NSBOX_PLAN_CACHE", "0");
-        if (Measure.spawn(nsbox, env, null) != 0) {
-            throw new Measure.Failure("the first ./nsbox run failed: " + shown(nsbox));
+        for (int i = 0; i < 2; i++) {
+            if (Measure.spawn(nsbox, env, null) != 0) {
+                throw new Measure.Failure("a first ./nsbox run failed: " + shown(nsbox));
+            }
         }
         List<Measure.Variant> v = List.of(
                 new Measure.Variant("java Hello", shown(hello), () -> Measure.spawn(hello)),
@@ -384,8 +387,8 @@ public final class Harness {
         s.notes.add("`--version`, `validate` and `plan` are the same launcher doing less: JVM and CLI only; + YAML "
                 + "parsing and validation; + the live host, the mount table and the prediction. `run` adds the native "
                 + "layer (nsbox's JNI library of libc's functions, one dlopen) and the sandbox itself. The launcher maps an AppCDS archive of nsbox.jar from the user's cache, made by "
-                + "its first call: here a cache of this run's own (`XDG_CACHE_HOME`), made by one `./nsbox run` "
-                + "before the rounds, as a user has it after a first run. The bare JVM has the JDK's default CDS "
+                + "its first two calls: here a cache of this run's own (`XDG_CACHE_HOME`), made by two `./nsbox run`s "
+                + "before the rounds, as a user has it after the first runs. The bare JVM has the JDK's default CDS "
                 + "archive only. That first `run` also stores the spec's checked plan in the same cache "
                 + "(`plans/`, asked for with `NSBOX_PLAN_CACHE=1`, docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md), so the `run`, `plan` "
                 + "and `validate` rows are warm-cache rows: they skip the YAML load, the checks, the planning and "

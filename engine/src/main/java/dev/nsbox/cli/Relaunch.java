@@ -122,9 +122,9 @@ final class Relaunch {
      */
     static List<String> jvmOptions() {
         try {
-            // Not the launcher's -XX:ArchiveClassesAtExit: two JVMs would write one archive.
+            // Not the launcher's -XX:DumpLoadedClassList: two JVMs would write one list.
             return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> !a.startsWith("-XX:ArchiveClassesAtExit")).toList();
+                    .filter(a -> !a.startsWith("-XX:DumpLoadedClassList")).toList();
         } catch (LinkageError | RuntimeException e) {
             return NsboxEngine.leanJvmFlags();
         }

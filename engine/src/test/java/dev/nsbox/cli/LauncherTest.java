@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The {@code ./nsbox} launcher as a user calls it: its AppCDS archive (docs/decisions/0013) is
- * dumped by the first {@code run}, mapped by the JVM of every later call, and made again when the
- * jar changed, whether the launcher sees it (a newer jar) or only the JVM does (an archive older
+ * dumped from the classes the first {@code run} loaded by the next call, mapped by the JVM of
+ * every later call, and made again when the jar changed, whether the launcher sees it (a newer jar) or only the JVM does (an archive older
  * than the jar's last change); and a run leaves nothing in {@code java.io.tmpdir}, however early
  * it stops (the native layer loads on another thread while the spec is read).
  */
@@ -117,17 +117,17 @@ class LauncherTest {
     }
 
     @Test
-    void theFirstRunDumpsTheArchiveAndEveryLaterCallMapsTheSameOne() throws Exception {
+    void theFirstRunListsItsClassesTheNextCallDumpsThemAndEveryLaterCallMapsTheSameArchive() throws Exception {
         run();
         List<Path> first = archives();
         assertEquals(1, first.size(), first.toString());
-        assertTrue(first.get(0).toString().endsWith(".dump"), first.toString());
+        assertTrue(first.get(0).toString().endsWith(".classlist"), first.toString());
 
         run();
         List<Path> second = archives();
         assertEquals(1, second.size(), second.toString());
         assertTrue(second.get(0).toString().endsWith(".jsa"), second.toString());
-        assertTrue(usable(second.get(0)), "the archive the first run dumped fits this jar and JVM");
+        assertTrue(usable(second.get(0)), "the archive fits this jar and JVM");
         Object inode = Files.getAttribute(second.get(0), "unix:ino");
 
         run();
@@ -138,7 +138,7 @@ class LauncherTest {
     }
 
     @Test
-    void aJarNewerThanTheArchiveIsDumpedAgainByTheLauncher() throws Exception {
+    void aJarNewerThanTheArchiveIsListedAndDumpedAgainByTheLauncher() throws Exception {
         run();
         run();
         Path archive = archives().get(0);
@@ -148,13 +148,13 @@ class LauncherTest {
         run();
         List<Path> now = archives();
         assertEquals(1, now.size(), now.toString());
-        assertTrue(now.get(0).toString().endsWith(".dump"), "dumped again: " + now);
+        assertTrue(now.get(0).toString().endsWith(".classlist"), "listed again: " + now);
         run();
         assertTrue(usable(archives().get(0)), archives().toString());
     }
 
     @Test
-    void anArchiveTheJvmCannotUseIsRemovedByItAndDumpedByTheNextCall() throws Exception {
+    void anArchiveTheJvmCannotUseIsRemovedByItAndMadeAgain() throws Exception {
         run();
         run();
         Path archive = archives().get(0);
@@ -168,7 +168,7 @@ class LauncherTest {
         run();
         assertEquals(List.of(), archives(), "the JVM that could not use it removed it as it exited");
         run();
-        assertTrue(archives().get(0).toString().endsWith(".dump"), archives().toString());
+        assertTrue(archives().get(0).toString().endsWith(".classlist"), archives().toString());
         run();
         assertTrue(usable(archives().get(0)), archives().toString());
     }

@@ -233,8 +233,8 @@ class RootlessRunTest {
         pb.environment().put("NSBOX_JAR", user.manifestJar().toString());
         Path cache = user.folder("cache");
         pb.environment().put("XDG_CACHE_HOME", cache.toString());
-        // The first call dumps the AppCDS archive under a name of its own, the second moves it in
-        // place and maps it: neither shows in the output. Nothing else is kept there (the JNI
+        // The first call lists its classes under a name of its own, the second dumps the AppCDS
+        // archive from that list and maps it: neither shows in the output. Nothing else is kept there (the JNI
         // library is loaded from a folder of its own under java.io.tmpdir and deleted).
         for (int i = 0; i < 2; i++) {
             Result r = Result.of(pb.start());
@@ -246,15 +246,15 @@ class RootlessRunTest {
                 List<String> all = s.map(f -> f.getFileName().toString()).sorted().toList();
                 List<String> names = all.stream().filter(n -> n.startsWith("nsbox-")).toList();
                 assertEquals(1, names.size(), all.toString());
-                assertTrue(names.get(0).endsWith(i == 0 ? ".dump" : ".jsa"), all.toString());
+                assertTrue(names.get(0).endsWith(i == 0 ? ".classlist" : ".jsa"), all.toString());
                 assertEquals(names, all);
             }
         }
     }
 
     /**
-     * The launcher execs the JVM on every call, the first (which dumps the AppCDS archive)
-     * included: SIGTERM and SIGQUIT sent to the pid that started reach the step.
+     * The launcher execs the JVM on every call, the first (which lists the classes for the
+     * AppCDS archive) included: SIGTERM and SIGQUIT sent to the pid that started reach the step.
      */
     @Test
     void theLaunchersFirstCallPassesSignalsToTheStep() throws Exception {
