@@ -349,9 +349,8 @@ public final class Harness {
         List<String> version = List.of(repo.resolve("nsbox").toString(), "--version");
         List<String> validate = List.of(repo.resolve("nsbox").toString(), "validate", spec.toString());
         List<String> plan = List.of(repo.resolve("nsbox").toString(), "plan", spec.toString());
-        // The launcher keeps an AppCDS archive in the user's cache, made by its first two calls (the
-        // first lists the classes, the second dumps them): a cache of this run's own, primed by two
-        // `run`s, as a user has it after their first runs.
+        // The launcher's AppCDS archive in the user's cache is made by its first two calls: a cache
+        // of this run's own, primed by two `run`s, as a user has it after their first runs.
         Path cache = out.resolve("launcher-cache");
         deleteTree(cache);
         Files.createDirectories(cache);
