@@ -1,8 +1,10 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.seccomp.BpfProgram;
 import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
 import dev.nsbox.seccomp.SeccompPolicy;
+import dev.nsbox.seccomp.SockFilter;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -35,6 +37,12 @@ import java.util.Set;
  * capabilities, and compiled again on the other side, where its program is made). Anything else
  * is an {@link IllegalArgumentException} naming the type: a field added to a record with a new
  * kind of value fails the codec's test, not a run.
+ *
+ * <p>{@link #writeWithPrograms} and {@link #readWithPrograms} write and read a filter with its
+ * compiled program as well, and read it back without compiling it again
+ * ({@link SeccompFilter#compiled}): for a reader that trusts the writer as itself (the plan
+ * cache, whose entries are the user's own and read back when stored). The helper JVM's protocol
+ * sends policies, and {@link #read} refuses a program.
  */
 public final class RecordCodec {
 
@@ -55,11 +63,30 @@ public final class RecordCodec {
     private static final byte OPTIONAL_LONG = 12;
     private static final byte BIG_DECIMAL = 13;
     private static final byte SECCOMP_FILTER = 14;
+    private static final byte COMPILED_SECCOMP_FILTER = 15;
 
     private RecordCodec() {
     }
 
     public static void write(DataOutputStream out, Object v) throws IOException {
+        write(out, v, false);
+    }
+
+    /** {@link #write}, with each seccomp filter's compiled program; see the class comment. */
+    public static void writeWithPrograms(DataOutputStream out, Object v) throws IOException {
+        write(out, v, true);
+    }
+
+    public static Object read(DataInputStream in) throws IOException {
+        return read(in, false);
+    }
+
+    /** {@link #read} of what {@link #writeWithPrograms} wrote; see the class comment. */
+    public static Object readWithPrograms(DataInputStream in) throws IOException {
+        return read(in, true);
+    }
+
+    private static void write(DataOutputStream out, Object v, boolean programs) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
@@ -82,24 +109,24 @@ public final class RecordCodec {
             out.writeByte(LIST);
             out.writeInt(l.size());
             for (Object e : l) {
-                write(out, e);
+                write(out, e, programs);
             }
         } else if (v instanceof Set<?> s) {
             out.writeByte(SET);
             out.writeInt(s.size());
             for (Object e : s) {
-                write(out, e);
+                write(out, e, programs);
             }
         } else if (v instanceof Map<?, ?> m) {
             out.writeByte(MAP);
             out.writeInt(m.size());
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                write(out, e.getKey());
-                write(out, e.getValue());
+                write(out, e.getKey(), programs);
+                write(out, e.getValue(), programs);
             }
         } else if (v instanceof Optional<?> o) {
             out.writeByte(OPTIONAL);
-            write(out, o.orElse(null));
+            write(out, o.orElse(null), programs);
         } else if (v instanceof OptionalLong o) {
             out.writeByte(OPTIONAL_LONG);
             out.writeBoolean(o.isPresent());
@@ -108,10 +135,15 @@ public final class RecordCodec {
             out.writeByte(BIG_DECIMAL);
             writeString(out, d.toString());
         } else if (v instanceof SeccompFilter f) {
-            out.writeByte(SECCOMP_FILTER);
-            write(out, f.policy());
-            write(out, f.arch());
-            write(out, f.rules().keptCapabilities());
+            out.writeByte(programs ? COMPILED_SECCOMP_FILTER : SECCOMP_FILTER);
+            write(out, f.policy(), programs);
+            write(out, f.arch(), programs);
+            write(out, f.keptCapabilities(), programs);
+            if (programs) {
+                byte[] b = f.program().bytes();
+                out.writeInt(b.length);
+                out.write(b);
+            }
         } else if (v instanceof Enum<?> e) {
             out.writeByte(ENUM);
             writeString(out, accepted(e.getDeclaringClass()).getName());
@@ -124,7 +156,7 @@ public final class RecordCodec {
             out.writeShort(shape.accessors.length);
             for (int i = 0; i < shape.accessors.length; i++) {
                 try {
-                    write(out, shape.accessors[i].invoke(r));
+                    write(out, shape.accessors[i].invoke(r), programs);
                 } catch (ReflectiveOperationException e) {
                     throw new IllegalArgumentException("cannot read " + c.getName() + "." + shape.accessors[i].getName(), e);
                 }
@@ -134,7 +166,7 @@ public final class RecordCodec {
         }
     }
 
-    public static Object read(DataInputStream in) throws IOException {
+    private static Object read(DataInputStream in, boolean programs) throws IOException {
         byte tag = in.readByte();
         switch (tag) {
             case NULL:
@@ -153,7 +185,7 @@ public final class RecordCodec {
                 int n = in.readInt();
                 List<Object> l = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    l.add(read(in));
+                    l.add(read(in, programs));
                 }
                 return l;
             }
@@ -161,7 +193,7 @@ public final class RecordCodec {
                 int n = in.readInt();
                 Set<Object> s = new LinkedHashSet<>();
                 for (int i = 0; i < n; i++) {
-                    s.add(read(in));
+                    s.add(read(in, programs));
                 }
                 return s;
             }
@@ -169,13 +201,13 @@ public final class RecordCodec {
                 int n = in.readInt();
                 Map<Object, Object> m = new LinkedHashMap<>();
                 for (int i = 0; i < n; i++) {
-                    Object k = read(in);
-                    m.put(k, read(in));
+                    Object k = read(in, programs);
+                    m.put(k, read(in, programs));
                 }
                 return m;
             }
             case OPTIONAL:
-                return Optional.ofNullable(read(in));
+                return Optional.ofNullable(read(in, programs));
             case OPTIONAL_LONG: {
                 boolean present = in.readBoolean();
                 long value = in.readLong();
@@ -187,16 +219,29 @@ public final class RecordCodec {
                 } catch (NumberFormatException e) {
                     throw new IOException("not a decimal number", e);
                 }
-            case SECCOMP_FILTER: {
-                Object policy = read(in);
-                Object arch = read(in);
-                Object kept = read(in);
+            case SECCOMP_FILTER:
+            case COMPILED_SECCOMP_FILTER: {
+                if (tag == COMPILED_SECCOMP_FILTER && !programs) {
+                    throw new IOException("a compiled seccomp program where a policy is expected");
+                }
+                Object policy = read(in, programs);
+                Object arch = read(in, programs);
+                Object kept = read(in, programs);
                 if (!(policy instanceof SeccompPolicy p) || !(arch instanceof SeccompArch a) || !(kept instanceof Set<?> k)) {
                     throw new IOException("a seccomp filter is a policy, an ABI and a set of capability names");
                 }
                 Set<String> names = new LinkedHashSet<>();
                 for (Object o : k) {
                     names.add((String) o);
+                }
+                if (tag == COMPILED_SECCOMP_FILTER) {
+                    int n = in.readInt();
+                    if (n < 0 || n > BpfProgram.MAX_INSTRUCTIONS * SockFilter.SIZE) {
+                        throw new IOException("a seccomp program of " + n + " bytes");
+                    }
+                    byte[] b = new byte[n];
+                    in.readFully(b);
+                    return SeccompFilter.compiled(p, names, a, BpfProgram.ofBytes(a, b));
                 }
                 return SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));
@@ -229,7 +274,7 @@ public final class RecordCodec {
                 }
                 Object[] args = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    args[i] = read(in);
+                    args[i] = read(in, programs);
                 }
                 try {
                     return shape.constructor.newInstance(args);

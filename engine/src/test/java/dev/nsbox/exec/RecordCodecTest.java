@@ -87,6 +87,72 @@ class RecordCodecTest {
         assertNotEquals(first, roundTrip(other));
     }
 
+    private static byte[] withPrograms(Object v) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        RecordCodec.writeWithPrograms(new DataOutputStream(buf), v);
+        return buf.toByteArray();
+    }
+
+    private static Object readWithPrograms(byte[] b) throws IOException {
+        return RecordCodec.readWithPrograms(new DataInputStream(new ByteArrayInputStream(b)));
+    }
+
+    /**
+     * The plan cache's form carries each filter's program and reads it back without compiling it:
+     * the filter comes back equal, with the same program and, asked for, the same rules; a
+     * program changed on the way makes a filter that is not equal (so the cache's read-back
+     * refuses it); and the helper's form refuses a program.
+     */
+    @Test
+    void aFilterWithItsProgramComesBackEqualAndAChangedProgramDoesNot() throws IOException {
+        for (Set<String> kept : List.of(Set.<String>of(), Set.of("CAP_SYS_ADMIN", "CAP_NET_ADMIN"))) {
+            SeccompFilter f = SeccompFilter.of(new SeccompPolicy.Custom(List.of("@mount"), List.of("ptrace")), kept,
+                    SeccompArch.X86_64).orElseThrow();
+            byte[] b = withPrograms(f);
+            SeccompFilter back = (SeccompFilter) readWithPrograms(b);
+            assertEquals(f, back);
+            assertEquals(f.program(), back.program());
+            assertEquals(f.rules(), back.rules());
+            assertEquals(f.summary(), back.summary());
+
+            byte[] program = f.program().bytes();
+            int at = indexOf(b, program);
+            assertTrue(at > 0, "the program's bytes are in the entry");
+            byte[] changed = b.clone();
+            changed[at + program.length - 1] ^= 1; // the last instruction's k: another return value
+            assertNotEquals(f, readWithPrograms(changed));
+
+            assertThrows(IOException.class, () -> RecordCodec.read(new DataInputStream(new ByteArrayInputStream(b))));
+        }
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    /** Every example's plan survives the plan cache's form too. */
+    @Test
+    void everyExamplePlanSurvivesTheTripWithItsPrograms() throws Exception {
+        List<Path> specs;
+        try (Stream<Path> s = Files.list(Path.of("..", "specs"))) {
+            specs = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+        for (Path spec : specs) {
+            Plan plan = NsboxEngine.prepare(new SpecSource(spec, spec.toString(), Variables.forCli(spec, Map.of())),
+                    Overrides.NONE, NsboxEngine.host()).plan();
+            assertEquals(plan, readWithPrograms(withPrograms(plan)), spec.toString());
+        }
+    }
+
     @Test
     void onlyTheEnginesOwnTypesAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> roundTrip(new java.util.Date()));
