@@ -5,6 +5,7 @@ import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
 import dev.nsbox.seccomp.SeccompPolicy;
 import dev.nsbox.seccomp.SockFilter;
+import dev.nsbox.spec.Origin;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -64,6 +65,7 @@ public final class RecordCodec {
     private static final byte BIG_DECIMAL = 13;
     private static final byte SECCOMP_FILTER = 14;
     private static final byte COMPILED_SECCOMP_FILTER = 15;
+    private static final byte ORIGIN = 16;
 
     private RecordCodec() {
     }
@@ -144,6 +146,15 @@ public final class RecordCodec {
                 out.writeInt(b.length);
                 out.write(b);
             }
+        } else if (v instanceof Origin o) {
+            // The most frequent record of a plan (every value of the spec has one), written and
+            // made directly: through reflection its canonical constructor is called often enough
+            // for the JDK to spin an accessor class (inflation), a cold JVM's cost on every hit.
+            out.writeByte(ORIGIN);
+            writeString(out, o.file());
+            out.writeInt(o.line());
+            out.writeInt(o.column());
+            writeString(out, o.path());
         } else if (v instanceof Enum<?> e) {
             out.writeByte(ENUM);
             writeString(out, accepted(e.getDeclaringClass()).getName());
@@ -246,6 +257,8 @@ public final class RecordCodec {
                 return SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));
             }
+            case ORIGIN:
+                return new Origin(readString(in), in.readInt(), in.readInt(), readString(in));
             case ENUM: {
                 Class<?> c = load(readString(in));
                 String name = readString(in);
