@@ -446,22 +446,22 @@ public final class PlanCache {
             Plan stepless = new Plan(plan.spec(), plan.notes(), plan.ops(), plan.expectations(),
                     new Plan.Launch(l.pidNamespace(), l.noNewPrivileges(), l.confinement(), List.of()),
                     plan.hostEffects(), plan.diagnostics());
-            ByteArrayOutputStream payload = new ByteArrayOutputStream(16384);
-            DataOutputStream p = new DataOutputStream(payload);
-            RecordCodec.writeWithPrograms(p, stepless);
-            p.flush();
+            byte[] payload = encode(stepless);
             // Read back and compare (as the executor does with the kernel, decision 0006): a plan
-            // that does not come back equal, steps planned again and seccomp programs included, is
-            // not stored. It also loads, on the first run that the launcher's AppCDS archive is
-            // dumped from, the classes a hit needs.
-            Hit back = new Hit(warnings, false, payload.toByteArray());
-            if (!back.plan(in).equals(Optional.of(plan))) {
+            // that does not come back the same, steps planned again and seccomp programs included,
+            // is not stored. Compared in the codec's form, which writes every component of every
+            // record (and each filter's program), and which no two different plans share; not
+            // with equals, whose records' ObjectMethods bootstraps spin about a hundred classes in
+            // a cold JVM (75 ms of a first run). It also loads, on the first run that the
+            // launcher's AppCDS archive is dumped from, the classes a hit needs.
+            Optional<Plan> back = new Hit(warnings, false, payload).plan(in);
+            if (back.isEmpty() || !Arrays.equals(encode(back.get()), encode(plan))) {
                 return;
             }
             RecordCodec.write(d, new ArrayList<>(warnings));
             d.writeBoolean(plan.spec().has(Namespace.USER));
-            d.writeInt(payload.size());
-            payload.writeTo(d);
+            d.writeInt(payload.length);
+            d.write(payload);
             d.writeUTF("end");
             d.flush();
             if (!folder()) {
@@ -469,7 +469,8 @@ public final class PlanCache {
             }
             // A name of this process's own, made with O_CREAT|O_EXCL and mode 0600; not
             // Files.createTempFile, whose SecureRandom costs a cold JVM the security providers.
-            tmp = dir.resolve(".plan-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".tmp");
+            // The pid from /proc/self, not ProcessHandle, whose class makes a thread pool when loaded.
+            tmp = dir.resolve(".plan-" + Files.readSymbolicLink(Path.of("/proc/self")) + "-" + System.nanoTime() + ".tmp");
             try (var ch = Files.newByteChannel(tmp, Set.<OpenOption>of(StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rw-------")))) {
@@ -497,6 +498,15 @@ public final class PlanCache {
                 }
             }
         }
+    }
+
+    /** {@code plan} in the entry's form: {@link RecordCodec#writeWithPrograms}. */
+    private static byte[] encode(Plan plan) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(16384);
+        DataOutputStream d = new DataOutputStream(b);
+        RecordCodec.writeWithPrograms(d, plan);
+        d.flush();
+        return b.toByteArray();
     }
 
     /** Makes the folder (0700) when missing; whether it is then trusted. */

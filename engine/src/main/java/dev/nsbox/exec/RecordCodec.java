@@ -361,8 +361,23 @@ public final class RecordCodec {
     /** Classes by name, loaded once: every record of a plan names its class. Only {@code dev.nsbox} names get here. */
     private static final Map<String, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not. */
+    /**
+     * UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not.
+     *
+     * @throws IllegalArgumentException for a string with a lone surrogate, which UTF-8 cannot
+     *         hold ({@code getBytes} would write {@code ?}): two different strings never have
+     *         the same form, so that the plan cache may compare plans by their bytes
+     */
     public static void writeString(DataOutputStream out, String s) throws IOException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    throw new IllegalArgumentException("cannot encode a string with a lone surrogate at " + i);
+                }
+                i++;
+            }
+        }
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);

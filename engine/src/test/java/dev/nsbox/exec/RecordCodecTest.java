@@ -64,6 +64,10 @@ class RecordCodecTest {
         assertEquals(List.of("a", 1, 2L, true, Duration.ofNanos(5)), roundTrip(List.of("a", 1, 2L, true, Duration.ofNanos(5))));
         String big = "x".repeat(100_000);
         assertEquals(big, roundTrip(big));
+        assertEquals("\ud83d\ude00 \u00e9", roundTrip("\ud83d\ude00 \u00e9"));
+        // UTF-8 cannot hold a lone surrogate: refused, rather than written as the "?" another string is.
+        assertThrows(IllegalArgumentException.class, () -> roundTrip("a\ud83d"));
+        assertThrows(IllegalArgumentException.class, () -> roundTrip("\ude00b"));
     }
 
     @Test
