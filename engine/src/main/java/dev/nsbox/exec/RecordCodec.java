@@ -11,7 +11,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
+import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -29,9 +29,9 @@ import java.util.Set;
  * operations and steps; {@code StepResult}, {@code RunResult}) as a compact binary form, so
  * that a {@link SandboxServer} in another JVM runs exactly the plan its caller made.
  *
- * <p>Records are written component by component, in declaration order, and rebuilt through
- * their canonical constructors, so every check a constructor makes runs again on the other
- * side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
+ * <p>Records are written component by component (each component's field), in declaration
+ * order, and rebuilt through their canonical constructors, so every check a constructor makes
+ * runs again on the other side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
  * them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
  * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}, {@code OptionalLong},
  * {@code BigDecimal}, and a step's {@code SeccompFilter} (sent as its policy, ABI and kept
@@ -163,13 +163,13 @@ public final class RecordCodec {
             out.writeByte(RECORD);
             Class<?> c = accepted(r.getClass());
             writeString(out, c.getName());
-            Shape shape = SHAPES.get(c);
-            out.writeShort(shape.accessors.length);
-            for (int i = 0; i < shape.accessors.length; i++) {
+            Field[] fields = FIELDS.get(c);
+            out.writeShort(fields.length);
+            for (Field f : fields) {
                 try {
-                    write(out, shape.accessors[i].invoke(r), programs);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + shape.accessors[i].getName(), e);
+                    write(out, f.get(r), programs);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + f.getName(), e);
                 }
             }
         } else {
@@ -274,15 +274,15 @@ public final class RecordCodec {
                 if (!c.isRecord()) {
                     throw new IOException(c.getName() + " is not a record");
                 }
-                Shape shape;
+                Constructor<?> constructor;
                 try {
-                    shape = SHAPES.get(c);
+                    constructor = CONSTRUCTORS.get(c);
                 } catch (IllegalArgumentException e) {
                     throw new IOException(e.getMessage(), e);
                 }
                 int n = in.readShort();
-                if (n != shape.accessors.length) {
-                    throw new IOException(c.getName() + " has " + shape.accessors.length + " components, got " + n
+                if (n != constructor.getParameterCount()) {
+                    throw new IOException(c.getName() + " has " + constructor.getParameterCount() + " components, got " + n
                             + " (the two JVMs run different versions of nsbox)");
                 }
                 Object[] args = new Object[n];
@@ -290,7 +290,7 @@ public final class RecordCodec {
                     args[i] = read(in, programs);
                 }
                 try {
-                    return shape.constructor.newInstance(args);
+                    return constructor.newInstance(args);
                 } catch (ReflectiveOperationException | IllegalArgumentException e) {
                     throw new IOException("cannot rebuild " + c.getName() + ": " + e, e);
                 }
@@ -325,38 +325,60 @@ public final class RecordCodec {
     }
 
     /**
-     * A record class's component accessors and canonical constructor, looked up once per class:
-     * {@code Class.getRecordComponents()} parses the class file's Record attribute and
-     * {@code getAccessor()} looks the method up by name on every call, which made the codec cost
-     * as much as planning the spec again on each rootless run.
+     * A record class's component fields, in declaration order, looked up once per class. A
+     * record's state is its components' private fields, which its canonical constructor makes
+     * (no record of the engine overrides an accessor); they are read directly, not through the
+     * accessors: {@code Method.invoke} spins an accessor class for each method called more than
+     * 15 times (the JDK's reflection inflation), about 30 classes for one plan encoded three
+     * times by the plan cache's store, where a field read through {@code Field.get} spins none.
      */
-    private record Shape(Method[] accessors, Constructor<?> constructor) {
-    }
-
-    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+    private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
         @Override
-        protected Shape computeValue(Class<?> c) {
-            RecordComponent[] parts = c.getRecordComponents();
-            if (parts == null) {
-                throw new IllegalArgumentException(c.getName() + " is not a record");
+        protected Field[] computeValue(Class<?> c) {
+            RecordComponent[] parts = components(c);
+            Field[] fields = new Field[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    fields[i] = c.getDeclaredField(parts[i].getName());
+                } catch (NoSuchFieldException e) {
+                    throw new IllegalArgumentException(c.getName() + " has no field " + parts[i].getName(), e);
+                }
+                fields[i].setAccessible(true);
             }
-            Method[] accessors = new Method[parts.length];
+            return fields;
+        }
+    };
+
+    /**
+     * A record class's canonical constructor, looked up once per class: {@code
+     * Class.getRecordComponents()} parses the class file's Record attribute on every call, which
+     * made the codec cost as much as planning the spec again on each rootless run.
+     */
+    private static final ClassValue<Constructor<?>> CONSTRUCTORS = new ClassValue<>() {
+        @Override
+        protected Constructor<?> computeValue(Class<?> c) {
+            RecordComponent[] parts = components(c);
             Class<?>[] types = new Class<?>[parts.length];
             for (int i = 0; i < parts.length; i++) {
-                accessors[i] = parts[i].getAccessor();
-                accessors[i].setAccessible(true);
                 types[i] = parts[i].getType();
             }
             try {
                 Constructor<?> k = c.getDeclaredConstructor(types);
                 k.setAccessible(true);
-                return new Shape(accessors, k);
+                return k;
             } catch (NoSuchMethodException e) {
                 throw new IllegalArgumentException(c.getName() + " has no canonical constructor", e);
             }
         }
     };
 
+    private static RecordComponent[] components(Class<?> c) {
+        RecordComponent[] parts = c.getRecordComponents();
+        if (parts == null) {
+            throw new IllegalArgumentException(c.getName() + " is not a record");
+        }
+        return parts;
+    }
 
     /** Classes by name, loaded once: every record of a plan names its class. Only {@code dev.nsbox} names get here. */
     private static final Map<String, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
