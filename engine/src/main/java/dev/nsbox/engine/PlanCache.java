@@ -449,13 +449,13 @@ public final class PlanCache {
             byte[] payload = encode(stepless);
             // Read back and compare (as the executor does with the kernel, decision 0006): a plan
             // that does not come back the same, steps planned again and seccomp programs included,
-            // is not stored. Compared in the codec's form, which writes every component of every
-            // record (and each filter's program), and which no two different plans share; not
-            // with equals, whose records' ObjectMethods bootstraps spin about a hundred classes in
-            // a cold JVM (75 ms of a first run). It also loads, on the first run that the
-            // launcher's AppCDS archive is dumped from, the classes a hit needs.
+            // is not stored. Compared in the codec's canonical form, which writes every component
+            // of every record (and each filter's program); not with equals, whose records'
+            // ObjectMethods bootstraps spin about a hundred classes in a cold JVM (75 ms of a
+            // first run). It also loads, on the first run that the launcher's AppCDS archive is
+            // dumped from, the classes a hit needs.
             Optional<Plan> back = new Hit(warnings, false, payload).plan(in);
-            if (back.isEmpty() || !Arrays.equals(encode(back.get()), encode(plan))) {
+            if (back.isEmpty() || !Arrays.equals(RecordCodec.canonicalForm(back.get()), RecordCodec.canonicalForm(plan))) {
                 return;
             }
             RecordCodec.write(d, new ArrayList<>(warnings));

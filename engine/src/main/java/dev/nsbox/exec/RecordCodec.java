@@ -70,13 +70,33 @@ public final class RecordCodec {
     private RecordCodec() {
     }
 
+    /** How {@link #write} writes: with programs ({@link #writeWithPrograms}), and canonical ({@link #canonicalForm}). */
+    private static final int POLICIES = 0;
+    private static final int PROGRAMS = 1;
+    private static final int CANONICAL = 3;
+
     public static void write(DataOutputStream out, Object v) throws IOException {
-        write(out, v, false);
+        write(out, v, POLICIES);
     }
 
     /** {@link #write}, with each seccomp filter's compiled program; see the class comment. */
     public static void writeWithPrograms(DataOutputStream out, Object v) throws IOException {
-        write(out, v, true);
+        write(out, v, PROGRAMS);
+    }
+
+    /**
+     * {@code v} as {@link #writeWithPrograms} writes it, but with the elements of every set and
+     * the entries of every map in a fixed order: two values have the same form exactly when
+     * they have the same components all the way down (sets and maps compared as sets and maps,
+     * lists in order, each filter with its program). For comparing values cheaply in a cold JVM,
+     * where a record's {@code equals} bootstraps through {@code ObjectMethods}; never read.
+     */
+    public static byte[] canonicalForm(Object v) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(16384);
+        DataOutputStream d = new DataOutputStream(b);
+        write(d, v, CANONICAL);
+        d.flush();
+        return b.toByteArray();
     }
 
     public static Object read(DataInputStream in) throws IOException {
@@ -88,7 +108,7 @@ public final class RecordCodec {
         return read(in, true);
     }
 
-    private static void write(DataOutputStream out, Object v, boolean programs) throws IOException {
+    private static void write(DataOutputStream out, Object v, int mode) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
@@ -111,24 +131,32 @@ public final class RecordCodec {
             out.writeByte(LIST);
             out.writeInt(l.size());
             for (Object e : l) {
-                write(out, e, programs);
+                write(out, e, mode);
             }
         } else if (v instanceof Set<?> s) {
             out.writeByte(SET);
             out.writeInt(s.size());
-            for (Object e : s) {
-                write(out, e, programs);
+            if (mode == CANONICAL) {
+                writeSorted(out, s, false);
+            } else {
+                for (Object e : s) {
+                    write(out, e, mode);
+                }
             }
         } else if (v instanceof Map<?, ?> m) {
             out.writeByte(MAP);
             out.writeInt(m.size());
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                write(out, e.getKey(), programs);
-                write(out, e.getValue(), programs);
+            if (mode == CANONICAL) {
+                writeSorted(out, m.entrySet(), true);
+            } else {
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    write(out, e.getKey(), mode);
+                    write(out, e.getValue(), mode);
+                }
             }
         } else if (v instanceof Optional<?> o) {
             out.writeByte(OPTIONAL);
-            write(out, o.orElse(null), programs);
+            write(out, o.orElse(null), mode);
         } else if (v instanceof OptionalLong o) {
             out.writeByte(OPTIONAL_LONG);
             out.writeBoolean(o.isPresent());
@@ -137,10 +165,11 @@ public final class RecordCodec {
             out.writeByte(BIG_DECIMAL);
             writeString(out, d.toString());
         } else if (v instanceof SeccompFilter f) {
+            boolean programs = (mode & PROGRAMS) != 0;
             out.writeByte(programs ? COMPILED_SECCOMP_FILTER : SECCOMP_FILTER);
-            write(out, f.policy(), programs);
-            write(out, f.arch(), programs);
-            write(out, f.keptCapabilities(), programs);
+            write(out, f.policy(), mode);
+            write(out, f.arch(), mode);
+            write(out, f.keptCapabilities(), mode);
             if (programs) {
                 byte[] b = f.program().bytes();
                 out.writeInt(b.length);
@@ -167,13 +196,39 @@ public final class RecordCodec {
             out.writeShort(fields.length);
             for (Field f : fields) {
                 try {
-                    write(out, f.get(r), programs);
+                    write(out, f.get(r), mode);
                 } catch (IllegalAccessException e) {
                     throw new IllegalArgumentException("cannot read " + c.getName() + "." + f.getName(), e);
                 }
             }
         } else {
             throw new IllegalArgumentException("cannot encode a " + v.getClass().getName());
+        }
+    }
+
+    /**
+     * The elements of a set (or the entries of a map) in the order of their own canonical forms,
+     * so that equal sets and maps have the same form whatever their iteration order ({@code Set.of}
+     * and {@code Map.of} iterate in an order drawn at random for each JVM).
+     */
+    private static void writeSorted(DataOutputStream out, java.util.Collection<?> items, boolean entries)
+            throws IOException {
+        List<byte[]> forms = new ArrayList<>(items.size());
+        for (Object item : items) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            DataOutputStream d = new DataOutputStream(b);
+            if (entries) {
+                write(d, ((Map.Entry<?, ?>) item).getKey(), CANONICAL);
+                write(d, ((Map.Entry<?, ?>) item).getValue(), CANONICAL);
+            } else {
+                write(d, item, CANONICAL);
+            }
+            d.flush();
+            forms.add(b.toByteArray());
+        }
+        forms.sort(java.util.Arrays::compareUnsigned);
+        for (byte[] f : forms) {
+            out.write(f);
         }
     }
 

@@ -157,6 +157,29 @@ class RecordCodecTest {
         }
     }
 
+    /**
+     * The canonical form compares as equals does: sets and maps whatever their iteration order
+     * (Set.of's differs from JVM to JVM), lists in order, and any different component differs.
+     */
+    @Test
+    void theCanonicalFormIsTheSameExactlyForEqualValues() throws IOException {
+        var abc = new java.util.LinkedHashSet<>(List.of("a", "b", "c"));
+        var cba = new java.util.LinkedHashSet<>(List.of("c", "b", "a"));
+        var xy = new java.util.LinkedHashMap<String, Object>();
+        xy.put("x", 1);
+        xy.put("y", Set.of("p", "q"));
+        var yx = new java.util.LinkedHashMap<String, Object>();
+        yx.put("y", Set.of("q", "p"));
+        yx.put("x", 1);
+        assertTrue(java.util.Arrays.equals(RecordCodec.canonicalForm(List.of(abc, xy)), RecordCodec.canonicalForm(List.of(cba, yx))));
+        assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(List.of("a", "b"))),
+                java.util.Arrays.toString(RecordCodec.canonicalForm(List.of("b", "a"))));
+        yx.put("x", 2);
+        assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(xy)), java.util.Arrays.toString(RecordCodec.canonicalForm(yx)));
+        assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(Set.of(1))),
+                java.util.Arrays.toString(RecordCodec.canonicalForm(Set.of(1L))));
+    }
+
     @Test
     void onlyTheEnginesOwnTypesAreAccepted() {
         assertThrows(IllegalArgumentException.class, () -> roundTrip(new java.util.Date()));
