@@ -433,8 +433,18 @@ public final class PlanCache {
                 d.writeInt(f.getValue().length);
                 d.write(f.getValue());
             }
-            d.writeInt(host.answers().size());
+            // Each question once (the planner asks many twice or more): the same question with
+            // two answers means a file changed while planning, and then nothing is stored.
+            // Keyed by text, not by the record: its hashCode would bootstrap ObjectMethods (a path has no NUL).
+            Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
             for (HostRecorder.Answer a : host.answers()) {
+                HostRecorder.Answer before = distinct.putIfAbsent(a.question().ordinal() + "\0" + a.path() + "\0" + a.rest(), a);
+                if (before != null && !before.answer().equals(a.answer())) {
+                    return;
+                }
+            }
+            d.writeInt(distinct.size());
+            for (HostRecorder.Answer a : distinct.values()) {
                 d.writeByte(a.question().ordinal());
                 RecordCodec.writeString(d, a.path());
                 RecordCodec.writeString(d, a.rest());
