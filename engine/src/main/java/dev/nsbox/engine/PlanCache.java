@@ -438,7 +438,8 @@ public final class PlanCache {
             // Keyed by text, not by the record: its hashCode would bootstrap ObjectMethods (a path has no NUL).
             Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
             for (HostRecorder.Answer a : host.answers()) {
-                HostRecorder.Answer before = distinct.putIfAbsent(a.question().ordinal() + "\0" + a.path() + "\0" + a.rest(), a);
+                String asked = a.question().ordinal() + "\0" + a.path() + "\0" + a.rest();
+                HostRecorder.Answer before = distinct.putIfAbsent(asked, a);
                 if (before != null && !before.answer().equals(a.answer())) {
                     return;
                 }
@@ -465,7 +466,8 @@ public final class PlanCache {
             // first run). It also loads, on the first run that the launcher's AppCDS archive is
             // dumped from, the classes a hit needs.
             Optional<Plan> back = new Hit(warnings, false, payload).plan(in);
-            if (back.isEmpty() || !Arrays.equals(RecordCodec.canonicalForm(back.get()), RecordCodec.canonicalForm(plan))) {
+            if (back.isEmpty()
+                    || !Arrays.equals(RecordCodec.canonicalForm(back.get()), RecordCodec.canonicalForm(plan))) {
                 return;
             }
             RecordCodec.write(d, new ArrayList<>(warnings));

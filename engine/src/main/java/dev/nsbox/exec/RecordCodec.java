@@ -31,8 +31,8 @@ import java.util.Set;
  *
  * <p>Records are written component by component (each component's field), in declaration
  * order, and rebuilt through their canonical constructors, so every check a constructor makes
- * runs again on the other side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
- * them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
+ * runs again on the other side. Only records and enums of {@code dev.nsbox} are accepted, and
+ * only these values inside them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
  * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}, {@code OptionalLong},
  * {@code BigDecimal}, and a step's {@code SeccompFilter} (sent as its policy, ABI and kept
  * capabilities, and compiled again on the other side, where its program is made). Anything else
@@ -67,13 +67,13 @@ public final class RecordCodec {
     private static final byte COMPILED_SECCOMP_FILTER = 15;
     private static final byte ORIGIN = 16;
 
-    private RecordCodec() {
-    }
-
     /** How {@link #write} writes: with programs ({@link #writeWithPrograms}), and canonical ({@link #canonicalForm}). */
     private static final int POLICIES = 0;
     private static final int PROGRAMS = 1;
     private static final int CANONICAL = 3;
+
+    private RecordCodec() {
+    }
 
     public static void write(DataOutputStream out, Object v) throws IOException {
         write(out, v, POLICIES);

@@ -171,11 +171,13 @@ class RecordCodecTest {
         var yx = new java.util.LinkedHashMap<String, Object>();
         yx.put("y", Set.of("q", "p"));
         yx.put("x", 1);
-        assertTrue(java.util.Arrays.equals(RecordCodec.canonicalForm(List.of(abc, xy)), RecordCodec.canonicalForm(List.of(cba, yx))));
+        assertTrue(java.util.Arrays.equals(RecordCodec.canonicalForm(List.of(abc, xy)),
+                RecordCodec.canonicalForm(List.of(cba, yx))));
         assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(List.of("a", "b"))),
                 java.util.Arrays.toString(RecordCodec.canonicalForm(List.of("b", "a"))));
         yx.put("x", 2);
-        assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(xy)), java.util.Arrays.toString(RecordCodec.canonicalForm(yx)));
+        assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(xy)),
+                java.util.Arrays.toString(RecordCodec.canonicalForm(yx)));
         assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(Set.of(1))),
                 java.util.Arrays.toString(RecordCodec.canonicalForm(Set.of(1L))));
     }
