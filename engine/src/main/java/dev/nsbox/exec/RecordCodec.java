@@ -40,7 +40,7 @@ import java.util.Set;
  * kind of value fails the codec's test, not a run.
  *
  * <p>{@link #writeWithPrograms} and {@link #readWithPrograms} write and read a filter with its
- * compiled program as well, and read it back without compiling it again
+ * compiled program and its summary line as well, and read it back without compiling it again
  * ({@link SeccompFilter#compiled}): for a reader that trusts the writer as itself (the plan
  * cache, whose entries are the user's own and read back when stored). The helper JVM's protocol
  * sends policies, and {@link #read} refuses a program.
@@ -174,6 +174,7 @@ public final class RecordCodec {
                 byte[] b = f.program().bytes();
                 out.writeInt(b.length);
                 out.write(b);
+                writeString(out, f.summary());
             }
         } else if (v instanceof Origin o) {
             // The most frequent record of a plan (every value of the spec has one), written and
@@ -307,7 +308,7 @@ public final class RecordCodec {
                     }
                     byte[] b = new byte[n];
                     in.readFully(b);
-                    return SeccompFilter.compiled(p, names, a, BpfProgram.ofBytes(a, b));
+                    return SeccompFilter.compiled(p, names, a, BpfProgram.ofBytes(a, b), readString(in));
                 }
                 return SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));

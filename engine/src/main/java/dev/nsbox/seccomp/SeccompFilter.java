@@ -25,6 +25,7 @@ public final class SeccompFilter {
     private final Set<String> kept;
     private final BpfProgram program;
     private volatile SeccompRules rules;
+    private volatile String summary;
 
     private SeccompFilter(SeccompPolicy policy, SeccompRules rules) {
         this.policy = policy;
@@ -34,33 +35,36 @@ public final class SeccompFilter {
         this.program = BpfCompiler.compile(rules);
     }
 
-    private SeccompFilter(SeccompPolicy policy, Set<String> kept, SeccompArch arch, BpfProgram program) {
+    private SeccompFilter(SeccompPolicy policy, Set<String> kept, SeccompArch arch, BpfProgram program,
+                          String summary) {
         this.policy = policy;
         this.arch = arch;
         this.kept = Collections.unmodifiableSortedSet(new TreeSet<>(kept));
         this.program = program;
+        this.summary = summary;
     }
 
     /**
      * The filter of {@code policy} on {@code arch} for a step that keeps {@code keptCapabilities},
-     * with {@code program} as its compiled program, as {@link #of} compiled it earlier: the plan
-     * cache keeps programs, so that a cached plan is not compiled again. The caller vouches that
-     * {@code program} is what {@link #of} compiles for the same three (this jar's tables and
-     * compiler); the plan cache proves it when it stores one, by reading the entry back and
-     * comparing it with the filter {@link #of} made ({@link #equals} compares programs). The rules
-     * are worked out from the policy when first asked for ({@code plan}, {@code explain}); the
-     * executor needs only the program.
+     * with {@code program} as its compiled program and {@code summary} as its {@link #summary}
+     * line, as {@link #of} made them earlier: the plan cache keeps both, so that a cached plan is
+     * neither compiled nor worked out again. The caller vouches that they are what {@link #of}
+     * makes for the same three (this jar's tables and compiler); the plan cache proves it when it
+     * stores one, by reading the entry back and comparing it, program and line included, with
+     * the filter {@link #of} made. The rules are worked out from the policy when first asked for
+     * ({@code explain}); the executor needs only the program, {@code plan} only the line.
      *
      * @throws IllegalArgumentException for {@link SeccompPolicy.Unconfined}, which has no filter,
      *         or a program of another ABI
      */
     public static SeccompFilter compiled(SeccompPolicy policy, Set<String> keptCapabilities, SeccompArch arch,
-                                         BpfProgram program) {
+                                         BpfProgram program, String summary) {
         Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(summary, "summary");
         if (policy instanceof SeccompPolicy.Unconfined || program.arch() != arch) {
             throw new IllegalArgumentException("a compiled filter has a policy that filters and a program of its ABI");
         }
-        return new SeccompFilter(policy, keptCapabilities, arch, program);
+        return new SeccompFilter(policy, keptCapabilities, arch, program, summary);
     }
 
     /**
@@ -182,6 +186,16 @@ public final class SeccompFilter {
      * 121 instructions}.
      */
     public String summary() {
+        String s = summary;
+        if (s == null) {
+            // A pure function of what the filter is made from, as rules() is.
+            s = line();
+            summary = s;
+        }
+        return s;
+    }
+
+    private String line() {
         List<String> parts = new ArrayList<>();
         String head = "default filter (Docker's baseline)";
         if (policy instanceof SeccompPolicy.Custom c) {

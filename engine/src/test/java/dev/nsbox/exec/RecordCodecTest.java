@@ -126,6 +126,19 @@ class RecordCodecTest {
             changed[at + program.length - 1] ^= 1; // the last instruction's k: another return value
             assertNotEquals(f, readWithPrograms(changed));
 
+            // The carried summary line is compared too, in the canonical form the store compares.
+            byte[] line = f.summary().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int lineAt = indexOf(b, line);
+            assertTrue(lineAt > 0, "the summary line is in the entry");
+            byte[] otherLine = b.clone();
+            otherLine[lineAt + line.length - 1] ^= 1;
+            SeccompFilter wrong = (SeccompFilter) readWithPrograms(otherLine);
+            assertNotEquals(f.summary(), wrong.summary());
+            assertNotEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(f)),
+                    java.util.Arrays.toString(RecordCodec.canonicalForm(wrong)));
+            assertEquals(java.util.Arrays.toString(RecordCodec.canonicalForm(f)),
+                    java.util.Arrays.toString(RecordCodec.canonicalForm(back)));
+
             assertThrows(IOException.class, () -> RecordCodec.read(new DataInputStream(new ByteArrayInputStream(b))));
         }
     }

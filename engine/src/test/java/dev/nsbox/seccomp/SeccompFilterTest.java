@@ -309,7 +309,7 @@ class SeccompFilterTest {
             SeccompFilter f = filter(new SeccompPolicy.Custom(List.of("unshare"), List.of("@mount")), arch, "CAP_SYS_ADMIN");
             BpfProgram program = BpfProgram.ofBytes(arch, f.program().bytes());
             assertEquals(f.program(), program);
-            SeccompFilter c = SeccompFilter.compiled(f.policy(), Set.of("CAP_SYS_ADMIN"), arch, program);
+            SeccompFilter c = SeccompFilter.compiled(f.policy(), Set.of("CAP_SYS_ADMIN"), arch, program, f.summary());
             assertEquals(f, c);
             assertEquals(f.hashCode(), c.hashCode());
             assertEquals(f.summary(), c.summary());
@@ -318,11 +318,11 @@ class SeccompFilterTest {
         }
         SeccompFilter f = filter(SeccompPolicy.defaults(), SeccompArch.X86_64);
         SeccompFilter other = filter(SeccompPolicy.defaults(), SeccompArch.X86_64, "CAP_SYS_ADMIN");
-        assertNotEquals(f, SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.X86_64, other.program()));
+        assertNotEquals(f, SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.X86_64, other.program(), f.summary()));
+        assertThrows(IllegalArgumentException.class, () -> SeccompFilter.compiled(new SeccompPolicy.Unconfined(),
+                Set.of(), SeccompArch.X86_64, f.program(), f.summary()));
         assertThrows(IllegalArgumentException.class,
-                () -> SeccompFilter.compiled(new SeccompPolicy.Unconfined(), Set.of(), SeccompArch.X86_64, f.program()));
-        assertThrows(IllegalArgumentException.class,
-                () -> SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.AARCH64, f.program()));
+                () -> SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.AARCH64, f.program(), f.summary()));
         assertThrows(IllegalArgumentException.class, () -> BpfProgram.ofBytes(SeccompArch.X86_64, new byte[12]));
         assertThrows(IllegalArgumentException.class, () -> BpfProgram.ofBytes(SeccompArch.X86_64, new byte[0]));
     }
