@@ -354,9 +354,9 @@ public final class Harness {
         Path cache = out.resolve("launcher-cache");
         deleteTree(cache);
         Files.createDirectories(cache);
-        // The plan cache is opt-in (NSBOX_PLAN_CACHE=1, docs/decisions/0027): these rows use it.
+        // The default configuration: the plan cache is on unless NSBOX_PLAN_CACHE=0 (docs/decisions/0030).
         Map<String, String> env = Map.of("JAVA_HOME", System.getProperty("java.home"),
-                "XDG_CACHE_HOME", cache.toString(), "NSBOX_PLAN_CACHE", "1");
+                "XDG_CACHE_HOME", cache.toString());
         Map<String, String> noPlanCache = new java.util.HashMap<>(env);
         noPlanCache.put("NSBOX_PLAN_CACHE", "0");
         for (int i = 0; i < 2; i++) {
@@ -389,9 +389,10 @@ public final class Harness {
                 + "its first two calls: here a cache of this run's own (`XDG_CACHE_HOME`), made by two `./nsbox run`s "
                 + "before the rounds, as a user has it after the first runs. The bare JVM has the JDK's default CDS "
                 + "archive only. That first `run` also stores the spec's checked plan in the same cache "
-                + "(`plans/`, asked for with `NSBOX_PLAN_CACHE=1`, docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md), so the `run`, `plan` "
-                + "and `validate` rows are warm-cache rows: they skip the YAML load, the checks, the planning and "
-                + "the prediction. `./nsbox run, no plan cache` is the same run with `NSBOX_PLAN_CACHE=0`.");
+                + "(`plans/`, on by default, docs/decisions/0030-plancache2-no-secret-on-disk.md), so the `run`, `plan` "
+                + "and `validate` rows, in nsbox's default configuration (no nsbox variable set), are warm-cache rows: "
+                + "they skip the YAML load, the checks, the planning, the prediction and the seccomp compilation. "
+                + "`./nsbox run, no plan cache` is the same run with the cache turned off (`NSBOX_PLAN_CACHE=0`).");
         sections.add(s);
         Console.table(s);
     }

@@ -14,7 +14,9 @@ import java.util.Optional;
  * list comes from the same bytes of {@code /proc/self/mountinfo} as the key and the prediction.
  *
  * <p>The environment, the working directory, {@code privileged} and the launcher's user
- * namespace are not recorded: they are part of the cache's key.
+ * namespace are not recorded: they are part of the cache's key. How often the environment was
+ * asked for is counted: the planner's one use of it is the steps', which the cache plans again
+ * on a hit, so a preparation that read it more often is not stored.
  *
  * <p>Not thread-safe: one preparation.
  */
@@ -36,6 +38,7 @@ final class HostRecorder implements HostView {
     private final HostView live;
     private final List<HostMount> mounts;
     private final List<Answer> answers = new ArrayList<>();
+    private int environmentReads;
 
     HostRecorder(HostView live, List<HostMount> mounts) {
         this.live = live;
@@ -45,6 +48,11 @@ final class HostRecorder implements HostView {
     /** Every question asked so far, in order. */
     List<Answer> answers() {
         return List.copyOf(answers);
+    }
+
+    /** How many times {@link #environment()} was called. */
+    int environmentReads() {
+        return environmentReads;
     }
 
     /** The answer {@code host} gives now to the question {@code a} records. */
@@ -92,6 +100,7 @@ final class HostRecorder implements HostView {
 
     @Override
     public Map<String, String> environment() {
+        environmentReads++;
         return live.environment();
     }
 

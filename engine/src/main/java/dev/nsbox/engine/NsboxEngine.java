@@ -119,7 +119,8 @@ public final class NsboxEngine {
      * {@link #prepare(SpecSource, Overrides, HostView)} for the command line, against this
      * process's host, through {@code cache}: a spec prepared before with every input unchanged
      * is taken from the cache instead of being read, checked, planned and predicted again; the
-     * result is the same (docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md). What
+     * result is the same (docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md; the
+     * steps are planned again from the live environment, docs/decisions/0030). What
      * this machine cannot do for the plan ({@link Preparation#limits()}) is asked afresh either
      * way. A spec with an error takes the full path and is never stored, so errors keep their
      * FILE:LINE:COL.
@@ -143,16 +144,17 @@ public final class NsboxEngine {
         // One lambda for both paths, so that the class a hit needs is the one a first run (a miss) archives.
         java.util.function.Function<Plan, List<Diagnostic>> limits = plan -> limits(plan, in.table());
         Optional<PlanCache.Hit> hit = cache.lookup(in);
-        Optional<Plan> cached = hit.flatMap(PlanCache.Hit::plan);
+        Optional<Plan> cached = hit.flatMap(h -> h.plan(in));
         if (cached.isPresent()) {
             return Preparation.of(hit.get().warnings(), cached.get(), in.table(), limits);
         }
         HostRecorder recorder = new HostRecorder(in.host(), in.mounts());
         PlanCache.Reads reads = new PlanCache.Reads();
-        LoadedSpec loaded = SpecLoader.load(source.file(), source.displayName(), source.variables(), reads);
+        RecordingVariables variables = new RecordingVariables(source.variables());
+        LoadedSpec loaded = SpecLoader.load(source.file(), source.displayName(), variables, reads);
         Preparation p = Preparation.of(loaded, command, recorder, in.table(), limits);
         if (!p.hasErrors()) {
-            cache.store(in, reads, recorder.answers(), loaded.warnings(), p.plan());
+            cache.store(in, reads, variables, recorder, loaded.warnings(), p.plan());
         }
         return p;
     }
@@ -173,7 +175,7 @@ public final class NsboxEngine {
             }
             // The cached plan has the same spec and operations as the one rootlessLimits makes
             // (the prediction adds host effects and expectations only), against the same table.
-            Optional<Plan> plan = hit.get().plan();
+            Optional<Plan> plan = hit.get().plan(in);
             if (plan.isPresent()) {
                 return new Checked(hit.get().warnings(), Rootless.limits(plan.get(), in.table(), System.getenv(), true));
             }

@@ -41,17 +41,22 @@ import java.util.function.BiConsumer;
 /**
  * The command line's cache of checked plans: a spec prepared once is, on the next call with the
  * same inputs, taken from here instead of being read, checked, planned and predicted again.
- * Why it never serves a stale plan: docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md.
+ * Why it never serves a stale plan: docs/decisions/0027-plancache-a-plan-cache-that-asks-again.md;
+ * why it keeps no value of the caller's environment on disk, and so is on by default:
+ * docs/decisions/0030-plancache2-no-secret-on-disk.md.
  *
- * <p>An entry holds the complete text of everything the preparation depended on (the jar, the
- * JDK, the kernel, the caller's ids, capabilities and namespaces, the working directory, the
- * command, the variables and environment, the host's {@code mountinfo}), the exact bytes of every
- * spec file read, and every question the planner asked about the host's files with its answer.
- * A lookup compares all of it with the present, byte for byte, and asks every question again;
- * only then is the plan decoded. Entries live in {@code ${XDG_CACHE_HOME:-$HOME/.cache}/nsbox/plans},
- * a folder of mode 0700 owned by the effective uid; an entry owned by anyone else, writable by
- * group or others, truncated, or written by another format or jar is ignored. Nothing with an
- * error is stored. Any failure here is a miss: the caller takes the full path.
+ * <p>An entry holds the SHA-256 of the complete text of everything the preparation depended on
+ * (the jar, the JDK, the kernel, the caller's ids, capabilities and namespaces, the working
+ * directory, the command, the variables and environment, the host's {@code mountinfo}), the
+ * exact bytes of every spec file read, every question the planner asked about the host's files
+ * with its answer, and the plan without its steps, with its compiled seccomp programs. A lookup
+ * digests the same text now and compares, re-reads every spec file and compares bytes, and asks
+ * every question again; only then is the plan decoded and its steps planned again from the live
+ * environment. A spec that substituted a variable of the environment is not stored. Entries live
+ * in {@code ${XDG_CACHE_HOME:-$HOME/.cache}/nsbox/plans}, a folder of mode 0700 owned by the
+ * effective uid; an entry owned by anyone else, writable by group or others, truncated, or
+ * written by another format or jar is ignored. Nothing with an error is stored. Any failure here
+ * is a miss: the caller takes the full path.
  *
  * <p>Thread-safe (stateless apart from its folder); entries are replaced atomically (rename(2)).
  */
@@ -60,12 +65,12 @@ public final class PlanCache {
     /** No cache: every preparation takes the full path. */
     public static final PlanCache OFF = new PlanCache(null, null, -1);
 
-    /** The environment variable that turns the cache on: {@code NSBOX_PLAN_CACHE=1}; it is off otherwise. */
+    /** The environment variable that turns the cache off: {@code NSBOX_PLAN_CACHE=0}; it is on otherwise. */
     public static final String SWITCH = "NSBOX_PLAN_CACHE";
 
     private static final String MAGIC = "nsbox plan cache";
     /** Raised whenever the entry's layout or the meaning of a recorded input changes. */
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     /** An entry is at most this long; more is not an entry of ours. */
     private static final int MAX_ENTRY = 16 << 20;
     /** When a store finds more entries than this, it removes the older half. */
@@ -91,20 +96,18 @@ public final class PlanCache {
     }
 
     /**
-     * The user's cache, as the launcher keeps its AppCDS archive, when {@code NSBOX_PLAN_CACHE=1};
-     * {@link #OFF} otherwise, when there is no absolute cache folder, or when the engine
+     * The user's cache, where the launcher keeps its AppCDS archive; {@link #OFF} when
+     * {@code NSBOX_PLAN_CACHE=0}, when there is no absolute cache folder, or when the engine
      * does not run from a jar (no build identity to key on).
      */
     public static PlanCache forUser(Map<String, String> env) {
-        // The jar's identity is read only when the cache is asked for: off, a cold run does nothing more.
-        return "1".equals(env.get(SWITCH)) ? forUser(env, jarIdentity()) : OFF;
+        return off(env) ? OFF : forUser(env, jarIdentity());
     }
 
     /** {@link #forUser(Map)} for the build {@code build} (null: not run from a jar). */
     static PlanCache forUser(Map<String, String> env, String build) {
-        // Opt-in: an entry holds the caller's environment in plain text (docs/decisions/0027), and
-        // secure by default means nothing of a run's secrets is kept on disk unless asked for.
-        if (!"1".equals(env.get(SWITCH))) {
+        // On by default: an entry keeps no value of the caller's environment (docs/decisions/0030).
+        if (off(env)) {
             return OFF;
         }
         String xdg = env.get("XDG_CACHE_HOME");
@@ -115,6 +118,10 @@ public final class PlanCache {
             return OFF;
         }
         return new PlanCache(base.resolve("plans"), build);
+    }
+
+    private static boolean off(Map<String, String> env) {
+        return "0".equals(env.get(SWITCH));
     }
 
     /** Whether this cache is used at all. */
@@ -150,10 +157,11 @@ public final class PlanCache {
 
     /**
      * Everything one preparation depends on besides the spec files and the host's answers, read
-     * now: {@code name} picks the entry, {@code material} must equal the entry's.
+     * now: {@code name} picks the entry, {@code digest} (of {@code material}, which is never
+     * written; kept for a test to say which input differed) must equal the entry's.
      */
-    record Inputs(String name, String material, byte[] spec, Path specPath, MountTable table,
-                  List<HostView.HostMount> mounts, LiveHost host) {
+    record Inputs(String name, String material, byte[] digest, byte[] spec, Path specPath, MountTable table,
+                  List<HostView.HostMount> mounts, LiveHost host, List<String> command) {
     }
 
     /**
@@ -212,10 +220,15 @@ public final class PlanCache {
             }
             source.variables().forEach((k, v) -> add(id, "var " + k, v));
             new TreeMap<>(host.environment()).forEach((k, v) -> add(id, "env " + k, v));
-            String name = hex(id);
+            // The digest of all of it is SHA-256(SHA-256(id) || mountinfo): the id is digested once,
+            // for the name and the digest (a cold JVM runs SHA-256 interpreted, ~0.3 ms a KiB).
+            byte[] idDigest = Sha256.digest(id.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] all = Arrays.copyOf(idDigest, idDigest.length + info.length);
+            System.arraycopy(info, 0, all, idDigest.length, info.length);
             StringBuilder material = new StringBuilder(id);
             add(material, "mountinfo", mountinfo);
-            return new Inputs(name, material.toString(), bytes, spec, table, mounts, host);
+            return new Inputs(hex(idDigest), material.toString(), Sha256.digest(all), bytes, spec, table, mounts, host,
+                    command);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -238,14 +251,17 @@ public final class PlanCache {
         sb.append(key).append(' ').append(value.length()).append(':').append(value).append('\n');
     }
 
-    /** The entry's file name: 64-bit FNV-1a of the inputs that pick it (the whole material is compared on a hit). */
-    private static String hex(CharSequence s) {
-        long h = 0xcbf29ce484222325L;
-        for (int i = 0; i < s.length(); i++) {
-            h ^= s.charAt(i);
-            h *= 0x100000001b3L;
+    /**
+     * The entry's file name: the first 128 bits of the SHA-256 of the inputs that pick it (all but
+     * the mount table, so that a mount replaces the entry rather than adding one), in hex. Not a
+     * weak hash: a name must not let anyone who lists the folder test guesses of a secret.
+     */
+    private static String hex(byte[] digest) {
+        StringBuilder sb = new StringBuilder(32);
+        for (int i = 0; i < 16; i++) {
+            sb.append(Character.forDigit((digest[i] >> 4) & 0xf, 16)).append(Character.forDigit(digest[i] & 0xf, 16));
         }
-        return Long.toHexString(h) + "-" + Integer.toHexString(s.length());
+        return sb.toString();
     }
 
     /** Every spec file the loader read, with its bytes, in order. */
@@ -264,15 +280,20 @@ public final class PlanCache {
 
     /**
      * A cached preparation: the loaded spec's warnings, whether the spec lists the user
-     * namespace, and the predicted plan, decoded only when asked for ({@code validate} as root
-     * needs only the first two).
+     * namespace, and the predicted plan without its steps, decoded only when asked for
+     * ({@code validate} as root needs only the first two).
      */
     record Hit(List<Diagnostic> warnings, boolean listsUser, byte[] encodedPlan) {
 
-        /** The plan; empty when it no longer decodes (then the caller takes the full path). */
-        Optional<Plan> plan() {
+        /**
+         * The plan, its steps planned again for the caller of {@code in} (its environment, equal
+         * to the stored one's as the digest proves, its working directory and command); empty
+         * when it no longer decodes (then the caller takes the full path).
+         */
+        Optional<Plan> plan(Inputs in) {
             try {
-                return Optional.of((Plan) RecordCodec.read(new DataInputStream(new ByteArrayInputStream(encodedPlan))));
+                Plan stored = (Plan) RecordCodec.readWithPrograms(new DataInputStream(new ByteArrayInputStream(encodedPlan)));
+                return Optional.of(stored.withSteps(in.host().environment(), in.host().cwd(), in.command()));
             } catch (IOException | RuntimeException e) {
                 return Optional.empty();
             }
@@ -298,7 +319,12 @@ public final class PlanCache {
                 return Optional.empty();
             }
             DataInputStream d = new DataInputStream(new ByteArrayInputStream(bytes));
-            if (!MAGIC.equals(d.readUTF()) || d.readInt() != FORMAT || !in.material().equals(RecordCodec.readString(d))) {
+            byte[] digest = new byte[32];
+            if (!MAGIC.equals(d.readUTF()) || d.readInt() != FORMAT) {
+                return Optional.empty();
+            }
+            d.readFully(digest);
+            if (!Arrays.equals(digest, in.digest())) {
                 return Optional.empty();
             }
             int files = d.readInt();
@@ -382,11 +408,16 @@ public final class PlanCache {
      * Stores a preparation that has no error: written to a temporary file of mode 0600 in the
      * folder, then renamed over the entry, so that a reader sees the old entry or the new one,
      * never a part. Does nothing when a spec file changed while it was read (the loader's bytes
-     * differ from those the inputs read), or when anything fails.
+     * differ from those the inputs read), when the load substituted a variable of the caller's
+     * environment ({@code variables}), when the planner read the environment for more than the
+     * steps ({@code host}), when the plan read back without its steps and with them planned again
+     * is not the plan made, or when anything fails.
      */
-    void store(Inputs in, Reads reads, List<HostRecorder.Answer> answers, List<Diagnostic> warnings, Plan plan) {
+    void store(Inputs in, Reads reads, RecordingVariables variables, HostRecorder host, List<Diagnostic> warnings,
+               Plan plan) {
         if (in == null || !reads.consistent || !Arrays.equals(reads.files.get(in.specPath().toString()), in.spec())
-                || !reads.files.keySet().iterator().next().equals(in.specPath().toString())) {
+                || !reads.files.keySet().iterator().next().equals(in.specPath().toString())
+                || variables.usedEnvironment() || host.environmentReads() > 1) {
             return;
         }
         Path tmp = null;
@@ -395,35 +426,54 @@ public final class PlanCache {
             DataOutputStream d = new DataOutputStream(buffer);
             d.writeUTF(MAGIC);
             d.writeInt(FORMAT);
-            RecordCodec.writeString(d, in.material());
+            d.write(in.digest());
             d.writeInt(reads.files.size());
             for (Map.Entry<String, byte[]> f : reads.files.entrySet()) {
                 RecordCodec.writeString(d, f.getKey());
                 d.writeInt(f.getValue().length);
                 d.write(f.getValue());
             }
-            d.writeInt(answers.size());
-            for (HostRecorder.Answer a : answers) {
+            // Each question once (the planner asks many twice or more): the same question with
+            // two answers means a file changed while planning, and then nothing is stored.
+            // Keyed by text, not by the record: its hashCode would bootstrap ObjectMethods (a path has no NUL).
+            Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
+            for (HostRecorder.Answer a : host.answers()) {
+                String asked = a.question().ordinal() + "\0" + a.path() + "\0" + a.rest();
+                HostRecorder.Answer before = distinct.putIfAbsent(asked, a);
+                if (before != null && !before.answer().equals(a.answer())) {
+                    return;
+                }
+            }
+            d.writeInt(distinct.size());
+            for (HostRecorder.Answer a : distinct.values()) {
                 d.writeByte(a.question().ordinal());
                 RecordCodec.writeString(d, a.path());
                 RecordCodec.writeString(d, a.rest());
                 RecordCodec.writeString(d, a.answer());
             }
-            ByteArrayOutputStream payload = new ByteArrayOutputStream(16384);
-            DataOutputStream p = new DataOutputStream(payload);
-            RecordCodec.write(p, plan);
-            p.flush();
+            // The steps hold the caller's environment (all of it, unless process.env.clear): they
+            // are not stored, and are planned again from the live environment on a hit.
+            Plan.Launch l = plan.launch();
+            Plan stepless = new Plan(plan.spec(), plan.notes(), plan.ops(), plan.expectations(),
+                    new Plan.Launch(l.pidNamespace(), l.noNewPrivileges(), l.confinement(), List.of()),
+                    plan.hostEffects(), plan.diagnostics());
+            byte[] payload = encode(stepless);
             // Read back and compare (as the executor does with the kernel, decision 0006): a plan
-            // whose records do not come back equal is not stored. It also loads, on the first run
-            // that the launcher's AppCDS archive is dumped from, the classes a hit needs.
-            Hit back = new Hit(warnings, false, payload.toByteArray());
-            if (!back.plan().equals(Optional.of(plan))) {
+            // that does not come back the same, steps planned again and seccomp programs included,
+            // is not stored. Compared in the codec's canonical form, which writes every component
+            // of every record (and each filter's program); not with equals, whose records'
+            // ObjectMethods bootstraps spin about a hundred classes in a cold JVM (75 ms of a
+            // first run). It also loads, on the first run that the launcher's AppCDS archive is
+            // dumped from, the classes a hit needs.
+            Optional<Plan> back = new Hit(warnings, false, payload).plan(in);
+            if (back.isEmpty()
+                    || !Arrays.equals(RecordCodec.canonicalForm(back.get()), RecordCodec.canonicalForm(plan))) {
                 return;
             }
             RecordCodec.write(d, new ArrayList<>(warnings));
             d.writeBoolean(plan.spec().has(Namespace.USER));
-            d.writeInt(payload.size());
-            payload.writeTo(d);
+            d.writeInt(payload.length);
+            d.write(payload);
             d.writeUTF("end");
             d.flush();
             if (!folder()) {
@@ -431,7 +481,8 @@ public final class PlanCache {
             }
             // A name of this process's own, made with O_CREAT|O_EXCL and mode 0600; not
             // Files.createTempFile, whose SecureRandom costs a cold JVM the security providers.
-            tmp = dir.resolve(".plan-" + ProcessHandle.current().pid() + "-" + System.nanoTime() + ".tmp");
+            // The pid from /proc/self, not ProcessHandle, whose class makes a thread pool when loaded.
+            tmp = dir.resolve(".plan-" + Files.readSymbolicLink(Path.of("/proc/self")) + "-" + System.nanoTime() + ".tmp");
             try (var ch = Files.newByteChannel(tmp, Set.<OpenOption>of(StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
                     PosixFilePermissions.fromString("rw-------")))) {
@@ -459,6 +510,15 @@ public final class PlanCache {
                 }
             }
         }
+    }
+
+    /** {@code plan} in the entry's form: {@link RecordCodec#writeWithPrograms}. */
+    private static byte[] encode(Plan plan) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(16384);
+        DataOutputStream d = new DataOutputStream(b);
+        RecordCodec.writeWithPrograms(d, plan);
+        d.flush();
+        return b.toByteArray();
     }
 
     /** Makes the folder (0700) when missing; whether it is then trusted. */

@@ -1,14 +1,17 @@
 package dev.nsbox.exec;
 
+import dev.nsbox.seccomp.BpfProgram;
 import dev.nsbox.seccomp.SeccompArch;
 import dev.nsbox.seccomp.SeccompFilter;
 import dev.nsbox.seccomp.SeccompPolicy;
+import dev.nsbox.seccomp.SockFilter;
+import dev.nsbox.spec.Origin;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
+import java.lang.reflect.Field;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -26,15 +29,21 @@ import java.util.Set;
  * operations and steps; {@code StepResult}, {@code RunResult}) as a compact binary form, so
  * that a {@link SandboxServer} in another JVM runs exactly the plan its caller made.
  *
- * <p>Records are written component by component, in declaration order, and rebuilt through
- * their canonical constructors, so every check a constructor makes runs again on the other
- * side. Only records and enums of {@code dev.nsbox} are accepted, and only these values inside
- * them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
+ * <p>Records are written component by component (each component's field), in declaration
+ * order, and rebuilt through their canonical constructors, so every check a constructor makes
+ * runs again on the other side. Only records and enums of {@code dev.nsbox} are accepted, and
+ * only these values inside them: {@code null}, {@code String}, the boxed and primitive integers, {@code Boolean},
  * {@code Duration}, {@code List}, {@code Set}, {@code Map}, {@code Optional}, {@code OptionalLong},
  * {@code BigDecimal}, and a step's {@code SeccompFilter} (sent as its policy, ABI and kept
  * capabilities, and compiled again on the other side, where its program is made). Anything else
  * is an {@link IllegalArgumentException} naming the type: a field added to a record with a new
  * kind of value fails the codec's test, not a run.
+ *
+ * <p>{@link #writeWithPrograms} and {@link #readWithPrograms} write and read a filter with its
+ * compiled program and its summary line as well, and read it back without compiling it again
+ * ({@link SeccompFilter#compiled}): for a reader that trusts the writer as itself (the plan
+ * cache, whose entries are the user's own and read back when stored). The helper JVM's protocol
+ * sends policies, and {@link #read} refuses a program.
  */
 public final class RecordCodec {
 
@@ -55,11 +64,51 @@ public final class RecordCodec {
     private static final byte OPTIONAL_LONG = 12;
     private static final byte BIG_DECIMAL = 13;
     private static final byte SECCOMP_FILTER = 14;
+    private static final byte COMPILED_SECCOMP_FILTER = 15;
+    private static final byte ORIGIN = 16;
+
+    /** How {@link #write} writes: with programs ({@link #writeWithPrograms}), and canonical ({@link #canonicalForm}). */
+    private static final int POLICIES = 0;
+    private static final int PROGRAMS = 1;
+    private static final int CANONICAL = 3;
 
     private RecordCodec() {
     }
 
     public static void write(DataOutputStream out, Object v) throws IOException {
+        write(out, v, POLICIES);
+    }
+
+    /** {@link #write}, with each seccomp filter's compiled program; see the class comment. */
+    public static void writeWithPrograms(DataOutputStream out, Object v) throws IOException {
+        write(out, v, PROGRAMS);
+    }
+
+    /**
+     * {@code v} as {@link #writeWithPrograms} writes it, but with the elements of every set and
+     * the entries of every map in a fixed order: two values have the same form exactly when
+     * they have the same components all the way down (sets and maps compared as sets and maps,
+     * lists in order, each filter with its program). For comparing values cheaply in a cold JVM,
+     * where a record's {@code equals} bootstraps through {@code ObjectMethods}; never read.
+     */
+    public static byte[] canonicalForm(Object v) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream(16384);
+        DataOutputStream d = new DataOutputStream(b);
+        write(d, v, CANONICAL);
+        d.flush();
+        return b.toByteArray();
+    }
+
+    public static Object read(DataInputStream in) throws IOException {
+        return read(in, false);
+    }
+
+    /** {@link #read} of what {@link #writeWithPrograms} wrote; see the class comment. */
+    public static Object readWithPrograms(DataInputStream in) throws IOException {
+        return read(in, true);
+    }
+
+    private static void write(DataOutputStream out, Object v, int mode) throws IOException {
         if (v == null) {
             out.writeByte(NULL);
         } else if (v instanceof String s) {
@@ -82,24 +131,32 @@ public final class RecordCodec {
             out.writeByte(LIST);
             out.writeInt(l.size());
             for (Object e : l) {
-                write(out, e);
+                write(out, e, mode);
             }
         } else if (v instanceof Set<?> s) {
             out.writeByte(SET);
             out.writeInt(s.size());
-            for (Object e : s) {
-                write(out, e);
+            if (mode == CANONICAL) {
+                writeSorted(out, s, false);
+            } else {
+                for (Object e : s) {
+                    write(out, e, mode);
+                }
             }
         } else if (v instanceof Map<?, ?> m) {
             out.writeByte(MAP);
             out.writeInt(m.size());
-            for (Map.Entry<?, ?> e : m.entrySet()) {
-                write(out, e.getKey());
-                write(out, e.getValue());
+            if (mode == CANONICAL) {
+                writeSorted(out, m.entrySet(), true);
+            } else {
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    write(out, e.getKey(), mode);
+                    write(out, e.getValue(), mode);
+                }
             }
         } else if (v instanceof Optional<?> o) {
             out.writeByte(OPTIONAL);
-            write(out, o.orElse(null));
+            write(out, o.orElse(null), mode);
         } else if (v instanceof OptionalLong o) {
             out.writeByte(OPTIONAL_LONG);
             out.writeBoolean(o.isPresent());
@@ -108,10 +165,26 @@ public final class RecordCodec {
             out.writeByte(BIG_DECIMAL);
             writeString(out, d.toString());
         } else if (v instanceof SeccompFilter f) {
-            out.writeByte(SECCOMP_FILTER);
-            write(out, f.policy());
-            write(out, f.arch());
-            write(out, f.rules().keptCapabilities());
+            boolean programs = (mode & PROGRAMS) != 0;
+            out.writeByte(programs ? COMPILED_SECCOMP_FILTER : SECCOMP_FILTER);
+            write(out, f.policy(), mode);
+            write(out, f.arch(), mode);
+            write(out, f.keptCapabilities(), mode);
+            if (programs) {
+                byte[] b = f.program().bytes();
+                out.writeInt(b.length);
+                out.write(b);
+                writeString(out, f.summary());
+            }
+        } else if (v instanceof Origin o) {
+            // The most frequent record of a plan (every value of the spec has one), written and
+            // made directly: through reflection its canonical constructor is called often enough
+            // for the JDK to spin an accessor class (inflation), a cold JVM's cost on every hit.
+            out.writeByte(ORIGIN);
+            writeString(out, o.file());
+            out.writeInt(o.line());
+            out.writeInt(o.column());
+            writeString(out, o.path());
         } else if (v instanceof Enum<?> e) {
             out.writeByte(ENUM);
             writeString(out, accepted(e.getDeclaringClass()).getName());
@@ -120,13 +193,13 @@ public final class RecordCodec {
             out.writeByte(RECORD);
             Class<?> c = accepted(r.getClass());
             writeString(out, c.getName());
-            Shape shape = SHAPES.get(c);
-            out.writeShort(shape.accessors.length);
-            for (int i = 0; i < shape.accessors.length; i++) {
+            Field[] fields = FIELDS.get(c);
+            out.writeShort(fields.length);
+            for (Field f : fields) {
                 try {
-                    write(out, shape.accessors[i].invoke(r));
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + shape.accessors[i].getName(), e);
+                    write(out, f.get(r), mode);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalArgumentException("cannot read " + c.getName() + "." + f.getName(), e);
                 }
             }
         } else {
@@ -134,7 +207,33 @@ public final class RecordCodec {
         }
     }
 
-    public static Object read(DataInputStream in) throws IOException {
+    /**
+     * The elements of a set (or the entries of a map) in the order of their own canonical forms,
+     * so that equal sets and maps have the same form whatever their iteration order ({@code Set.of}
+     * and {@code Map.of} iterate in an order drawn at random for each JVM).
+     */
+    private static void writeSorted(DataOutputStream out, java.util.Collection<?> items, boolean entries)
+            throws IOException {
+        List<byte[]> forms = new ArrayList<>(items.size());
+        for (Object item : items) {
+            java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+            DataOutputStream d = new DataOutputStream(b);
+            if (entries) {
+                write(d, ((Map.Entry<?, ?>) item).getKey(), CANONICAL);
+                write(d, ((Map.Entry<?, ?>) item).getValue(), CANONICAL);
+            } else {
+                write(d, item, CANONICAL);
+            }
+            d.flush();
+            forms.add(b.toByteArray());
+        }
+        forms.sort(java.util.Arrays::compareUnsigned);
+        for (byte[] f : forms) {
+            out.write(f);
+        }
+    }
+
+    private static Object read(DataInputStream in, boolean programs) throws IOException {
         byte tag = in.readByte();
         switch (tag) {
             case NULL:
@@ -153,7 +252,7 @@ public final class RecordCodec {
                 int n = in.readInt();
                 List<Object> l = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
-                    l.add(read(in));
+                    l.add(read(in, programs));
                 }
                 return l;
             }
@@ -161,7 +260,7 @@ public final class RecordCodec {
                 int n = in.readInt();
                 Set<Object> s = new LinkedHashSet<>();
                 for (int i = 0; i < n; i++) {
-                    s.add(read(in));
+                    s.add(read(in, programs));
                 }
                 return s;
             }
@@ -169,13 +268,13 @@ public final class RecordCodec {
                 int n = in.readInt();
                 Map<Object, Object> m = new LinkedHashMap<>();
                 for (int i = 0; i < n; i++) {
-                    Object k = read(in);
-                    m.put(k, read(in));
+                    Object k = read(in, programs);
+                    m.put(k, read(in, programs));
                 }
                 return m;
             }
             case OPTIONAL:
-                return Optional.ofNullable(read(in));
+                return Optional.ofNullable(read(in, programs));
             case OPTIONAL_LONG: {
                 boolean present = in.readBoolean();
                 long value = in.readLong();
@@ -187,10 +286,14 @@ public final class RecordCodec {
                 } catch (NumberFormatException e) {
                     throw new IOException("not a decimal number", e);
                 }
-            case SECCOMP_FILTER: {
-                Object policy = read(in);
-                Object arch = read(in);
-                Object kept = read(in);
+            case SECCOMP_FILTER:
+            case COMPILED_SECCOMP_FILTER: {
+                if (tag == COMPILED_SECCOMP_FILTER && !programs) {
+                    throw new IOException("a compiled seccomp program where a policy is expected");
+                }
+                Object policy = read(in, programs);
+                Object arch = read(in, programs);
+                Object kept = read(in, programs);
                 if (!(policy instanceof SeccompPolicy p) || !(arch instanceof SeccompArch a) || !(kept instanceof Set<?> k)) {
                     throw new IOException("a seccomp filter is a policy, an ABI and a set of capability names");
                 }
@@ -198,9 +301,20 @@ public final class RecordCodec {
                 for (Object o : k) {
                     names.add((String) o);
                 }
+                if (tag == COMPILED_SECCOMP_FILTER) {
+                    int n = in.readInt();
+                    if (n < 0 || n > BpfProgram.MAX_INSTRUCTIONS * SockFilter.SIZE) {
+                        throw new IOException("a seccomp program of " + n + " bytes");
+                    }
+                    byte[] b = new byte[n];
+                    in.readFully(b);
+                    return SeccompFilter.compiled(p, names, a, BpfProgram.ofBytes(a, b), readString(in));
+                }
                 return SeccompFilter.of(p, names, a).orElseThrow(
                         () -> new IOException("an unconfined policy has no filter"));
             }
+            case ORIGIN:
+                return new Origin(readString(in), in.readInt(), in.readInt(), readString(in));
             case ENUM: {
                 Class<?> c = load(readString(in));
                 String name = readString(in);
@@ -216,23 +330,23 @@ public final class RecordCodec {
                 if (!c.isRecord()) {
                     throw new IOException(c.getName() + " is not a record");
                 }
-                Shape shape;
+                Constructor<?> constructor;
                 try {
-                    shape = SHAPES.get(c);
+                    constructor = CONSTRUCTORS.get(c);
                 } catch (IllegalArgumentException e) {
                     throw new IOException(e.getMessage(), e);
                 }
                 int n = in.readShort();
-                if (n != shape.accessors.length) {
-                    throw new IOException(c.getName() + " has " + shape.accessors.length + " components, got " + n
+                if (n != constructor.getParameterCount()) {
+                    throw new IOException(c.getName() + " has " + constructor.getParameterCount() + " components, got " + n
                             + " (the two JVMs run different versions of nsbox)");
                 }
                 Object[] args = new Object[n];
                 for (int i = 0; i < n; i++) {
-                    args[i] = read(in);
+                    args[i] = read(in, programs);
                 }
                 try {
-                    return shape.constructor.newInstance(args);
+                    return constructor.newInstance(args);
                 } catch (ReflectiveOperationException | IllegalArgumentException e) {
                     throw new IOException("cannot rebuild " + c.getName() + ": " + e, e);
                 }
@@ -267,44 +381,81 @@ public final class RecordCodec {
     }
 
     /**
-     * A record class's component accessors and canonical constructor, looked up once per class:
-     * {@code Class.getRecordComponents()} parses the class file's Record attribute and
-     * {@code getAccessor()} looks the method up by name on every call, which made the codec cost
-     * as much as planning the spec again on each rootless run.
+     * A record class's component fields, in declaration order, looked up once per class. A
+     * record's state is its components' private fields, which its canonical constructor makes
+     * (no record of the engine overrides an accessor); they are read directly, not through the
+     * accessors: {@code Method.invoke} spins an accessor class for each method called more than
+     * 15 times (the JDK's reflection inflation), about 30 classes for one plan encoded three
+     * times by the plan cache's store, where a field read through {@code Field.get} spins none.
      */
-    private record Shape(Method[] accessors, Constructor<?> constructor) {
-    }
-
-    private static final ClassValue<Shape> SHAPES = new ClassValue<>() {
+    private static final ClassValue<Field[]> FIELDS = new ClassValue<>() {
         @Override
-        protected Shape computeValue(Class<?> c) {
-            RecordComponent[] parts = c.getRecordComponents();
-            if (parts == null) {
-                throw new IllegalArgumentException(c.getName() + " is not a record");
+        protected Field[] computeValue(Class<?> c) {
+            RecordComponent[] parts = components(c);
+            Field[] fields = new Field[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    fields[i] = c.getDeclaredField(parts[i].getName());
+                } catch (NoSuchFieldException e) {
+                    throw new IllegalArgumentException(c.getName() + " has no field " + parts[i].getName(), e);
+                }
+                fields[i].setAccessible(true);
             }
-            Method[] accessors = new Method[parts.length];
+            return fields;
+        }
+    };
+
+    /**
+     * A record class's canonical constructor, looked up once per class: {@code
+     * Class.getRecordComponents()} parses the class file's Record attribute on every call, which
+     * made the codec cost as much as planning the spec again on each rootless run.
+     */
+    private static final ClassValue<Constructor<?>> CONSTRUCTORS = new ClassValue<>() {
+        @Override
+        protected Constructor<?> computeValue(Class<?> c) {
+            RecordComponent[] parts = components(c);
             Class<?>[] types = new Class<?>[parts.length];
             for (int i = 0; i < parts.length; i++) {
-                accessors[i] = parts[i].getAccessor();
-                accessors[i].setAccessible(true);
                 types[i] = parts[i].getType();
             }
             try {
                 Constructor<?> k = c.getDeclaredConstructor(types);
                 k.setAccessible(true);
-                return new Shape(accessors, k);
+                return k;
             } catch (NoSuchMethodException e) {
                 throw new IllegalArgumentException(c.getName() + " has no canonical constructor", e);
             }
         }
     };
 
+    private static RecordComponent[] components(Class<?> c) {
+        RecordComponent[] parts = c.getRecordComponents();
+        if (parts == null) {
+            throw new IllegalArgumentException(c.getName() + " is not a record");
+        }
+        return parts;
+    }
 
     /** Classes by name, loaded once: every record of a plan names its class. Only {@code dev.nsbox} names get here. */
     private static final Map<String, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not. */
+    /**
+     * UTF-8 with an int length: {@code writeUTF} stops at 64 KiB, and a step's line may not.
+     *
+     * @throws IllegalArgumentException for a string with a lone surrogate, which UTF-8 cannot
+     *         hold ({@code getBytes} would write {@code ?}): two different strings never have
+     *         the same form, so that the plan cache may compare plans by their bytes
+     */
     public static void writeString(DataOutputStream out, String s) throws IOException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+                    throw new IllegalArgumentException("cannot encode a string with a lone surrogate at " + i);
+                }
+                i++;
+            }
+        }
         byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         out.writeInt(b.length);
         out.write(b);

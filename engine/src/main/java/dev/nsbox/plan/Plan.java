@@ -54,6 +54,18 @@ public record Plan(
      * directory {@code cwd} (a test fork's, handed to a warm engine). The mounts are this plan's.
      */
     public Plan withCommand(List<String> command, java.util.Map<String, String> environment, String cwd) {
+        return withSteps(environment, cwd, command);
+    }
+
+    /**
+     * This plan with its steps planned again, by the rule {@link Planner} plans them with, for a
+     * caller with {@code environment} and working directory {@code cwd}: the spec's steps, or one
+     * step that runs {@code command} when it is not null. Each step's environment is the
+     * caller's (or the variables the spec keeps of it), then the spec's, then the step's; so the
+     * plan cache stores a plan without its steps, and plans them again from the live
+     * environment when it serves the plan.
+     */
+    public Plan withSteps(java.util.Map<String, String> environment, String cwd, List<String> command) {
         Launch l = new Launch(launch.pidNamespace(), launch.noNewPrivileges(), launch.confinement(),
                 StepPlanner.steps(spec, environment, cwd, command));
         return new Plan(spec, notes, ops, expectations, l, hostEffects, diagnostics);

@@ -47,6 +47,26 @@ public record BpfProgram(SeccompArch arch, List<SockFilter> instructions) {
         return b.array();
     }
 
+    /**
+     * The program of {@code arch} whose {@link #bytes} are {@code bytes}: each instruction made
+     * again through {@link SockFilter}'s constructor, so every check it and this record make runs.
+     *
+     * @throws IllegalArgumentException when the length is not a whole number of instructions,
+     *         or the program is empty or too long
+     */
+    public static BpfProgram ofBytes(SeccompArch arch, byte[] bytes) {
+        if (bytes.length % SockFilter.SIZE != 0) {
+            throw new IllegalArgumentException("a filter is whole instructions of " + SockFilter.SIZE + " bytes, not "
+                    + bytes.length + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        SockFilter[] instructions = new SockFilter[bytes.length / SockFilter.SIZE];
+        for (int i = 0; i < instructions.length; i++) {
+            instructions[i] = new SockFilter(b.getShort() & 0xffff, b.get() & 0xff, b.get() & 0xff, b.getInt());
+        }
+        return new BpfProgram(arch, List.of(instructions));
+    }
+
     /** The installing call as {@code plan} prints it. */
     public String call() {
         return "seccomp(SECCOMP_SET_MODE_FILTER, 0, {len=" + length() + ", filter=...})";

@@ -1,6 +1,7 @@
 package dev.nsbox.seccomp;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -8,23 +9,62 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * A step's system-call filter for one ABI: the policy, its rules, the compiled program, and the
  * lines {@code plan} and {@code explain} print. The entry point for the planner and nsbox-init.
  *
- * <p>Immutable. Never touches the host.
+ * <p>Immutable (a filter made by {@link #compiled} works its rules out on first need). Never
+ * touches the host.
  */
 public final class SeccompFilter {
 
     private final SeccompPolicy policy;
-    private final SeccompRules rules;
+    private final SeccompArch arch;
+    private final Set<String> kept;
     private final BpfProgram program;
+    private volatile SeccompRules rules;
+    private volatile String summary;
 
     private SeccompFilter(SeccompPolicy policy, SeccompRules rules) {
         this.policy = policy;
+        this.arch = rules.arch();
+        this.kept = rules.keptCapabilities();
         this.rules = rules;
         this.program = BpfCompiler.compile(rules);
+    }
+
+    private SeccompFilter(SeccompPolicy policy, Set<String> kept, SeccompArch arch, BpfProgram program,
+                          String summary) {
+        this.policy = policy;
+        this.arch = arch;
+        this.kept = Collections.unmodifiableSortedSet(new TreeSet<>(kept));
+        this.program = program;
+        this.summary = summary;
+    }
+
+    /**
+     * The filter of {@code policy} on {@code arch} for a step that keeps {@code keptCapabilities},
+     * with {@code program} as its compiled program and {@code summary} as its {@link #summary}
+     * line, as {@link #of} made them earlier: the plan cache keeps both, so that a cached plan is
+     * neither compiled nor worked out again. The caller vouches that they are what {@link #of}
+     * makes for the same three (this jar's tables and compiler); the plan cache proves it when it
+     * stores one, by reading the entry back and comparing it, program and line included, with
+     * the filter {@link #of} made. The rules are worked out from the policy when first asked for
+     * ({@code explain}); the executor needs only the program, {@code plan} only the line.
+     *
+     * @throws IllegalArgumentException for {@link SeccompPolicy.Unconfined}, which has no filter,
+     *         or a program of another ABI
+     */
+    public static SeccompFilter compiled(SeccompPolicy policy, Set<String> keptCapabilities, SeccompArch arch,
+                                         BpfProgram program, String summary) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(summary, "summary");
+        if (policy instanceof SeccompPolicy.Unconfined || program.arch() != arch) {
+            throw new IllegalArgumentException("a compiled filter has a policy that filters and a program of its ABI");
+        }
+        return new SeccompFilter(policy, keptCapabilities, arch, program, summary);
     }
 
     /**
@@ -92,15 +132,20 @@ public final class SeccompFilter {
         }
     }
 
-    /** Equal when made from the same policy and rules: the program is compiled from them. */
+    /**
+     * Equal when made from the same policy, capabilities kept and ABI (the rules are a function
+     * of these three), with the same program: a filter made by {@link #compiled} equals the one
+     * {@link #of} makes only when its program is the one compiled.
+     */
     @Override
     public boolean equals(Object o) {
-        return o instanceof SeccompFilter f && policy.equals(f.policy) && rules.equals(f.rules);
+        return o instanceof SeccompFilter f && arch == f.arch && kept.equals(f.kept) && policy.equals(f.policy)
+                && program.equals(f.program);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(policy, rules);
+        return Objects.hash(policy, kept, arch);
     }
 
     public SeccompPolicy policy() {
@@ -108,11 +153,22 @@ public final class SeccompFilter {
     }
 
     public SeccompArch arch() {
-        return rules.arch();
+        return arch;
+    }
+
+    /** The capabilities the step keeps, as names of capabilities(7), sorted. */
+    public Set<String> keptCapabilities() {
+        return kept;
     }
 
     public SeccompRules rules() {
-        return rules;
+        SeccompRules r = rules;
+        if (r == null) {
+            // A pure function of what it is made from: two threads that both get here make equal rules.
+            r = SeccompRules.of(policy, arch, kept).orElseThrow();
+            rules = r;
+        }
+        return r;
     }
 
     public BpfProgram program() {
@@ -130,6 +186,16 @@ public final class SeccompFilter {
      * 121 instructions}.
      */
     public String summary() {
+        String s = summary;
+        if (s == null) {
+            // A pure function of what the filter is made from, as rules() is.
+            s = line();
+            summary = s;
+        }
+        return s;
+    }
+
+    private String line() {
         List<String> parts = new ArrayList<>();
         String head = "default filter (Docker's baseline)";
         if (policy instanceof SeccompPolicy.Custom c) {
@@ -146,12 +212,12 @@ public final class SeccompFilter {
         }
         parts.add(head);
         SortedSet<String> withCalls = SeccompRules.capabilitiesWithCalls();
-        withCalls.retainAll(rules.keptCapabilities());
+        withCalls.retainAll(kept);
         if (!withCalls.isEmpty()) {
             parts.add("calls of kept " + String.join(", ", withCalls) + " allowed");
         }
-        parts.add(rules.allowed().size() + " calls allowed");
-        SortedSet<String> open = rules.namespaceCallsOpen();
+        parts.add(rules().allowed().size() + " calls allowed");
+        SortedSet<String> open = rules().namespaceCallsOpen();
         parts.add(open.isEmpty() ? "namespace creation refused"
                 : "namespace creation allowed through " + String.join(", ", open));
         parts.add("foreign ABIs refused");

@@ -10,10 +10,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -290,15 +292,137 @@ class PlanCacheTest {
     }
 
     @Test
-    void itIsOffUnlessAskedForAndWithoutAJar() {
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString())));
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
-        // Asked for, but the tests run from target/classes: no jar, no build identity to key on.
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "1", "HOME", tmp.toString())));
-        // With a build to key on: off by default, on only when asked for.
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString()), "a-build"));
-        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString()), "a-build"));
+    void itIsOnByDefaultAndOffWithNsboxPlanCache0OrWithoutAJar() {
+        // With a build to key on: on by default, off only when NSBOX_PLAN_CACHE=0 says so.
+        assertTrue(PlanCache.forUser(Map.of("HOME", tmp.toString()), "a-build").enabled());
         assertTrue(PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "1", "HOME", tmp.toString()), "a-build").enabled());
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString()), "a-build"));
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("NSBOX_PLAN_CACHE", "0", "HOME", tmp.toString())));
+        // The tests run from target/classes: no jar, no build identity to key on.
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", tmp.toString())));
+        // No absolute folder to keep it in.
+        assertSame(PlanCache.OFF, PlanCache.forUser(Map.of("HOME", "relative"), "a-build"));
         assertFalse(PlanCache.OFF.enabled());
+    }
+
+    /** Every byte of every file under the cache's folder, and whether {@code value}'s bytes occur in any. */
+    private boolean anyCacheFileHolds(String value) throws IOException {
+        byte[] needle = value.getBytes(StandardCharsets.UTF_8);
+        List<Path> files;
+        try (var walk = Files.walk(tmp.resolve("cache"))) {
+            files = walk.filter(Files::isRegularFile).toList();
+        }
+        assertFalse(files.isEmpty(), "nothing was stored");
+        for (Path f : files) {
+            byte[] hay = Files.readAllBytes(f);
+            outer:
+            for (int i = 0; i + needle.length <= hay.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (hay[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * No value of the caller's environment is written: not by the material (a digest), not by
+     * the plan's steps (which inherit the whole environment here, and are planned again on a
+     * hit), and a spec that substitutes {@code ${env.NAME}} is planned but never stored.
+     */
+    @Test
+    void noValueOfTheEnvironmentIsInAnyCacheFile() throws Exception {
+        String secret = "nsbox-secret-" + System.nanoTime() + "-\u00e9t\u00e9";
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("NSBOX_TEST_SECRET", secret);
+        LiveHost withSecret = new LiveHost(env, "/");
+        Map<String, String> vars = new LinkedHashMap<>(Variables.forCli(spec, Map.of()));
+        vars.put("env.NSBOX_TEST_SECRET", secret);
+        SpecSource s = new SpecSource(spec, "spec.yaml", vars);
+
+        assertFalse(hit(s, null, cache, withSecret));
+        assertTrue(hit(s, null, cache, withSecret), () -> why);
+        Preparation cached = NsboxEngine.prepare(s, null, cache, withSecret);
+        assertTrue(cached.plan().launch().steps().get(0).env().contains("NSBOX_TEST_SECRET=" + secret));
+        assertFalse(anyCacheFileHolds(secret), "the environment's value is in the cache");
+        assertTrue(anyCacheFileHolds("from-base"), "the grep finds what is stored");
+
+        writeSpec("process:\n  env:\n    set: {TOKEN: \"${env.NSBOX_TEST_SECRET}\"}\n");
+        assertFalse(hit(s, null, cache, withSecret));
+        assertFalse(hit(s, null, cache, withSecret), "a spec that substituted the environment is not stored");
+        Preparation p = NsboxEngine.prepare(s, null, cache, withSecret);
+        assertTrue(p.plan().launch().steps().get(0).env().contains("TOKEN=" + secret));
+        assertEquals(List.of(), p.errors());
+        assertFalse(anyCacheFileHolds(secret), "the environment's value is in the cache");
+    }
+
+    /** An undefined ${env.NAME} with a default substitutes nothing of the environment: stored. */
+    @Test
+    void aDefaultForAnUnsetVariableIsStored() throws Exception {
+        writeSpec("hostname: \"${env.NSBOX_TEST_SURELY_UNSET:-fallback}\"\n");
+        assertFalse(hit());
+        assertTrue(hit(), () -> why);
+    }
+
+    /**
+     * A hit's steps are planned again from the live environment and equal the full path's, for a
+     * spec that passes the whole environment on and one that clears it and keeps some names,
+     * with the spec's steps and with a command.
+     */
+    @Test
+    void aHitsStepsAreTheFullPathsForEveryEnvironmentRule() throws Exception {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("NSBOX_TEST_KEPT", "kept value");
+        env.put("NSBOX_TEST_DROPPED", "dropped value");
+        LiveHost h = new LiveHost(env, "/");
+        for (String extra : List.of("", "process:\n  env:\n    clear: true\n    keep: [NSBOX_TEST_KEPT, NSBOX_TEST_NOT_SET]\n"
+                + "    set: {A: b}\n")) {
+            writeSpec(extra);
+            for (List<String> command : java.util.Arrays.asList(null, List.of("echo", "x"))) {
+                SpecSource s = specSource(Map.of());
+                assertFalse(hit(s, command, cache, h));
+                assertTrue(hit(s, command, cache, h), () -> why);
+                Preparation cached = NsboxEngine.prepare(s, command, cache, h);
+                Preparation full = NsboxEngine.prepare(s, Overrides.command(command), h);
+                assertEquals(full.plan(), cached.plan());
+                List<String> stepEnv = cached.plan().launch().steps().get(0).env();
+                assertEquals(full.plan().launch().steps(), cached.plan().launch().steps());
+                assertTrue(stepEnv.contains("NSBOX_TEST_KEPT=kept value"), stepEnv::toString);
+                assertEquals(extra.isEmpty(), stepEnv.contains("NSBOX_TEST_DROPPED=dropped value"), stepEnv::toString);
+                assertEquals(!extra.isEmpty(), stepEnv.contains("A=b"), stepEnv::toString);
+            }
+        }
+    }
+
+    /**
+     * The guards of a store can refuse: a planner that read the environment for more than the
+     * steps, or a load that substituted a variable of it, leaves no entry.
+     */
+    @Test
+    void aPreparationThatReadTheEnvironmentForMoreThanTheStepsIsNotStored() throws Exception {
+        for (int extraReads = 0; extraReads <= 1; extraReads++) {
+            for (boolean envVariable : new boolean[] {false, true}) {
+                PlanCache c = new PlanCache(tmp.resolve("guard-" + extraReads + envVariable), "test-build");
+                SpecSource s = specSource(Map.of());
+                PlanCache.Inputs in = c.inputs(s, null, host);
+                HostRecorder recorder = new HostRecorder(in.host(), in.mounts());
+                PlanCache.Reads reads = new PlanCache.Reads();
+                RecordingVariables variables = new RecordingVariables(s.variables());
+                var loaded = dev.nsbox.spec.yaml.SpecLoader.load(spec, "spec.yaml", variables, reads);
+                Preparation p = Preparation.of(loaded, null, recorder, in.table(), plan -> List.of());
+                for (int i = 0; i < extraReads; i++) {
+                    recorder.environment();
+                }
+                if (envVariable) {
+                    variables.get("env.PATH");
+                }
+                c.store(in, reads, variables, recorder, loaded.warnings(), p.plan());
+                boolean stored = extraReads == 0 && !envVariable;
+                assertEquals(stored, c.lookup(c.inputs(s, null, host)).isPresent(), extraReads + " " + envVariable);
+            }
+        }
     }
 }

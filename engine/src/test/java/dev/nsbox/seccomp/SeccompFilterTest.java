@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Runs compiled programs in {@link BpfInterpreter} and checks what they decide. */
@@ -294,5 +296,34 @@ class SeccompFilterTest {
         String listing = f.program().disassemble();
         assertTrue(listing.startsWith("   0: ld [4]\n   1: jeq #0xc000003e, +1, +0\n   2: ret KILL_PROCESS\n"),
                 listing);
+    }
+
+    /**
+     * A filter made from a program compiled before (the plan cache's) is the filter {@link
+     * SeccompFilter#of} makes, rules and lines included, when its program is that one's; its
+     * program comes back from its bytes instruction by instruction.
+     */
+    @Test
+    void aFilterFromItsCompiledProgramIsTheCompiledOne() {
+        for (SeccompArch arch : SeccompArch.values()) {
+            SeccompFilter f = filter(new SeccompPolicy.Custom(List.of("unshare"), List.of("@mount")), arch, "CAP_SYS_ADMIN");
+            BpfProgram program = BpfProgram.ofBytes(arch, f.program().bytes());
+            assertEquals(f.program(), program);
+            SeccompFilter c = SeccompFilter.compiled(f.policy(), Set.of("CAP_SYS_ADMIN"), arch, program, f.summary());
+            assertEquals(f, c);
+            assertEquals(f.hashCode(), c.hashCode());
+            assertEquals(f.summary(), c.summary());
+            assertEquals(f.rules(), c.rules());
+            assertEquals(f.keptCapabilities(), c.keptCapabilities());
+        }
+        SeccompFilter f = filter(SeccompPolicy.defaults(), SeccompArch.X86_64);
+        SeccompFilter other = filter(SeccompPolicy.defaults(), SeccompArch.X86_64, "CAP_SYS_ADMIN");
+        assertNotEquals(f, SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.X86_64, other.program(), f.summary()));
+        assertThrows(IllegalArgumentException.class, () -> SeccompFilter.compiled(new SeccompPolicy.Unconfined(),
+                Set.of(), SeccompArch.X86_64, f.program(), f.summary()));
+        assertThrows(IllegalArgumentException.class,
+                () -> SeccompFilter.compiled(f.policy(), Set.of(), SeccompArch.AARCH64, f.program(), f.summary()));
+        assertThrows(IllegalArgumentException.class, () -> BpfProgram.ofBytes(SeccompArch.X86_64, new byte[12]));
+        assertThrows(IllegalArgumentException.class, () -> BpfProgram.ofBytes(SeccompArch.X86_64, new byte[0]));
     }
 }
