@@ -276,6 +276,16 @@ public final class PlanCache {
                 consistent = false;
             }
         }
+
+        /** Each file read, in order, with its bytes. */
+        Map<String, byte[]> files() {
+            return files;
+        }
+
+        /** Whether no file was read twice with different bytes. */
+        boolean consistent() {
+            return consistent;
+        }
     }
 
     /**
