@@ -1,16 +1,6 @@
 package dev.nsbox.bench;
 
-import static dev.nsbox.bench.Commands.BWRAP_SECURE;
-import static dev.nsbox.bench.Commands.bwrapScaling;
-import static dev.nsbox.bench.Commands.bwrapSecure;
-import static dev.nsbox.bench.Commands.bwrapWarm;
-import static dev.nsbox.bench.Commands.defaultFilter;
-import static dev.nsbox.bench.Commands.heldCapabilities;
-import static dev.nsbox.bench.Commands.scalingSpec;
-import static dev.nsbox.bench.Commands.shown;
-import static dev.nsbox.bench.Commands.unshareBare;
-import static dev.nsbox.bench.Commands.unshareWarm;
-import static dev.nsbox.bench.Commands.warmSpec;
+import static dev.nsbox.bench.Commands.*;
 
 import dev.nsbox.engine.Preparation;
 import dev.nsbox.exec.JvmFlags;
@@ -187,24 +177,29 @@ public final class Harness {
         List<Measure.Variant> v = List.of(
                 new Measure.Variant("true, bare spawn", "ProcessBuilder(\"true\").start().waitFor()",
                         () -> Measure.spawn(List.of("true"))),
-                new Measure.Variant("nsbox", "in-process: load + plan + predict " + repo.relativize(spec)
-                        + ", then new Sandbox(plan, StepIO.inherit(), ...).run()",
+                new Measure.Variant("nsbox", "in-process: NsboxEngine.prepare(" + repo.relativize(spec) + ") (a warm "
+                        + "engine's preparation reused while its inputs are unchanged, decision 0032), then NsboxEngine.run",
                         () -> InProcess.prepareAndRun(spec)),
-                new Measure.Variant("nsbox, plan reused", "in-process: new Sandbox(plan, ...).run() of a plan "
-                        + "prepared once", () -> InProcess.run(ready)),
+                new Measure.Variant("nsbox, prepared afresh", "in-process: load + plan + predict every time, then "
+                        + "NsboxEngine.run", () -> InProcess.prepareAfreshAndRun(spec)),
+                new Measure.Variant("nsbox, plan reused", "in-process: NsboxEngine.run of a plan prepared once",
+                        () -> InProcess.run(ready)),
                 new Measure.Variant("bwrap", shown(bwrapWarm(src)), () -> Measure.spawn(bwrapWarm(src))),
                 new Measure.Variant("unshare + sh mounts", shown(unshareWarm(src)), () -> Measure.spawn(unshareWarm(src))),
                 new Measure.Variant("unshare, namespaces + proc only", shown(unshareBare()),
                         () -> Measure.spawn(unshareBare())));
         s.rows.addAll(Measure.roundRobin(v, smoke ? 1 : 100, smoke ? 3 : 100));
         s.targets.add(Target.ratio("nsbox at most 0.7x bwrap", "nsbox", "bwrap", 0.7));
-        s.targets.add(Target.ratio("nsbox at most 1.0x unshare (with the same mounts)", "nsbox", "unshare + sh mounts",
-                1.0));
+        s.targets.add(Target.ratio("nsbox at most 1.0x unshare (with the same mounts)", "nsbox", "unshare + sh mounts", 1.0));
         s.notes.add("The spec: `" + repo.relativize(spec) + "` in the results folder, i.e. `namespaces: [mount, pid, "
                 + "net, uts, ipc]`, `propagation: rprivate`, a recursive read-only bind of the repository onto itself, "
                 + "a tmpfs on `/tmp`, a proc on `/proc` (`pidns=`), one step `true`. nsbox also brings `lo` up, checks "
                 + "the sandbox's mount table against the plan before the step and compares the host's mount table "
                 + "after it; its supervisor `nsbox-init` is PID 1.");
+        s.notes.add("`nsbox` is the engine as a warm front end calls it: `NsboxEngine.prepare` reuses the preparation of "
+                + "the previous round after checking that its inputs are unchanged (the spec's bytes, `mountinfo`, every "
+                + "question about the host's files asked again; decision 0032), then runs it. `nsbox, prepared afresh` "
+                + "loads, plans and predicts on every round; `nsbox, plan reused` only runs a plan prepared once.");
         s.notes.add("bwrap: `--bind / /` because nsbox's `root: host` keeps the host's tree; bwrap always builds its "
                 + "root on a tmpfs and pivots into it, binds `/` there recursively, makes its tree `rslave`, brings "
                 + "`lo` up, and runs its own PID 1. `--ro-bind` is bwrap's recursive read-only bind.");

@@ -80,4 +80,17 @@ final class InProcess {
     static int prepareAndRun(Path spec) throws Exception {
         return run(prepare(spec));
     }
+
+    /**
+     * {@link #prepareAndRun} without the warm engine's reuse of a preparation (docs/decisions/0032):
+     * a spec override that is not the identity is never kept, so every call loads, plans and predicts.
+     */
+    static int prepareAfreshAndRun(Path spec) throws Exception {
+        Preparation p = NsboxEngine.prepare(new SpecSource(spec, spec.toString(), Variables.forCli(spec, Map.of())),
+                new Overrides(s -> s, null), NsboxEngine.host());
+        if (p.hasErrors()) {
+            throw new SpecException(p.errors().get(0));
+        }
+        return run(p);
+    }
 }
