@@ -9,15 +9,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A warm engine's memory of the preparations it made: a spec prepared again in the same JVM (a
@@ -158,16 +155,18 @@ final class PreparationMemo {
                 return;
             }
         }
-        // Each question once (the planner asks some many times). Keyed by text: a record's hashCode
-        // would bootstrap through ObjectMethods, classes a cold JVM (a Maven build's) would spin.
-        Set<String> asked = new HashSet<>();
-        List<HostRecorder.Answer> answers = new ArrayList<>();
+        // Each question once (the planner asks some many times); the same question with two answers
+        // means a file changed while planning, and then nothing is kept. Keyed by text: a record's
+        // hashCode would bootstrap through ObjectMethods, classes a cold JVM (a Maven build's) would spin.
+        Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
         for (HostRecorder.Answer a : recorder.answers()) {
-            if (asked.add(a.question().name() + '\0' + a.path() + '\0' + a.rest())) {
-                answers.add(a);
+            HostRecorder.Answer before = distinct.putIfAbsent(a.question().name() + '\0' + a.path() + '\0' + a.rest(), a);
+            if (before != null && !before.answer().equals(a.answer())) {
+                return;
             }
         }
-        Entry e = new Entry(files, mountinfo.clone(), List.copyOf(answers), warnings, p.plan(), p.hostTable());
+        Entry e = new Entry(files, mountinfo.clone(), List.copyOf(distinct.values()), warnings, p.plan(),
+                p.hostTable());
         synchronized (ENTRIES) {
             ENTRIES.put(key, e);
         }
