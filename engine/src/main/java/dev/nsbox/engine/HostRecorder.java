@@ -3,6 +3,7 @@ package dev.nsbox.engine;
 import dev.nsbox.plan.HostView;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +54,28 @@ final class HostRecorder implements HostView {
     /** How many times {@link #environment()} was called. */
     int environmentReads() {
         return environmentReads;
+    }
+
+    /**
+     * Every question asked, once each, in the order first asked (the planner asks many twice or
+     * more); empty when one question got two different answers: a file changed while planning,
+     * and such a preparation must not be kept. Keyed by text, not by the record, whose hashCode
+     * would bootstrap ObjectMethods in a cold JVM (a path has no NUL).
+     */
+    Optional<List<Answer>> distinctAnswers() {
+        Map<String, Answer> distinct = new LinkedHashMap<>();
+        for (Answer a : answers) {
+            Answer before = distinct.putIfAbsent(a.question().ordinal() + "\0" + a.path() + "\0" + a.rest(), a);
+            if (before != null && !before.answer().equals(a.answer())) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(List.copyOf(distinct.values()));
+    }
+
+    /** Whether {@code host} gives the recorded answer to {@code a}'s question now. */
+    static boolean holds(HostView host, Answer a) {
+        return a.answer().equals(ask(host, a));
     }
 
     /** The answer {@code host} gives now to the question {@code a} records. */

@@ -28,12 +28,13 @@ import dev.nsbox.spec.yaml.SpecLoader;
 import dev.nsbox.spec.yaml.Variables;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
  * The engine as every front end uses it (the CLI, the Maven goals, the benchmarks): one flow from
@@ -104,7 +105,7 @@ public final class NsboxEngine {
      */
     public static Preparation prepare(SpecSource source, Overrides overrides, HostView host)
             throws SpecException, PrepareException {
-        if (overrides.spec() != UnaryOperator.<Spec>identity()) {
+        if (!overrides.keepsSpec()) {
             return prepareAfresh(source, overrides, host);
         }
         // A warm engine (a Maven build, the benchmark) reuses a preparation of the same inputs
@@ -112,25 +113,22 @@ public final class NsboxEngine {
         PreparationMemo.Key key = new PreparationMemo.Key(source, overrides.command(), host);
         byte[] info;
         try {
-            info = PreparationMemo.mountinfo();
+            info = Files.readAllBytes(MOUNTINFO);
         } catch (IOException e) {
             return prepareAfresh(source, overrides, host);
         }
-        if (!PreparationMemo.isEmpty()) {
-            Optional<PreparationMemo.Hit> hit = PreparationMemo.lookup(key, host, info);
-            if (hit.isPresent()) {
-                MountTable table = hit.get().table();
-                return Preparation.of(hit.get().warnings(), hit.get().plan(), table, plan -> limits(plan, table));
-            }
+        Optional<PreparationMemo.Hit> hit = PreparationMemo.lookup(key, host, info);
+        if (hit.isPresent()) {
+            MountTable table = hit.get().table();
+            return Preparation.of(hit.get().warnings(), hit.get().plan(), table, plan -> limits(plan, table));
         }
         PlanCache.Reads reads = new PlanCache.Reads();
         LoadedSpec loaded = SpecLoader.load(source.file(), source.displayName(), source.variables(), reads);
         MountTable table;
         try {
-            table = MountTable.parse(PreparationMemo.text(info));
+            table = MountTable.parse(new String(info, StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
-            throw new PrepareException(PrepareException.Kind.MOUNT_TABLE,
-                    "cannot read this process's mount table (/proc/self/mountinfo): " + e.getMessage(), e);
+            throw mountTableUnreadable(e);
         }
         HostRecorder recorder = new HostRecorder(host, host.mounts());
         Preparation p = Preparation.of(loaded, overrides.command(), recorder, table, plan -> limits(plan, table));
@@ -369,9 +367,15 @@ public final class NsboxEngine {
         try {
             return LiveHost.mountTable();
         } catch (IOException | IllegalArgumentException e) {
-            throw new PrepareException(PrepareException.Kind.MOUNT_TABLE,
-                    "cannot read this process's mount table (/proc/self/mountinfo): " + e.getMessage(), e);
+            throw mountTableUnreadable(e);
         }
+    }
+
+    private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+
+    private static PrepareException mountTableUnreadable(Exception e) {
+        return new PrepareException(PrepareException.Kind.MOUNT_TABLE,
+                "cannot read this process's mount table (/proc/self/mountinfo): " + e.getMessage(), e);
     }
 
     private static Sandbox.Options sandboxOptions(RunOptions options) {

@@ -19,15 +19,25 @@ import java.util.function.UnaryOperator;
  */
 public record Overrides(UnaryOperator<Spec> spec, List<String> command) {
 
+    private static final UnaryOperator<Spec> IDENTITY = UnaryOperator.identity();
+
     /** The spec as written. */
-    public static final Overrides NONE = new Overrides(UnaryOperator.identity(), null);
+    public static final Overrides NONE = new Overrides(IDENTITY, null);
 
     public Overrides {
         command = command == null ? null : List.copyOf(command);
     }
 
+    /**
+     * Whether the spec is planned as written: no function changes it ({@link #NONE} and
+     * {@link #command}). Only such a preparation can be reused, since a function cannot be compared.
+     */
+    public boolean keepsSpec() {
+        return spec == IDENTITY;
+    }
+
     /** The spec as written, with {@code command} (when not null) instead of its steps. */
     public static Overrides command(List<String> command) {
-        return new Overrides(UnaryOperator.identity(), command);
+        return new Overrides(IDENTITY, command);
     }
 }

@@ -352,7 +352,7 @@ public final class PlanCache {
             for (int i = 0; i < answers; i++) {
                 HostRecorder.Answer a = new HostRecorder.Answer(HostRecorder.Question.values()[d.readByte()],
                         RecordCodec.readString(d), RecordCodec.readString(d), RecordCodec.readString(d));
-                if (!a.answer().equals(HostRecorder.ask(in.host(), a))) {
+                if (!HostRecorder.holds(in.host(), a)) {
                     return Optional.empty();
                 }
             }
@@ -373,10 +373,19 @@ public final class PlanCache {
 
     /** The folder: a directory (not a link) owned by the effective uid, with no access for group or others. */
     private boolean trustedFolder() {
+        return owned(dir, 0040000, 077);
+    }
+
+    /**
+     * Whether {@code p}, not followed if a link, is of file type {@code type} ({@code S_IFDIR},
+     * {@code S_IFREG}; inode(7)), owned by the effective uid, with none of the {@code forbidden}
+     * permission bits.
+     */
+    private boolean owned(Path p, int type, int forbidden) {
         try {
-            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
             int mode = (Integer) a.get("mode");
-            return ((Integer) a.get("uid")).longValue() == euid && (mode & 0170000) == 0040000 && (mode & 077) == 0;
+            return ((Integer) a.get("uid")).longValue() == euid && (mode & 0170000) == type && (mode & forbidden) == 0;
         } catch (IOException | RuntimeException e) {
             return false;
         }
@@ -401,14 +410,9 @@ public final class PlanCache {
         return bytes.length > MAX_ENTRY || !trustedFile(entry) ? null : bytes;
     }
 
+    /** An entry: a regular file (not a link) owned by the effective uid, not writable by group or others. */
     private boolean trustedFile(Path entry) {
-        try {
-            Map<String, Object> a = Files.readAttributes(entry, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-            int mode = (Integer) a.get("mode");
-            return ((Integer) a.get("uid")).longValue() == euid && (mode & 0170000) == 0100000 && (mode & 022) == 0;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return owned(entry, 0100000, 022);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -443,19 +447,12 @@ public final class PlanCache {
                 d.writeInt(f.getValue().length);
                 d.write(f.getValue());
             }
-            // Each question once (the planner asks many twice or more): the same question with
-            // two answers means a file changed while planning, and then nothing is stored.
-            // Keyed by text, not by the record: its hashCode would bootstrap ObjectMethods (a path has no NUL).
-            Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
-            for (HostRecorder.Answer a : host.answers()) {
-                String asked = a.question().ordinal() + "\0" + a.path() + "\0" + a.rest();
-                HostRecorder.Answer before = distinct.putIfAbsent(asked, a);
-                if (before != null && !before.answer().equals(a.answer())) {
-                    return;
-                }
+            Optional<List<HostRecorder.Answer>> distinct = host.distinctAnswers();
+            if (distinct.isEmpty()) {
+                return;
             }
-            d.writeInt(distinct.size());
-            for (HostRecorder.Answer a : distinct.values()) {
+            d.writeInt(distinct.get().size());
+            for (HostRecorder.Answer a : distinct.get()) {
                 d.writeByte(a.question().ordinal());
                 RecordCodec.writeString(d, a.path());
                 RecordCodec.writeString(d, a.rest());

@@ -6,7 +6,6 @@ import dev.nsbox.plan.Plan;
 import dev.nsbox.spec.Diagnostic;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -60,6 +59,7 @@ final class PreparationMemo {
      */
     static final class Key {
         private final SpecSource source;
+        private final String file;
         private final List<String> command;
         private final Map<String, String> environment;
         private final String cwd;
@@ -69,6 +69,7 @@ final class PreparationMemo {
 
         Key(SpecSource source, List<String> command, HostView host) {
             this.source = source;
+            this.file = source.file().toAbsolutePath().normalize().toString();
             this.command = command;
             this.environment = host.environment();
             this.cwd = host.cwd();
@@ -79,9 +80,7 @@ final class PreparationMemo {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && source.file().toAbsolutePath().normalize().equals(
-                    k.source.file().toAbsolutePath().normalize())
-                    && source.displayName().equals(k.source.displayName())
+            return o instanceof Key k && file.equals(k.file) && source.displayName().equals(k.source.displayName())
                     && source.variables().equals(k.source.variables()) && Objects.equals(command, k.command)
                     && environment.equals(k.environment) && Objects.equals(cwd, k.cwd) && privileged == k.privileged
                     && Objects.equals(launcherUserNamespace, k.launcherUserNamespace) && mounts.equals(k.mounts);
@@ -89,8 +88,7 @@ final class PreparationMemo {
 
         @Override
         public int hashCode() {
-            return Objects.hash(source.file().toAbsolutePath().normalize().toString(), source.displayName(), command,
-                    cwd, privileged);
+            return Objects.hash(file, source.displayName(), command, cwd, privileged);
         }
     }
 
@@ -109,13 +107,6 @@ final class PreparationMemo {
     record Hit(List<Diagnostic> warnings, Plan plan, MountTable table) {
     }
 
-    /** Whether nothing is kept: then a lookup costs nothing (a cold command line). */
-    static boolean isEmpty() {
-        synchronized (ENTRIES) {
-            return ENTRIES.isEmpty();
-        }
-    }
-
     /** The kept preparation of {@code key}, when every input it recorded is as it is now. */
     static Optional<Hit> lookup(Key key, HostView host, byte[] mountinfo) {
         Entry e;
@@ -132,7 +123,7 @@ final class PreparationMemo {
             }
         }
         for (HostRecorder.Answer a : e.answers()) {
-            if (!a.answer().equals(HostRecorder.ask(host, a))) {
+            if (!HostRecorder.holds(host, a)) {
                 return Optional.empty();
             }
         }
@@ -155,18 +146,11 @@ final class PreparationMemo {
                 return;
             }
         }
-        // Each question once (the planner asks some many times); the same question with two answers
-        // means a file changed while planning, and then nothing is kept. Keyed by text: a record's
-        // hashCode would bootstrap through ObjectMethods, classes a cold JVM (a Maven build's) would spin.
-        Map<String, HostRecorder.Answer> distinct = new LinkedHashMap<>();
-        for (HostRecorder.Answer a : recorder.answers()) {
-            HostRecorder.Answer before = distinct.putIfAbsent(a.question().name() + '\0' + a.path() + '\0' + a.rest(), a);
-            if (before != null && !before.answer().equals(a.answer())) {
-                return;
-            }
+        Optional<List<HostRecorder.Answer>> answers = recorder.distinctAnswers();
+        if (answers.isEmpty()) {
+            return;
         }
-        Entry e = new Entry(files, mountinfo.clone(), List.copyOf(distinct.values()), warnings, p.plan(),
-                p.hostTable());
+        Entry e = new Entry(files, mountinfo.clone(), answers.get(), warnings, p.plan(), p.hostTable());
         synchronized (ENTRIES) {
             ENTRIES.put(key, e);
         }
@@ -186,15 +170,5 @@ final class PreparationMemo {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    /** This process's mount table, as bytes. */
-    static byte[] mountinfo() throws IOException {
-        return Files.readAllBytes(Path.of("/proc/self/mountinfo"));
-    }
-
-    /** {@code bytes} of {@code /proc/self/mountinfo} as text. */
-    static String text(byte[] bytes) {
-        return new String(bytes, StandardCharsets.UTF_8);
     }
 }
